@@ -1,0 +1,1 @@
+"""Deployments of the daily drift check."""

@@ -1,0 +1,1 @@
+"""Store tables: leads, cases, milestone completions and their history."""

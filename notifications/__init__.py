@@ -1,0 +1,1 @@
+"""Notification digests and their delivery through apprise."""

@@ -1,0 +1,1 @@
+"""Permanence tracker: rule-defined permanence timelines, evaluated daily, drift escalated."""
