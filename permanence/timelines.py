@@ -1,0 +1,394 @@
+"""Rule files: each YAML file is one timeline of milestones with their clocks.
+
+Rules are data. Adding a timeline is adding a file; the built-in files in `rules/` are loaded
+first and a user file with the same `timeline:` name replaces one. A file that cannot be used is
+refused whole, with one line per problem naming the file, the line and the field, because a
+mistyped clock would silently move children's deadlines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from permanence.dates import JURISDICTIONS, Duration, parse_duration
+from permanence.errors import RuleFileError
+from permanence.rules import BUILTIN_RULES_DIR
+
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
+TIMELINE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+DEFAULT_OWNER = "social_worker"
+
+TOP_KEYS = {"timeline", "title", "jurisdiction", "version", "milestones"}
+MILESTONE_KEYS = {"id", "title", "after", "within", "amber", "source", "owner", "escalate"}
+ESCALATION_KEYS = {"after", "to"}
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Once a milestone is overdue by at least `after`, `to` is told too."""
+
+    after: Duration
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One step of a timeline; a milestone without `after` is a start (its date is looked_after_on)."""
+
+    id: str
+    title: str
+    after: str | None = None
+    within: Duration | None = None
+    amber: Duration | None = None
+    owner: str = DEFAULT_OWNER
+    source: str | None = None
+    escalate: tuple[Escalation, ...] = ()
+
+    @property
+    def is_start(self) -> bool:
+        return self.after is None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A named rule set, as read from one file."""
+
+    name: str
+    title: str
+    jurisdiction: str
+    version: str
+    milestones: tuple[Milestone, ...]
+    path: str = "<memory>"
+
+    def milestone(self, milestone_id: str) -> Milestone | None:
+        for milestone in self.milestones:
+            if milestone.id == milestone_id:
+                return milestone
+        return None
+
+    @property
+    def milestone_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.milestones)
+
+    def roles(self) -> set[str]:
+        """Every role this timeline tells: owners and escalation targets."""
+        roles = {m.owner for m in self.milestones}
+        roles.update(e.to for m in self.milestones for e in m.escalate)
+        return roles
+
+
+class _Problems:
+    """Collects every problem in one file, each located at a line."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.lines: list[str] = []
+
+    def add(self, line: int, where: str, message: str) -> None:
+        self.lines.append(f"{self.filename}:{line}: {where}: {message}")
+
+
+def _line_of_key(node: CommentedMap, key: str) -> int:
+    try:
+        return int(node.lc.key(key)[0]) + 1
+    except (KeyError, TypeError, AttributeError):
+        return int(node.lc.line) + 1
+
+
+def _line_of_value(node: CommentedMap, key: str) -> int:
+    try:
+        return int(node.lc.value(key)[0]) + 1
+    except (KeyError, TypeError, AttributeError):
+        return _line_of_key(node, key)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, CommentedMap):
+        return "a mapping"
+    if isinstance(value, CommentedSeq):
+        return "a list"
+    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+
+
+def parse_rule_text(text: str, filename: str) -> Timeline:
+    """Parse and check one rule file's text; raise RuleFileError listing every problem."""
+    problems = _Problems(filename)
+    try:
+        document = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = (error.problem or str(error)).strip()
+        raise RuleFileError(f"{filename}:{line}: YAML: {problem}") from None
+    if not isinstance(document, CommentedMap):
+        raise RuleFileError(f"{filename}:1: file: expected a mapping with timeline, title, "
+                            f"jurisdiction, version and milestones, got {_describe(document)}")
+
+    for key in document:
+        if key not in TOP_KEYS:
+            problems.add(_line_of_key(document, key), f"field {key!r}",
+                         f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+
+    def text_field(node: CommentedMap, key: str, where: str, *, required: bool) -> str | None:
+        if key not in node:
+            if required:
+                problems.add(int(node.lc.line) + 1, where, f"field {key!r} is missing")
+            return None
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+            problems.add(_line_of_value(node, key), f"{where}, field {key!r}",
+                         f"expected a non-empty text, got {_describe(value)}")
+            return None
+        return str(value).strip()
+
+    top = "timeline"
+    name = text_field(document, "timeline", top, required=True)
+    if name is not None and not TIMELINE_PATTERN.match(name):
+        problems.add(_line_of_value(document, "timeline"), "field 'timeline'",
+                     f"expected a name of lower-case letters, digits, '-', '_' or '.', got {name!r}")
+    title = text_field(document, "title", top, required=False) or name or ""
+    jurisdiction = text_field(document, "jurisdiction", top, required=True)
+    if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
+        problems.add(_line_of_value(document, "jurisdiction"), "field 'jurisdiction'",
+                     f"expected one of {' | '.join(JURISDICTIONS)}, got {jurisdiction!r}")
+    version = None
+    if "version" not in document:
+        problems.add(1, "field 'version'", "is missing; expected a quoted text such as \"2026.1\"")
+    elif isinstance(document["version"], float):
+        problems.add(_line_of_value(document, "version"), "field 'version'",
+                     f"expected a quoted text such as \"2026.1\" (unquoted, {document['version']!r} "
+                     "is read as a number and may lose digits)")
+    else:
+        version = text_field(document, "version", top, required=True)
+
+    milestones: list[Milestone] = []
+    lines_of: dict[str, int] = {}
+    after_lines: dict[str, int] = {}
+    raw_milestones = document.get("milestones")
+    if "milestones" not in document:
+        problems.add(1, "field 'milestones'", "is missing; expected a list of milestones")
+    elif not isinstance(raw_milestones, CommentedSeq) or not raw_milestones:
+        problems.add(_line_of_value(document, "milestones"), "field 'milestones'",
+                     f"expected a non-empty list of milestones, got {_describe(raw_milestones)}")
+    else:
+        for position, node in enumerate(raw_milestones):
+            milestone = _parse_milestone(node, position, raw_milestones, problems, text_field)
+            if milestone is None:
+                continue
+            line = int(node.lc.line) + 1
+            if milestone.id in lines_of:
+                problems.add(line, f"milestone {milestone.id!r}, field 'id'",
+                             f"the id is used twice (first at line {lines_of[milestone.id]})")
+                continue
+            lines_of[milestone.id] = line
+            if milestone.after is not None:
+                after_lines[milestone.id] = _line_of_value(node, "after")
+            milestones.append(milestone)
+
+    by_id = {m.id: m for m in milestones}
+    for milestone in milestones:
+        if milestone.after is not None and milestone.after not in by_id:
+            problems.add(after_lines[milestone.id], f"milestone {milestone.id!r}, field 'after'",
+                         f"no milestone with id {milestone.after!r} in this file")
+    reported: set[str] = set()
+    for milestone in milestones:
+        chain = [milestone.id]
+        current = milestone
+        while current.after is not None and current.after in by_id:
+            if current.after in chain:
+                cycle = chain[chain.index(current.after):] + [current.after]
+                if not reported.intersection(cycle):
+                    problems.add(after_lines[milestone.id],
+                                 f"milestone {milestone.id!r}, field 'after'",
+                                 f"milestones wait on each other in a cycle: {' -> '.join(cycle)}")
+                    reported.update(cycle)
+                break
+            chain.append(current.after)
+            current = by_id[current.after]
+
+    if problems.lines:
+        raise RuleFileError(problems.lines)
+    assert name is not None and jurisdiction is not None and version is not None
+    return Timeline(name=name, title=title, jurisdiction=jurisdiction, version=version,
+                    milestones=tuple(milestones), path=filename)
+
+
+def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Problems,
+                     text_field: Any) -> Milestone | None:
+    if not isinstance(node, CommentedMap):
+        problems.add(int(seq.lc.item(position)[0]) + 1, f"milestones[{position}]",
+                     f"expected a mapping with id, title, after and within, got {_describe(node)}")
+        return None
+    milestone_id = node.get("id")
+    where = f"milestone {milestone_id!r}" if isinstance(milestone_id, str) else f"milestones[{position}]"
+    before = len(problems.lines)
+    for key in node:
+        if key not in MILESTONE_KEYS:
+            problems.add(_line_of_key(node, key), f"{where}, field {key!r}",
+                         f"unknown key; expected one of {', '.join(sorted(MILESTONE_KEYS))}")
+    if "id" not in node:
+        problems.add(int(node.lc.line) + 1, where, "field 'id' is missing")
+    elif not isinstance(milestone_id, str) or not NAME_PATTERN.match(milestone_id):
+        problems.add(_line_of_value(node, "id"), f"{where}, field 'id'",
+                     f"expected lower-case letters, digits and '_', starting with a letter "
+                     f"([a-z][a-z0-9_]*), got {_describe(milestone_id)}")
+    title = text_field(node, "title", where, required=True)
+    source = text_field(node, "source", where, required=False)
+
+    after = None
+    if "after" in node:
+        after = node["after"]
+        if not isinstance(after, str) or not NAME_PATTERN.match(after):
+            problems.add(_line_of_value(node, "after"), f"{where}, field 'after'",
+                         f"expected the id of another milestone, got {_describe(after)}")
+            after = None
+
+    def duration(mapping: CommentedMap, key: str, label: str, minimum: int) -> Duration | None:
+        if key not in mapping:
+            return None
+        value = mapping[key]
+        try:
+            return parse_duration(value if isinstance(value, str) else _describe(value),
+                                  minimum=minimum)
+        except ValueError as error:
+            problems.add(_line_of_value(mapping, key), f"{label}, field {key!r}", str(error))
+            return None
+
+    within = duration(node, "within", where, 1)
+    if "after" in node and "within" not in node:
+        problems.add(_line_of_key(node, "after"), f"{where}, field 'within'",
+                     "is missing; a milestone with `after` needs a clock such as '4 weeks'")
+    if "after" not in node:
+        for key in ("within", "amber", "escalate"):
+            if key in node:
+                problems.add(_line_of_key(node, key), f"{where}, field {key!r}",
+                             "a start milestone (no `after`) has no clock; add `after` or remove this")
+    amber = duration(node, "amber", where, 0)
+
+    owner = DEFAULT_OWNER
+    if "owner" in node:
+        value = node["owner"]
+        if not isinstance(value, str) or not NAME_PATTERN.match(value):
+            problems.add(_line_of_value(node, "owner"), f"{where}, field 'owner'",
+                         f"expected a role name ([a-z][a-z0-9_]*, e.g. social_worker), "
+                         f"got {_describe(value)}")
+        else:
+            owner = value
+
+    escalations: list[Escalation] = []
+    if "escalate" in node:
+        tiers = node["escalate"]
+        if not isinstance(tiers, CommentedSeq):
+            problems.add(_line_of_value(node, "escalate"), f"{where}, field 'escalate'",
+                         f"expected a list like [{{after: 1 day, to: team_leader}}], "
+                         f"got {_describe(tiers)}")
+        else:
+            for index, tier in enumerate(tiers):
+                tier_where = f"{where}, escalate[{index}]"
+                if not isinstance(tier, CommentedMap):
+                    problems.add(int(tiers.lc.item(index)[0]) + 1, tier_where,
+                                 f"expected a mapping {{after: DURATION, to: ROLE}}, "
+                                 f"got {_describe(tier)}")
+                    continue
+                for key in tier:
+                    if key not in ESCALATION_KEYS:
+                        problems.add(_line_of_key(tier, key), f"{tier_where}, field {key!r}",
+                                     "unknown key; expected 'after' and 'to'")
+                for key in ("after", "to"):
+                    if key not in tier:
+                        problems.add(int(tier.lc.line) + 1, tier_where, f"field {key!r} is missing")
+                tier_after = duration(tier, "after", tier_where, 0)
+                to = tier.get("to")
+                if "to" in tier and (not isinstance(to, str) or not NAME_PATTERN.match(to)):
+                    problems.add(_line_of_value(tier, "to"), f"{tier_where}, field 'to'",
+                                 f"expected a role name ([a-z][a-z0-9_]*, e.g. team_leader), "
+                                 f"got {_describe(to)}")
+                    to = None
+                if tier_after is not None and isinstance(to, str):
+                    escalations.append(Escalation(after=tier_after, to=to))
+
+    if len(problems.lines) > before:
+        return None
+    return Milestone(id=milestone_id, title=title or milestone_id, after=after, within=within,
+                     amber=amber, owner=owner, source=source, escalate=tuple(escalations))
+
+
+def load_rule_file(path: Path) -> Timeline:
+    """Read one rule file; a missing or unreadable file is a RuleFileError too."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RuleFileError(f"{path}: no such rule file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleFileError(f"{path}: cannot be read ({error})") from None
+    return parse_rule_text(text, str(path))
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their *.yaml and *.yml files, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir()
+                                if p.suffix in {".yaml", ".yml"} and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_timelines(extra: Sequence[Path] = ()) -> dict[str, Timeline]:
+    """The built-in timelines, then the user's files and folders; a user file replaces a
+    built-in of the same name. Every problem in every file is reported at once."""
+    problems: list[str] = []
+    timelines: dict[str, Timeline] = {}
+    for path in rule_files([BUILTIN_RULES_DIR]):
+        timeline = load_rule_file(path)
+        timelines[timeline.name] = timeline
+    from_user: dict[str, str] = {}
+    for path in rule_files(extra):
+        try:
+            timeline = load_rule_file(path)
+        except RuleFileError as error:
+            problems.extend(error.problems)
+            continue
+        if timeline.name in from_user:
+            problems.append(f"{path}:1: field 'timeline': {timeline.name!r} is already defined "
+                            f"by {from_user[timeline.name]}")
+            continue
+        from_user[timeline.name] = str(path)
+        timelines[timeline.name] = timeline
+    if problems:
+        raise RuleFileError(problems)
+    return timelines
+
+
+def validate_rule_files(paths: Sequence[Path]) -> tuple[list[Timeline], list[str]]:
+    """Check files and folders without loading the built-ins: the timelines read, and problems."""
+    timelines: list[Timeline] = []
+    problems: list[str] = []
+    files = rule_files(paths)
+    for path in paths:
+        if path.is_dir() and not any(f.parent == path for f in files):
+            problems.append(f"{path}: no .yaml or .yml rule files in this folder")
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            timeline = load_rule_file(path)
+        except RuleFileError as error:
+            problems.extend(error.problems)
+            continue
+        if timeline.name in seen:
+            problems.append(f"{path}:1: field 'timeline': {timeline.name!r} is already defined "
+                            f"by {seen[timeline.name]}")
+            continue
+        seen[timeline.name] = str(path)
+        timelines.append(timeline)
+    return timelines, problems
