@@ -1,0 +1,377 @@
+"""The `permanence` command line: a thin edge over the store and the pure core.
+
+Every mistake a user can make ends in one plain line per problem on standard error and a
+non-zero exit, never a traceback, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import pendulum
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from permanence import csvfiles, store
+from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
+from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
+from permanence.models import Case
+from permanence.timelines import Timeline, load_timelines, validate_rule_files
+
+SERVICE_TIME_ZONE = "Europe/London"
+STATUS_STYLES = {
+    Status.DONE: "green", Status.LATE: "dark_orange", Status.WAITING: "bright_black",
+    Status.GREEN: "green", Status.AMBER: "yellow", Status.RED: "bold red",
+}
+STATUS_COLUMNS = ("case_ref", "team", "timeline", "milestone", "title", "status", "due",
+                  "completed_on", "days_overdue", "owner", "escalated_to")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Tracks each child's permanence milestones against rule-defined timelines.")
+rules_app = typer.Typer(no_args_is_help=True, help="Check rule files.")
+import_app = typer.Typer(no_args_is_help=True, help="Import a CSV file of cases, events or leads.")
+app.add_typer(rules_app, name="rules")
+app.add_typer(import_app, name="import")
+
+# Piped output (a file, a pager, an email) is not squeezed to 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def service_today() -> date:
+    """Today in the service's time zone: the day a social worker in the UK would say it is."""
+    today = pendulum.today(SERVICE_TIME_ZONE)
+    return date(today.year, today.month, today.day)
+
+
+@dataclass
+class Settings:
+    """The global options, resolved lazily so `--help` and `rules validate` need no store."""
+
+    db: str | None
+    rules: list[Path] = field(default_factory=list)
+    _engine: Engine | None = None
+    _timelines: dict[str, Timeline] | None = None
+
+    @property
+    def url(self) -> str:
+        return store.database_url(self.db)
+
+    def engine(self, *, require_schema: bool = True) -> Engine:
+        if self._engine is None:
+            self._engine = store.make_engine(self.url)
+        if require_schema:
+            store.require_schema(self._engine)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def timelines(self) -> dict[str, Timeline]:
+        if self._timelines is None:
+            self._timelines = load_timelines(self.rules)
+        return self._timelines
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain_errors(command: F) -> F:
+    """Turn a user's mistake into plain lines on stderr and exit 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PermanenceError as error:
+            for line in error.problems:
+                err.print(line, markup=False)
+            raise typer.Exit(1) from None
+        except OperationalError as error:
+            err.print(f"the store could not be used: {str(error.orig).strip()}", markup=False)
+            raise typer.Exit(1) from None
+
+    return run  # type: ignore[return-value]
+
+
+def parse_as_of(text: str | None) -> date:
+    if text is None:
+        return service_today()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise BadInput(f"--as-of {text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--as-of {text!r} is not a real date") from None
+
+
+@contextmanager
+def session_for(settings: Settings) -> Iterator[Session]:
+    """One transaction: committed if the block finishes, rolled back on any error."""
+    with Session(settings.engine()) as session, session.begin():
+        yield session
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL",
+        help="Store URL (default: $PERMANENCE_DB, then sqlite:///permanence.db).")] = None,
+    rules: Annotated[list[Path] | None, typer.Option(
+        "--rules", metavar="PATH",
+        help="Rule file or folder added to the built-ins (repeatable); replaces a built-in "
+             "timeline of the same name.")] = None,
+) -> None:
+    ctx.obj = settings = Settings(db=db, rules=list(rules or []))
+    ctx.call_on_close(settings.close)
+
+
+@app.command()
+@plain_errors
+def init(ctx: typer.Context) -> None:
+    """Create the store's tables (safe to run again)."""
+    settings: Settings = ctx.obj
+    engine = settings.engine(require_schema=False)
+    store.init_schema(engine)
+    out.print(f"Store ready: {engine.url.render_as_string()}")
+
+
+@rules_app.command("validate")
+@plain_errors
+def rules_validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH...")]) -> None:
+    """Check rule files (or folders of them); exit 0, or 1 with one line per problem."""
+    timelines, problems = validate_rule_files(paths)
+    if problems:
+        raise PermanenceError(problems)
+    for timeline in timelines:
+        out.print(f"{timeline.path}: ok ({timeline.name} {timeline.version}, "
+                  f"{len(timeline.milestones)} milestones)", markup=False)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+
+
+@import_app.command("leads")
+@plain_errors
+def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import leads: lead_id, name, role, team, notify."""
+    settings: Settings = ctx.obj
+    data = csvfiles.read_csv(file, csvfiles.LEAD_COLUMNS, ())
+    leads = csvfiles.check_leads(data)
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        store.import_leads(session=session, leads=leads)
+    out.print(f"Imported {len(leads)} leads from {file}.", markup=False)
+
+
+@import_app.command("cases")
+@plain_errors
+def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import cases: case_ref, timeline, team, social_worker, looked_after_on [, child_name,
+    date_of_birth, closed_on]. An existing case_ref is updated."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
+    with session_for(settings) as session:
+        cases = csvfiles.check_cases(data, timelines=timelines,
+                                     lead_ids=store.lead_ids(session=session),
+                                     today=service_today())
+        _warn(data.warnings)
+        store.import_cases(session=session, cases=cases)
+    out.print(f"Imported {len(cases)} cases from {file}.", markup=False)
+
+
+@import_app.command("events")
+@plain_errors
+def import_events(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import milestone completions: case_ref, milestone, occurred_on [, note]. A second date for
+    the same case and milestone replaces the first, which is kept in the history."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
+    with session_for(settings) as session:
+        events = csvfiles.check_events(data, cases=store.case_index(session=session),
+                                       timelines=timelines, today=service_today())
+        _warn(data.warnings)
+        store.record_events(session=session, events=events, source=f"import {file.name}")
+    out.print(f"Imported {len(events)} events from {file}.", markup=False)
+
+
+@app.command()
+@plain_errors
+def record(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE",
+                                           help="Completion date, YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT")] = None,
+) -> None:
+    """Record that a milestone of a case was completed."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    if on is None:
+        occurred_on = today
+    else:
+        try:
+            occurred_on = csvfiles.parse_date(on, "--on", today)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+    timelines = settings.timelines()
+    with session_for(settings) as session:
+        cases = store.case_index(session=session)
+        reason = csvfiles.check_event(case_ref, milestone, occurred_on, cases, timelines)
+        if reason is not None:
+            kind = (UnknownCase if reason.startswith("unknown case")
+                    else UnknownMilestone if reason.startswith("unknown milestone") else BadInput)
+            raise kind(reason)
+        previous = store.load_case_facts(session=session, case_refs=[case_ref])[0].completions
+        store.record_events(session=session, source="record", events=[{
+            "case_ref": case_ref, "milestone": milestone, "occurred_on": occurred_on,
+            "note": note}])
+    replaced = previous.get(milestone)
+    extra = f" (replaces {replaced}, kept in the history)" if replaced else ""
+    out.print(f"Recorded {milestone} for {case_ref} on {occurred_on}{extra}.", markup=False)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _evaluate(settings: Settings, as_of: date, team: str | None = None,
+              case_refs: list[str] | None = None) -> list[MilestoneStatus]:
+    timelines = settings.timelines()
+    with Session(settings.engine()) as session:
+        facts = store.load_case_facts(session=session, team=team, case_refs=case_refs)
+        leads = LeadDirectory(store.lead_roles(session=session))
+    return evaluate(timelines, facts, leads, as_of).statuses
+
+
+def _status_text(status: Status) -> Text:
+    return Text(str(status), style=STATUS_STYLES[status])
+
+
+def _days(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@app.command()
+@plain_errors
+def status(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="YYYY-MM-DD (default today).")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="TEAM")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Every open case's milestones, with Red/Amber/Green status."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    rows = _evaluate(settings, day, team=team)
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
+        return
+    if output is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(STATUS_COLUMNS)
+        for row in rows:
+            data = row.as_json()
+            data["escalated_to"] = " ".join(row.escalated_to)
+            writer.writerow(["" if data[c] is None else data[c] for c in STATUS_COLUMNS])
+        return
+    if not rows:
+        out.print(f"No open cases on {day}{f' in team {team}' if team else ''}.", markup=False)
+        return
+    table = Table(title=f"Permanence milestones as of {day}", title_justify="left")
+    for column in ("case", "team", "milestone", "status", "due", "completed", "days over",
+                   "owner", "escalated to"):
+        table.add_column(column, no_wrap=column in {"case", "due", "completed"})
+    for row in rows:
+        table.add_row(row.case_ref, row.team, row.milestone, _status_text(row.status), _day(row.due),
+                      _day(row.completed_on), _days(row.days_overdue), row.owner or "(nobody)",
+                      " ".join(row.escalated_to))
+    out.print(table)
+    counts = {s: sum(1 for row in rows if row.status is s) for s in Status}
+    summary = Text(f"{len({row.case_ref for row in rows})} open cases: ")
+    for index, (state, count) in enumerate(counts.items()):
+        summary.append(f"{', ' if index else ''}{count} {state}", style=STATUS_STYLES[state])
+    out.print(summary)
+
+
+@app.command()
+@plain_errors
+def timeline(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="YYYY-MM-DD (default today).")] = None,
+) -> None:
+    """One child's timeline: milestones in order, their dates, due dates and colours."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    with Session(settings.engine()) as session:
+        case = session.get(Case, case_ref)
+        if case is None:
+            raise UnknownCase(f"unknown case {case_ref!r}")
+        facts = store.load_case_facts(session=session, case_refs=[case_ref])[0]
+    note = ""
+    if facts.looked_after_on > day:
+        raise BadInput(f"case {case_ref} became looked after on {facts.looked_after_on}, after "
+                       f"--as-of {day}")
+    if not case_is_open(facts, day):
+        assert facts.closed_on is not None
+        note = f"closed on {facts.closed_on}; shown as it stood the day before"
+        day = facts.closed_on - timedelta(days=1)
+    rows = _evaluate(settings, day, case_refs=[case_ref])
+    rules = settings.timelines().get(facts.timeline)
+    if rules is None:
+        raise PermanenceError(f"case {case_ref} is on timeline {facts.timeline!r}, which no rule "
+                              "file defines; pass its file with --rules")
+    out.print(Text.assemble((case_ref, "bold"), f"  {rules.title} ({rules.name} {rules.version})"))
+    out.print(f"team {facts.team}, social worker {facts.social_worker}, looked after since "
+              f"{facts.looked_after_on}; as of {day}{f' ({note})' if note else ''}", markup=False)
+    table = Table(show_header=True, header_style="bold")
+    for column in ("", "milestone", "after", "clock", "due", "completed", "status", "days over",
+                   "owner", "escalated to"):
+        table.add_column(column)
+    for row, milestone in zip(rows, rules.milestones, strict=True):
+        marker = "○" if row.status is Status.WAITING else "●"
+        table.add_row(Text(marker, style=STATUS_STYLES[row.status]),
+                      row.title, milestone.after or "start",
+                      str(milestone.within) if milestone.within else "",
+                      _day(row.due), _day(row.completed_on), _status_text(row.status),
+                      _days(row.days_overdue), row.owner or "(nobody)",
+                      " ".join(row.escalated_to))
+    out.print(table)
+
+
+def main() -> None:
+    app()

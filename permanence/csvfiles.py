@@ -1,0 +1,216 @@
+"""CSV files of cases, events and leads: read, checked row by row, refused whole.
+
+Checking is a plain function of the rows and what the store already holds (passed in), so every
+rule of the contract is testable without a database. An import is all or nothing: every bad row
+is reported with its line number and the reason, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from permanence.errors import ImportRefused
+from permanence.timelines import NAME_PATTERN, Timeline
+
+CASE_COLUMNS = ("case_ref", "timeline", "team", "social_worker", "looked_after_on")
+CASE_OPTIONAL = ("child_name", "date_of_birth", "closed_on")
+EVENT_COLUMNS = ("case_ref", "milestone", "occurred_on")
+EVENT_OPTIONAL = ("note",)
+LEAD_COLUMNS = ("lead_id", "name", "role", "team", "notify")
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+URL_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+\Z")
+
+
+@dataclass
+class CsvRows:
+    """The data rows of a file, each with the line it starts on, and warnings about the header."""
+
+    path: Path
+    rows: list[tuple[int, dict[str, str]]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> CsvRows:
+    """Read a UTF-8 CSV (a BOM is accepted) with a header row; refuse a missing column."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise ImportRefused(f"{path}: the file is empty; expected a header row with "
+                                    f"{', '.join(required)}")
+            names = [name.strip() for name in header]
+            missing = [name for name in required if name not in names]
+            if missing:
+                raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
+                                    f"{', '.join(missing)}; the header must have "
+                                    f"{', '.join(required)}")
+            rows: list[tuple[int, dict[str, str]]] = []
+            line = reader.line_num + 1
+            for values in reader:
+                if any(value.strip() for value in values):
+                    padded = values + [""] * (len(names) - len(values))
+                    rows.append((line, {name: padded[i].strip() for i, name in enumerate(names)}))
+                line = reader.line_num + 1
+    except FileNotFoundError:
+        raise ImportRefused(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise ImportRefused(f"{path}: is not UTF-8 text ({error.reason} at byte "
+                            f"{error.start}); save it as CSV UTF-8") from None
+    except csv.Error as error:
+        raise ImportRefused(f"{path}: is not a readable CSV file ({error})") from None
+    except IsADirectoryError:
+        raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
+    known = set(required) | set(optional)
+    warnings = [f"{path}: column {name!r} is not used and was ignored"
+                for name in names if name and name not in known]
+    return CsvRows(path=path, rows=rows, warnings=warnings)
+
+
+def parse_date(text: str, column: str, today: date) -> date:
+    """An ISO date that exists and is not in the future; ValueError says which."""
+    if not ISO_DATE.match(text):
+        raise ValueError(f"{column} {text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{column} {text!r} is not a real date") from None
+    if value > today:
+        raise ValueError(f"{column} {text} is in the future (today is {today.isoformat()})")
+    return value
+
+
+def _refuse_if(problems: list[str], path: Path) -> None:
+    if problems:
+        count = len(problems)
+        raise ImportRefused(problems + [f"{path}: nothing imported; {count} bad "
+                                        f"row{'s' if count > 1 else ''} to fix"])
+
+
+def check_leads(data: CsvRows) -> list[dict[str, str]]:
+    """Rows ready for the store, or ImportRefused naming every bad row."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    leads: list[dict[str, str]] = []
+    for line, row in data.rows:
+        reasons = [f"{column} is empty" for column in LEAD_COLUMNS if not row[column]]
+        lead_id, role, notify = row["lead_id"], row["role"], row["notify"]
+        if lead_id in seen:
+            reasons.append(f"lead_id {lead_id!r} appears twice in this file (first on line "
+                           f"{seen[lead_id]})")
+        elif lead_id:
+            seen[lead_id] = line
+        if role and not NAME_PATTERN.match(role):
+            reasons.append(f"role {role!r} is not a role name (lower-case letters, digits and "
+                           "'_', e.g. team_leader)")
+        bad_urls = [url for url in notify.split() if not URL_FORM.match(url)]
+        if bad_urls:
+            reasons.append(f"notify {' '.join(bad_urls)!r} is not an apprise URL such as "
+                           "mailto://user:pass@example.org or json://host/path")
+        if reasons:
+            problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
+        else:
+            leads.append({"lead_id": lead_id, "name": row["name"], "role": role,
+                          "team": row["team"], "notify": " ".join(notify.split())})
+    _refuse_if(problems, data.path)
+    return leads
+
+
+def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: set[str],
+                today: date) -> list[dict[str, object]]:
+    """Rows ready for the store, or ImportRefused naming every bad row."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    cases: list[dict[str, object]] = []
+    for line, row in data.rows:
+        reasons = [f"{column} is empty" for column in CASE_COLUMNS if not row[column]]
+        case_ref = row["case_ref"]
+        if case_ref in seen:
+            reasons.append(f"case_ref {case_ref!r} appears twice in this file (first on line "
+                           f"{seen[case_ref]})")
+        elif case_ref:
+            seen[case_ref] = line
+        if row["timeline"] and row["timeline"] not in timelines:
+            reasons.append(f"unknown timeline {row['timeline']!r} (known: "
+                           f"{', '.join(sorted(timelines))})")
+        if row["social_worker"] and row["social_worker"] not in lead_ids:
+            reasons.append(f"social_worker {row['social_worker']!r} is not a known lead_id; "
+                           "import the leads first")
+        dates: dict[str, date | None] = {}
+        for column in ("looked_after_on", *CASE_OPTIONAL[1:]):
+            text = row.get(column, "")
+            dates[column] = None
+            if text:
+                try:
+                    dates[column] = parse_date(text, column, today)
+                except ValueError as error:
+                    reasons.append(str(error))
+        looked_after_on = dates["looked_after_on"]
+        born, closed = dates["date_of_birth"], dates["closed_on"]
+        if looked_after_on and born and born > looked_after_on:
+            reasons.append(f"date_of_birth {born} is after looked_after_on {looked_after_on}")
+        if looked_after_on and closed and closed < looked_after_on:
+            reasons.append(f"closed_on {closed} is before the child became looked after "
+                           f"({looked_after_on})")
+        if reasons:
+            problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
+            continue
+        cases.append({"case_ref": case_ref, "timeline": row["timeline"], "team": row["team"],
+                      "social_worker": row["social_worker"], "looked_after_on": looked_after_on,
+                      "child_name": row.get("child_name") or None, "date_of_birth": born,
+                      "closed_on": closed})
+    _refuse_if(problems, data.path)
+    return cases
+
+
+def check_event(case_ref: str, milestone: str, occurred_on: date,
+                cases: Mapping[str, tuple[str, date]], timelines: Mapping[str, Timeline]) -> str | None:
+    """Why a completion cannot be recorded, or None. `cases` maps case_ref to (timeline,
+    looked_after_on)."""
+    known = cases.get(case_ref)
+    if known is None:
+        return f"unknown case {case_ref!r}"
+    timeline_name, looked_after_on = known
+    timeline = timelines.get(timeline_name)
+    if timeline is None:
+        return f"case {case_ref} is on timeline {timeline_name!r}, which no rule file defines"
+    if timeline.milestone(milestone) is None:
+        return (f"unknown milestone {milestone!r} for timeline {timeline_name} (its milestones: "
+                f"{', '.join(timeline.milestone_ids)})")
+    if occurred_on < looked_after_on:
+        return (f"occurred_on {occurred_on} is before case {case_ref} became looked after "
+                f"({looked_after_on})")
+    return None
+
+
+def check_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
+                 timelines: Mapping[str, Timeline], today: date) -> list[dict[str, object]]:
+    """Rows ready for the store, in file order, or ImportRefused naming every bad row."""
+    problems: list[str] = []
+    events: list[dict[str, object]] = []
+    for line, row in data.rows:
+        reasons = [f"{column} is empty" for column in EVENT_COLUMNS if not row[column]]
+        occurred_on = None
+        if row["occurred_on"]:
+            try:
+                occurred_on = parse_date(row["occurred_on"], "occurred_on", today)
+            except ValueError as error:
+                reasons.append(str(error))
+        if row["case_ref"] and row["milestone"]:
+            reason = check_event(row["case_ref"], row["milestone"], occurred_on or date.min,
+                                 cases, timelines)
+            if reason and not (occurred_on is None and reason.startswith("occurred_on")):
+                reasons.append(reason)
+        if reasons:
+            problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
+            continue
+        events.append({"case_ref": row["case_ref"], "milestone": row["milestone"],
+                       "occurred_on": occurred_on, "note": row.get("note") or None})
+    _refuse_if(problems, data.path)
+    return events

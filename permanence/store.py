@@ -1,0 +1,172 @@
+"""The case store: SQLite by default, PostgreSQL in production, through one set of functions.
+
+Data functions are keyword-only and take the session, so one transaction can span a whole
+import. Writes are bulk upserts (one executemany per table) and reads select plain columns in
+one query per table: evaluation needs tuples, not ORM objects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+from permanence.errors import BadInput, PermanenceError
+from permanence.evaluate import CaseFacts
+from permanence.models import Case, Lead, MilestoneCompletion, MilestoneEvent, utc_now
+
+DEFAULT_DB = "sqlite:///permanence.db"
+CHUNK = 5_000
+
+
+def database_url(explicit: str | None) -> str:
+    """--db, then PERMANENCE_DB, then permanence.db in the working directory."""
+    return explicit or os.environ.get("PERMANENCE_DB") or DEFAULT_DB
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, refusing anything else in plain words."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(f"--db {url!r} is not a database URL; expected sqlite:///PATH or "
+                       "postgresql+psycopg://USER:PASSWORD@HOST/DBNAME") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not Path(database).parent.exists():
+            raise BadInput(f"--db {url!r}: folder {Path(database).parent} does not exist")
+        return create_engine(url, connect_args={"timeout": 30})
+    if backend == "postgresql":
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except NoSuchModuleError:
+            raise BadInput(f"--db {url!r}: use the psycopg driver, postgresql+psycopg://...") from None
+    raise BadInput(f"--db {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
+
+
+def init_schema(engine: Engine) -> None:
+    """Create every missing table; existing tables and rows are left alone."""
+    SQLModel.metadata.create_all(engine)
+
+
+def require_schema(engine: Engine) -> None:
+    """Refuse to work on a store that `permanence init` has not prepared."""
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except OperationalError as error:
+        raise PermanenceError(f"cannot open the store {engine.url.render_as_string()}: "
+                              f"{error.orig}") from None
+    missing = set(SQLModel.metadata.tables) - tables
+    if missing:
+        raise PermanenceError(f"the store {engine.url.render_as_string()} is not initialised "
+                              f"(missing tables: {', '.join(sorted(missing))}); run "
+                              "`permanence init` first")
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]],
+           keys: Sequence[str]) -> None:
+    """Insert rows, updating every other column where the key already exists."""
+    if not rows:
+        return
+    insert = _insert(session)
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
+    columns = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns})
+    for start in range(0, len(rows), CHUNK):
+        session.execute(statement, list(rows[start:start + CHUNK]))
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+    """Plain bulk insert in chunks."""
+    table = model.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(table.insert(), list(rows[start:start + CHUNK]))
+
+
+def import_leads(*, session: Session, leads: Sequence[dict[str, str]]) -> None:
+    now = utc_now()
+    upsert(session, Lead, [{**lead, "updated_at": now} for lead in leads], ["lead_id"])
+
+
+def import_cases(*, session: Session, cases: Sequence[dict[str, Any]]) -> None:
+    now = utc_now()
+    upsert(session, Case, [{**case, "updated_at": now} for case in cases], ["case_ref"])
+
+
+def record_events(*, session: Session, events: Sequence[dict[str, Any]], source: str,
+                  recorded_at: datetime | None = None) -> None:
+    """Keep every row in the history; the last row per case and milestone becomes current."""
+    recorded_at = recorded_at or utc_now()
+    history = [{**event, "recorded_at": recorded_at, "source": source} for event in events]
+    insert_rows(session, MilestoneEvent, history)
+    latest = {(event["case_ref"], event["milestone"]): event for event in events}
+    upsert(session, MilestoneCompletion,
+           [{**event, "recorded_at": recorded_at} for event in latest.values()],
+           ["case_ref", "milestone"])
+
+
+def lead_ids(*, session: Session) -> set[str]:
+    return set(session.execute(select(Lead.lead_id)).scalars())  # type: ignore[arg-type]
+
+
+def lead_roles(*, session: Session) -> list[tuple[str, str, str]]:
+    """(lead_id, role, team) of every lead, for resolving roles."""
+    rows = session.execute(select(Lead.lead_id, Lead.role, Lead.team))  # type: ignore[call-overload]
+    return [tuple(row) for row in rows]
+
+
+def case_index(*, session: Session) -> dict[str, tuple[str, date]]:
+    """case_ref -> (timeline, looked_after_on), for checking events."""
+    rows = session.execute(select(Case.case_ref, Case.timeline, Case.looked_after_on))  # type: ignore[call-overload]
+    return {case_ref: (timeline, looked_after_on) for case_ref, timeline, looked_after_on in rows}
+
+
+def load_case_facts(*, session: Session, team: str | None = None,
+                    case_refs: Iterable[str] | None = None) -> list[CaseFacts]:
+    """Every case (of one team, or the named cases) with its current completions: two queries."""
+    case_query = select(Case.case_ref, Case.timeline, Case.team, Case.social_worker,  # type: ignore[call-overload]
+                        Case.looked_after_on, Case.closed_on).order_by(Case.case_ref)
+    event_query = select(MilestoneCompletion.case_ref, MilestoneCompletion.milestone,  # type: ignore[call-overload]
+                         MilestoneCompletion.occurred_on)
+    if team is not None:
+        case_query = case_query.where(Case.team == team)
+        event_query = event_query.join(Case, Case.case_ref == MilestoneCompletion.case_ref).where(
+            Case.team == team)
+    if case_refs is not None:
+        wanted = list(case_refs)
+        case_query = case_query.where(Case.case_ref.in_(wanted))  # type: ignore[attr-defined]
+        event_query = event_query.where(MilestoneCompletion.case_ref.in_(wanted))  # type: ignore[attr-defined]
+    completions: dict[str, dict[str, date]] = defaultdict(dict)
+    for case_ref, milestone, occurred_on in session.execute(event_query):
+        completions[case_ref][milestone] = occurred_on
+    empty: dict[str, date] = {}
+    return [CaseFacts(case_ref, timeline, team_name, worker, looked_after_on, closed_on,
+                      completions.get(case_ref, empty))
+            for case_ref, timeline, team_name, worker, looked_after_on, closed_on
+            in session.execute(case_query)]
+
+
+def milestone_history(*, session: Session, case_ref: str) -> list[MilestoneEvent]:
+    """Every date recorded for a case, oldest first."""
+    query = select(MilestoneEvent).where(MilestoneEvent.case_ref == case_ref).order_by(
+        MilestoneEvent.id)  # type: ignore[arg-type]
+    return list(session.execute(query).scalars())

@@ -1,0 +1,292 @@
+"""The command line end to end, on SQLite and PostgreSQL: exit codes and whole messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from permanence import store
+from permanence.cli import app
+from permanence.models import MilestoneEvent
+
+runner = CliRunner()
+
+
+def run(db: str, *args: str, rules: list[Path] | None = None):
+    extra = [item for path in rules or [] for item in ("--rules", str(path))]
+    return runner.invoke(app, ["--db", db, *extra, *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def loaded(db_url: str, examples: Path) -> str:
+    """A store holding the sample leads, cases and events."""
+    assert run(db_url, "init").exit_code == 0
+    for kind in ("leads", "cases", "events"):
+        result = run(db_url, "import", kind, str(examples / f"{kind}.csv"))
+        assert result.exit_code == 0, result.output
+    return db_url
+
+
+@contextmanager
+def session_on(url: str) -> Iterator[Session]:
+    engine = store.make_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestInit:
+    """`init` creates the schema and is safe to run again."""
+
+    def test_twice(self, db_url: str) -> None:
+        first, second = run(db_url, "init"), run(db_url, "init")
+        assert first.exit_code == second.exit_code == 0
+        assert second.stdout.startswith("Store ready: ")
+
+    def test_other_commands_need_it(self, sqlite_url: str) -> None:
+        result = run(sqlite_url, "status", "--as-of", "2026-11-16")
+        assert result.exit_code == 1
+        assert "is not initialised" in result.stderr
+        assert result.stderr.rstrip().endswith("run `permanence init` first")
+
+    def test_bad_url(self) -> None:
+        result = run("mysql://x/y", "init")
+        assert result.exit_code == 1
+        assert result.stderr == ("--db 'mysql://x/y': only sqlite:/// and postgresql+psycopg:// "
+                                 "URLs are supported\n")
+
+
+class TestImport:
+    """Imports are all or nothing and report every bad row with its line."""
+
+    def test_sample_counts(self, loaded: str, examples: Path) -> None:
+        with session_on(loaded) as session:
+            facts = store.load_case_facts(session=session)
+        lines = len(list(csv.DictReader(io.StringIO((examples / "cases.csv").read_text()))))
+        assert len(facts) == lines
+
+    def test_bad_rows_change_nothing(self, loaded: str, tmp_path: Path) -> None:
+        before = run(loaded, "status", "--as-of", "2026-11-16", "--format", "json").stdout
+        bad = write(tmp_path / "events.csv",
+                    "case_ref,milestone,occurred_on\n"
+                    "C-1002,panel,2026-11-02\n"
+                    "C-9999,panel,2026-11-02\n"
+                    "C-1002,no_such_step,2026-11-02\n"
+                    "C-1002,panel,2026-02-30\n"
+                    "C-1002,panel,2099-01-01\n"
+                    "C-1002,panel,1999-01-01\n")
+        result = run(loaded, "import", "events", str(bad))
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert lines[0] == f"{bad}:3: unknown case 'C-9999'"
+        assert lines[1].startswith(f"{bad}:4: unknown milestone 'no_such_step' for timeline ")
+        assert lines[2] == f"{bad}:5: occurred_on '2026-02-30' is not a real date"
+        assert lines[3].startswith(f"{bad}:6: occurred_on 2099-01-01 is in the future")
+        assert lines[4].startswith(f"{bad}:7: occurred_on 1999-01-01 is before case C-1002 "
+                                   "became looked after")
+        assert lines[5] == f"{bad}: nothing imported; 5 bad rows to fix"
+        assert run(loaded, "status", "--as-of", "2026-11-16", "--format", "json").stdout == before
+
+    def test_missing_column(self, loaded: str, tmp_path: Path) -> None:
+        bad = write(tmp_path / "cases.csv", "case_ref,timeline,team\nC-1,x,north\n")
+        result = run(loaded, "import", "cases", str(bad))
+        assert result.exit_code == 1
+        assert result.stderr == (f"{bad}:1: missing columns social_worker, looked_after_on; the "
+                                 "header must have case_ref, timeline, team, social_worker, "
+                                 "looked_after_on\n")
+
+    def test_missing_file(self, loaded: str, tmp_path: Path) -> None:
+        result = run(loaded, "import", "leads", str(tmp_path / "nope.csv"))
+        assert result.exit_code == 1
+        assert result.stderr == f"{tmp_path / 'nope.csv'}: no such file\n"
+
+    def test_cases_refusals(self, loaded: str, tmp_path: Path) -> None:
+        bad = write(tmp_path / "cases.csv",
+                    "\ufeffcase_ref,timeline,team,social_worker,looked_after_on,date_of_birth,extra\n"
+                    "C-2001,scotland-adoption,north,sw-north-1,2026-01-05,2020-01-01,x\n"
+                    "C-2001,scotland-adoption,north,sw-north-1,2026-01-05,,\n"
+                    "C-2002,mars-route,north,nobody,2026-13-01,,\n"
+                    "C-2003,scotland-adoption,north,sw-north-1,2026-01-05,2026-02-01,\n")
+        result = run(loaded, "import", "cases", str(bad))
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == [
+            f"{bad}:3: case_ref 'C-2001' appears twice in this file (first on line 2)",
+            f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, scotland-adoption,"
+            f" scotland-permanence-order); social_worker 'nobody' is not a known lead_id; import "
+            "the leads first; looked_after_on '2026-13-01' is not a real date",
+            f"{bad}:5: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05",
+            f"{bad}: nothing imported; 3 bad rows to fix",
+        ]
+
+    def test_unknown_column_warns(self, loaded: str, tmp_path: Path) -> None:
+        good = write(tmp_path / "cases.csv",
+                     "case_ref,timeline,team,social_worker,looked_after_on,colour\n"
+                     "C-2001,scotland-adoption,north,sw-north-1,2026-01-05,blue\n")
+        result = run(loaded, "import", "cases", str(good))
+        assert result.exit_code == 0
+        assert result.stderr == f"warning: {good}: column 'colour' is not used and was ignored\n"
+        assert result.stdout == f"Imported 1 cases from {good}.\n"
+
+    def test_existing_case_is_updated(self, loaded: str, tmp_path: Path) -> None:
+        update = write(tmp_path / "cases.csv",
+                       "case_ref,timeline,team,social_worker,looked_after_on,closed_on\n"
+                       "C-1002,scotland-permanence-order,north,sw-north-1,2025-02-03,2026-11-01\n")
+        assert run(loaded, "import", "cases", str(update)).exit_code == 0
+        rows = json.loads(run(loaded, "status", "--as-of", "2026-11-16", "--format",
+                              "json").stdout)
+        assert "C-1002" not in {row["case_ref"] for row in rows}
+
+
+class TestRecord:
+    """`record` stores a completion; a correction keeps the old date in the history."""
+
+    def test_record_and_correct(self, loaded: str) -> None:
+        first = run(loaded, "record", "C-1040", "panel", "--on", "2026-11-10", "--note", "first")
+        assert first.exit_code == 0, first.output
+        assert first.stdout == "Recorded panel for C-1040 on 2026-11-10.\n"
+        second = run(loaded, "record", "C-1040", "panel", "--on", "2026-11-12")
+        assert second.stdout == ("Recorded panel for C-1040 on 2026-11-12 (replaces 2026-11-10, "
+                                 "kept in the history).\n")
+        with session_on(loaded) as session:
+            history = session.exec(select(MilestoneEvent.occurred_on, MilestoneEvent.source).where(
+                MilestoneEvent.case_ref == "C-1040", MilestoneEvent.milestone == "panel")).all()
+        assert [tuple(row) for row in history] == [(date(2026, 11, 10), "record"),
+                                                   (date(2026, 11, 12), "record")]
+
+    @pytest.mark.parametrize(("args", "message"), [
+        (["C-0000", "panel"], "unknown case 'C-0000'\n"),
+        (["C-1040", "moon_landing"], "unknown milestone 'moon_landing' for timeline "),
+        (["C-1040", "panel", "--on", "2026-02-30"], "--on '2026-02-30' is not a real date\n"),
+        (["C-1040", "panel", "--on", "tomorrow"],
+         "--on 'tomorrow' is not a date in the form YYYY-MM-DD\n"),
+    ])
+    def test_refusals(self, loaded: str, args: list[str], message: str) -> None:
+        result = run(loaded, "record", *args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(message)
+        assert "Traceback" not in result.output
+
+
+class TestStatus:
+    """`status` lists every open case's milestones in case then rule-file order."""
+
+    def test_json_matches_contract(self, loaded: str, timelines) -> None:
+        result = run(loaded, "status", "--as-of", "2026-11-16", "--format", "json")
+        assert result.exit_code == 0
+        rows = json.loads(result.stdout)
+        assert set(rows[0]) == {"case_ref", "team", "timeline", "milestone", "title", "status",
+                                "due", "completed_on", "days_overdue", "owner", "escalated_to"}
+        refs = [row["case_ref"] for row in rows]
+        assert refs == sorted(refs)
+        for ref in set(refs):
+            mine = [row for row in rows if row["case_ref"] == ref]
+            assert [row["milestone"] for row in mine] == list(
+                timelines[mine[0]["timeline"]].milestone_ids)
+        red = [row for row in rows if row["status"] == "red"]
+        assert red and all(row["days_overdue"] > 0 for row in red)
+        assert any(row["escalated_to"] for row in red)
+
+    def test_team_filter_and_formats_agree(self, loaded: str) -> None:
+        as_json = json.loads(run(loaded, "status", "--as-of", "2026-11-16", "--team", "south",
+                                 "--format", "json").stdout)
+        as_csv = list(csv.DictReader(io.StringIO(run(
+            loaded, "status", "--as-of", "2026-11-16", "--team", "south", "--format",
+            "csv").stdout)))
+        assert {row["team"] for row in as_json} == {"south"}
+        assert [(r["case_ref"], r["milestone"], r["status"]) for r in as_json] == [
+            (r["case_ref"], r["milestone"], r["status"]) for r in as_csv]
+
+    def test_table(self, loaded: str) -> None:
+        result = run(loaded, "status", "--as-of", "2026-11-16")
+        assert result.exit_code == 0
+        assert "Permanence milestones as of 2026-11-16" in result.stdout
+        assert "open cases:" in result.stdout
+
+    def test_bad_as_of(self, loaded: str) -> None:
+        result = run(loaded, "status", "--as-of", "16/11/2026")
+        assert result.exit_code == 1
+        assert result.stderr == "--as-of '16/11/2026' is not a date in the form YYYY-MM-DD\n"
+
+    def test_user_rules_replace_builtin(self, loaded: str, tmp_path: Path) -> None:
+        rules = write(tmp_path / "po.yaml", """\
+timeline: scotland-permanence-order
+title: Local permanence order route
+jurisdiction: scotland
+version: "local-1"
+milestones:
+  - id: looked_after
+    title: Looked after
+  - id: permanence_recommendation
+    title: Permanence recommended
+    after: looked_after
+    within: 9 months
+""")
+        rows = json.loads(run(loaded, "status", "--as-of", "2026-11-16", "--format", "json",
+                              rules=[rules]).stdout)
+        po = {row["milestone"] for row in rows if row["timeline"] == "scotland-permanence-order"}
+        assert po == {"looked_after", "permanence_recommendation"}
+
+
+class TestTimeline:
+    """`timeline` shows one child's milestones in order."""
+
+    def test_shows_every_milestone(self, loaded: str, timelines) -> None:
+        result = run(loaded, "timeline", "C-1001", "--as-of", "2026-11-16")
+        assert result.exit_code == 0
+        assert result.stdout.startswith("C-1001  ")
+        for milestone in timelines["scotland-permanence-order"].milestones:
+            assert milestone.title.split()[0] in result.stdout
+
+    def test_unknown_case(self, loaded: str) -> None:
+        result = run(loaded, "timeline", "C-0000")
+        assert result.exit_code == 1
+        assert result.stderr == "unknown case 'C-0000'\n"
+
+
+class TestRulesValidate:
+    """`rules validate` exits 0 for good files, else one line per problem."""
+
+    def test_builtins_are_valid(self) -> None:
+        from permanence.rules import BUILTIN_RULES_DIR
+        result = runner.invoke(app, ["rules", "validate", str(BUILTIN_RULES_DIR)])
+        assert result.exit_code == 0
+        assert result.stdout.count(": ok (") == 3
+
+    def test_bad_file(self, tmp_path: Path) -> None:
+        bad = write(tmp_path / "bad.yaml", """\
+timeline: x
+title: X
+jurisdiction: wales
+version: "1"
+milestones:
+  - id: start
+    title: Start
+  - id: next
+    title: Next
+    after: start
+    within: 8 dayz
+""")
+        result = runner.invoke(app, ["rules", "validate", str(bad)])
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == [
+            f"{bad}:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
+            "northern-ireland, got 'wales'",
+            f"{bad}:11: milestone 'next', field 'within': expected a duration like '8 days', "
+            "'10 working days', '6 weeks' or '6 months', got '8 dayz'",
+        ]
