@@ -60,9 +60,9 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -
                 line = reader.line_num + 1
     except FileNotFoundError:
         raise ImportRefused(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise ImportRefused(f"{path}: is not UTF-8 text ({error.reason} at byte "
-                            f"{error.start}); save it as CSV UTF-8") from None
+    except UnicodeDecodeError:
+        raise ImportRefused(f"{path}: is not UTF-8 text; save it as \"CSV UTF-8\" and import "
+                            "it again") from None
     except csv.Error as error:
         raise ImportRefused(f"{path}: is not a readable CSV file ({error})") from None
     except IsADirectoryError:

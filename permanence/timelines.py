@@ -172,6 +172,7 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     milestones: list[Milestone] = []
     lines_of: dict[str, int] = {}
     after_lines: dict[str, int] = {}
+    after_refs: list[tuple[str, str, int]] = []
     raw_milestones = document.get("milestones")
     if "milestones" not in document:
         problems.add(1, "field 'milestones'", "is missing; expected a list of milestones")
@@ -181,23 +182,31 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     else:
         for position, node in enumerate(raw_milestones):
             milestone = _parse_milestone(node, position, raw_milestones, problems, text_field)
-            if milestone is None:
+            if not isinstance(node, CommentedMap):
                 continue
             line = int(node.lc.line) + 1
-            if milestone.id in lines_of:
-                problems.add(line, f"milestone {milestone.id!r}, field 'id'",
-                             f"the id is used twice (first at line {lines_of[milestone.id]})")
-                continue
-            lines_of[milestone.id] = line
-            if milestone.after is not None:
-                after_lines[milestone.id] = _line_of_value(node, "after")
-            milestones.append(milestone)
+            declared = node.get("id")
+            if isinstance(declared, str):
+                if declared in lines_of:
+                    problems.add(line, f"milestone {declared!r}, field 'id'",
+                                 f"the id is used twice (first at line {lines_of[declared]})")
+                    continue
+                lines_of[declared] = line
+            after = node.get("after")
+            if isinstance(after, str) and NAME_PATTERN.match(after):
+                where = (f"milestone {declared!r}" if isinstance(declared, str)
+                         else f"milestones[{position}]")
+                after_refs.append((where, after, _line_of_value(node, "after")))
+            if milestone is not None:
+                if milestone.after is not None:
+                    after_lines[milestone.id] = _line_of_value(node, "after")
+                milestones.append(milestone)
 
+    for where, after, line in after_refs:
+        if after not in lines_of:
+            problems.add(line, f"{where}, field 'after'",
+                         f"no milestone with id {after!r} in this file")
     by_id = {m.id: m for m in milestones}
-    for milestone in milestones:
-        if milestone.after is not None and milestone.after not in by_id:
-            problems.add(after_lines[milestone.id], f"milestone {milestone.id!r}, field 'after'",
-                         f"no milestone with id {milestone.after!r} in this file")
     reported: set[str] = set()
     for milestone in milestones:
         chain = [milestone.id]
@@ -256,7 +265,7 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
             return None
         value = mapping[key]
         try:
-            return parse_duration(value if isinstance(value, str) else _describe(value),
+            return parse_duration(value if isinstance(value, str) else str(value),
                                   minimum=minimum)
         except ValueError as error:
             problems.add(_line_of_value(mapping, key), f"{label}, field {key!r}", str(error))

@@ -1,0 +1,251 @@
+"""CSV files: reading (header, BOM, line numbers) and the row checks of an import.
+
+An import is all or nothing: a file with any bad row raises ImportRefused listing every bad row
+as `file:line: reason; reason`, then a closing line counting them. The tests spell every line out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from permanence.csvfiles import (
+    CASE_COLUMNS,
+    CASE_OPTIONAL,
+    EVENT_COLUMNS,
+    EVENT_OPTIONAL,
+    LEAD_COLUMNS,
+    CsvRows,
+    check_cases,
+    check_events,
+    check_leads,
+    read_csv,
+)
+from permanence.errors import ImportRefused
+from permanence.timelines import Timeline
+
+TODAY = date(2026, 11, 23)
+CASES_HEADER = "case_ref,timeline,team,social_worker,looked_after_on"
+EVENTS_HEADER = "case_ref,milestone,occurred_on"
+LEADS_HEADER = "lead_id,name,role,team,notify"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def refusal(call) -> list[str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(ImportRefused) as raised:
+        call()
+    return raised.value.problems
+
+
+class TestReadCsv:
+    """A header row is required and every required column must be in it; a BOM is accepted;
+    unknown columns are ignored with a warning; blank lines are skipped; each row keeps the
+    line it starts on."""
+
+    def test_bom_and_spaces(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "\ufeffcase_ref, milestone ,occurred_on\n"
+                                         "C-1, panel , 2026-01-01 \n")
+        data = read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        assert data == CsvRows(path, [(2, {"case_ref": "C-1", "milestone": "panel",
+                                           "occurred_on": "2026-01-01"})], [])
+
+    def test_missing_column(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone\nC-1,panel\n")
+        assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            f"{path}:1: missing column occurred_on; the header must have case_ref, milestone, "
+            "occurred_on"]
+
+    def test_missing_columns(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "c.csv", "case_ref,timeline,team\nC-1,x,north\n")
+        assert refusal(lambda: read_csv(path, CASE_COLUMNS, CASE_OPTIONAL)) == [
+            f"{path}:1: missing columns social_worker, looked_after_on; the header must have "
+            "case_ref, timeline, team, social_worker, looked_after_on"]
+
+    @pytest.mark.parametrize("text", ["", "\ufeff"], ids=["empty", "bom-only"])
+    def test_empty_file(self, tmp_path: Path, text: str) -> None:
+        path = write(tmp_path / "e.csv", text)
+        assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            f"{path}: the file is empty; expected a header row with case_ref, milestone, "
+            "occurred_on"]
+
+    def test_header_only(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", EVENTS_HEADER + "\n")
+        assert read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL) == CsvRows(path, [], [])
+
+    def test_unknown_column_warns(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone,occurred_on,note,colour\n"
+                                         "C-1,panel,2026-01-01,n,blue\n")
+        data = read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        assert data.warnings == [f"{path}: column 'colour' is not used and was ignored"]
+        assert data.rows[0][1]["note"] == "n"
+
+    def test_blank_lines_and_line_numbers(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone,occurred_on,note\n"
+                                         "\n"
+                                         "C-1,panel,2026-01-01,\"two\nlines\"\n"
+                                         " , , \n"
+                                         ",,,\n"
+                                         "C-2,panel,2026-01-02\n")
+        data = read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        assert [(line, row["case_ref"], row["note"]) for line, row in data.rows] == [
+            (3, "C-1", "two\nlines"), (7, "C-2", "")]
+
+    def test_crlf_line_numbers(self, tmp_path: Path) -> None:
+        path = tmp_path / "e.csv"
+        path.write_bytes(b"case_ref,milestone,occurred_on\r\nC-1,a,2026-01-01\r\n\r\n"
+                         b"C-2,b,2026-01-02\r\n")
+        data = read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        assert [(line, row["case_ref"]) for line, row in data.rows] == [(2, "C-1"), (4, "C-2")]
+
+    def test_not_utf8(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", EVENTS_HEADER + "\nC-1,caf\xe9,2026-01-01\n", "latin-1")
+        assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            f"{path}: is not UTF-8 text; save it as \"CSV UTF-8\" and import it again"]
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        assert refusal(lambda: read_csv(tmp_path / "no.csv", EVENT_COLUMNS, ())) == [
+            f"{tmp_path / 'no.csv'}: no such file"]
+
+
+class TestCheckLeads:
+    """Every lead column is required; a lead_id appears once per file; a role is a role name;
+    notify holds apprise URLs separated by spaces; `*` is a team."""
+
+    def test_good(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "l.csv", LEADS_HEADER + "\n"
+                     "lw,Legal,legal_adviser,*,mailto://u:p@example.org   json://h/inbox\n")
+        assert check_leads(read_csv(path, LEAD_COLUMNS, ())) == [
+            {"lead_id": "lw", "name": "Legal", "role": "legal_adviser", "team": "*",
+             "notify": "mailto://u:p@example.org json://h/inbox"}]
+
+    def test_every_bad_row(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "l.csv", LEADS_HEADER + "\n"
+                     "a,A,social_worker,north,json://h/a\n"
+                     "a,B,Team Leader,north,json://h/b nope\n"
+                     "b,,team_leader,,\n"
+                     "c,C,team-leader,north,www.example.org\n")
+        assert refusal(lambda: check_leads(read_csv(path, LEAD_COLUMNS, ()))) == [
+            f"{path}:3: lead_id 'a' appears twice in this file (first on line 2); role 'Team "
+            "Leader' is not a role name (lower-case letters, digits and '_', e.g. team_leader); "
+            "notify 'nope' is not an apprise URL such as mailto://user:pass@example.org or "
+            "json://host/path",
+            f"{path}:4: name is empty; team is empty; notify is empty",
+            f"{path}:5: role 'team-leader' is not a role name (lower-case letters, digits and "
+            "'_', e.g. team_leader); notify 'www.example.org' is not an apprise URL such as "
+            "mailto://user:pass@example.org or json://host/path",
+            f"{path}: nothing imported; 3 bad rows to fix",
+        ]
+
+    def test_one_bad_row(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "l.csv", LEADS_HEADER + "\n,A,social_worker,north,json://h/a\n")
+        assert refusal(lambda: check_leads(read_csv(path, LEAD_COLUMNS, ()))) == [
+            f"{path}:2: lead_id is empty", f"{path}: nothing imported; 1 bad row to fix"]
+
+
+class TestCheckCases:
+    """Cases need a known timeline, a known social_worker lead, real dates not in the future, a
+    case_ref once per file, a date of birth not after looked_after_on and a closed_on not before
+    it."""
+
+    def test_good(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:
+        path = write(tmp_path / "c.csv", CASES_HEADER + ",child_name,date_of_birth,closed_on\n"
+                     "C-1,scotland-adoption,north,sw,2026-01-05,Ari,2020-01-01,2026-01-05\n"
+                     "C-2,england-adoption,south,sw,2026-01-05,,,\n")
+        cases = check_cases(read_csv(path, CASE_COLUMNS, CASE_OPTIONAL), timelines=timelines,
+                            lead_ids={"sw"}, today=TODAY)
+        assert cases == [
+            {"case_ref": "C-1", "timeline": "scotland-adoption", "team": "north",
+             "social_worker": "sw", "looked_after_on": date(2026, 1, 5), "child_name": "Ari",
+             "date_of_birth": date(2020, 1, 1), "closed_on": date(2026, 1, 5)},
+            {"case_ref": "C-2", "timeline": "england-adoption", "team": "south",
+             "social_worker": "sw", "looked_after_on": date(2026, 1, 5), "child_name": None,
+             "date_of_birth": None, "closed_on": None},
+        ]
+
+    def test_every_reason(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:
+        path = write(tmp_path / "c.csv", CASES_HEADER + ",date_of_birth,closed_on\n"
+                     "C-1,scotland-adoption,north,sw,2026-01-05,,\n"
+                     "C-1,scotland-adoption,north,sw,2026-01-05,,\n"
+                     "C-2,mars-route,north,nobody,2026-13-01,,\n"
+                     "C-3,scotland-adoption,north,sw,2026/01/05,,\n"
+                     "C-4,scotland-adoption,north,sw,2026-11-24,,\n"
+                     "C-5,scotland-adoption,north,sw,2026-01-05,2026-02-01,2025-12-31\n"
+                     ",,north,sw,2026-01-05,,\n")
+        assert refusal(lambda: check_cases(read_csv(path, CASE_COLUMNS, CASE_OPTIONAL),
+                                           timelines=timelines, lead_ids={"sw"},
+                                           today=TODAY)) == [
+            f"{path}:3: case_ref 'C-1' appears twice in this file (first on line 2)",
+            f"{path}:4: unknown timeline 'mars-route' (known: england-adoption, "
+            "scotland-adoption, scotland-permanence-order); social_worker 'nobody' is not a "
+            "known lead_id; import the leads first; looked_after_on '2026-13-01' is not a real "
+            "date",
+            f"{path}:5: looked_after_on '2026/01/05' is not a date in the form YYYY-MM-DD",
+            f"{path}:6: looked_after_on 2026-11-24 is in the future (today is 2026-11-23)",
+            f"{path}:7: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05; closed_on "
+            "2025-12-31 is before the child became looked after (2026-01-05)",
+            f"{path}:8: case_ref is empty; timeline is empty",
+            f"{path}: nothing imported; 6 bad rows to fix",
+        ]
+
+
+class TestCheckEvents:
+    """An event names a known case, a milestone of that case's timeline, and a real ISO date
+    that is neither in the future nor before the child became looked after. A second row for
+    the same case and milestone is kept (it replaces the date on import)."""
+
+    CASES = {"C-1": ("scotland-adoption", date(2026, 1, 5)), "C-9": ("gone", date(2026, 1, 5))}
+
+    def check(self, path: Path, timelines: dict[str, Timeline]) -> list[dict[str, object]]:
+        return check_events(read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL), cases=self.CASES,
+                            timelines=timelines, today=TODAY)
+
+    def test_good(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:
+        path = write(tmp_path / "e.csv", EVENTS_HEADER + ",note\n"
+                     "C-1,panel,2026-01-05,first\n"
+                     "C-1,panel,2026-11-23,\n")
+        assert self.check(path, timelines) == [
+            {"case_ref": "C-1", "milestone": "panel", "occurred_on": date(2026, 1, 5),
+             "note": "first"},
+            {"case_ref": "C-1", "milestone": "panel", "occurred_on": date(2026, 11, 23),
+             "note": None},
+        ]
+
+    def test_every_reason(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:
+        path = write(tmp_path / "e.csv", EVENTS_HEADER + "\n"
+                     "C-1,panel,2026-02-01\n"
+                     "C-2,panel,2026-02-01\n"
+                     "C-1,moon_landing,2026-02-01\n"
+                     "C-1,panel,01/02/2026\n"
+                     "C-1,panel,2026-02-30\n"
+                     "C-1,panel,2026-11-24\n"
+                     "C-1,panel,2026-01-04\n"
+                     "C-9,panel,2026-02-01\n"
+                     "C-1,panel,\n"
+                     "C-2,moon_landing,2026-02-30\n")
+        milestones = ", ".join(timelines["scotland-adoption"].milestone_ids)
+        assert refusal(lambda: self.check(path, timelines)) == [
+            f"{path}:3: unknown case 'C-2'",
+            f"{path}:4: unknown milestone 'moon_landing' for timeline scotland-adoption (its "
+            f"milestones: {milestones})",
+            f"{path}:5: occurred_on '01/02/2026' is not a date in the form YYYY-MM-DD",
+            f"{path}:6: occurred_on '2026-02-30' is not a real date",
+            f"{path}:7: occurred_on 2026-11-24 is in the future (today is 2026-11-23)",
+            f"{path}:8: occurred_on 2026-01-04 is before case C-1 became looked after "
+            "(2026-01-05)",
+            f"{path}:9: case C-9 is on timeline 'gone', which no rule file defines",
+            f"{path}:10: occurred_on is empty",
+            f"{path}:11: occurred_on '2026-02-30' is not a real date; unknown case 'C-2'",
+            f"{path}: nothing imported; 9 bad rows to fix",
+        ]
+
+    def test_missing_column(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,occurred_on\nC-1,2026-02-01\n")
+        assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            f"{path}:1: missing column milestone; the header must have case_ref, milestone, "
+            "occurred_on"]
