@@ -77,3 +77,82 @@ class MilestoneEvent(SQLModel, table=True):
     note: str | None = None
     recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     source: str = Field(description="how it was recorded: 'import FILE' or 'record'")
+
+
+class CaseState(SQLModel, table=True):
+    """The last stored evaluation of a case: each milestone's status and escalation tiers.
+
+    One row per case, milestones encoded as `id=status[:tier,tier];...`, so a day's check
+    reads 100,000 short rows rather than a million and skips every case whose text is unchanged.
+    """
+
+    __tablename__ = "case_state"
+
+    case_ref: str = Field(primary_key=True, foreign_key="case.case_ref")
+    timeline: str
+    rules_version: str
+    as_of: date
+    milestones: str
+
+
+class StatusChange(SQLModel, table=True):
+    """One change of a milestone's status or escalation tiers, on the as-of day it was seen."""
+
+    __tablename__ = "status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(index=True, foreign_key="case.case_ref")
+    milestone: str
+    as_of: date = Field(index=True)
+    old_status: str | None = None
+    new_status: str
+    old_tiers: str = ""
+    new_tiers: str = ""
+    due: date | None = None
+    days_overdue: int | None = None
+    owner: str | None = Field(default=None, description="lead_id of the owner on that day")
+    timeline: str
+    rules_version: str
+    flow_run_id: str | None = None
+    recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class Notice(SQLModel, table=True):
+    """One item a lead must be told about, written with the change that caused it and put into
+    an outbox message later: a crash in between leaves it pending, never lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(foreign_key="status_change.id")
+    lead_id: str = Field(index=True)
+    reason: str = Field(description="due_soon | overdue | escalated")
+    tier: int | None = None
+    outbox_id: int | None = Field(default=None, index=True, foreign_key="outbox.id")
+
+
+class Outbox(SQLModel, table=True):
+    """A digest for one lead: pending until every URL of the lead accepted it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: str = Field(index=True)
+    as_of: date
+    title: str
+    body: str
+    state: str = Field(default="pending", index=True, description="pending | sent | failed")
+    attempts: int = 0
+    last_error: str | None = None
+    flow_run_id: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class CheckRun(SQLModel, table=True):
+    """One daily drift check: when, for which day, and what it found (JSON summary)."""
+
+    __tablename__ = "check_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(index=True)
+    flow_run_id: str | None = None
+    started_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    summary: str | None = None

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import pendulum
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -29,12 +29,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.clock import service_today
+from permanence.config import CheckConfig, configured
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
 from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
 from permanence.models import Case
 from permanence.timelines import Timeline, load_timelines, validate_rule_files
 
-SERVICE_TIME_ZONE = "Europe/London"
 STATUS_STYLES = {
     Status.DONE: "green", Status.LATE: "dark_orange", Status.WAITING: "bright_black",
     Status.GREEN: "green", Status.AMBER: "yellow", Status.RED: "bold red",
@@ -53,12 +54,6 @@ app.add_typer(import_app, name="import")
 # Piped output (a file, a pager, an email) is not squeezed to 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def service_today() -> date:
-    """Today in the service's time zone: the day a social worker in the UK would say it is."""
-    today = pendulum.today(SERVICE_TIME_ZONE)
-    return date(today.year, today.month, today.day)
 
 
 @dataclass
@@ -142,7 +137,8 @@ def global_options(
         help="Rule file or folder added to the built-ins (repeatable); replaces a built-in "
              "timeline of the same name.")] = None,
 ) -> None:
-    ctx.obj = settings = Settings(db=db, rules=list(rules or []))
+    from_environment = list(CheckConfig.from_environment().rules)
+    ctx.obj = settings = Settings(db=db, rules=from_environment + list(rules or []))
     ctx.call_on_close(settings.close)
 
 
@@ -371,6 +367,93 @@ def timeline(
                       _days(row.days_overdue), row.owner or "(nobody)",
                       " ".join(row.escalated_to))
     out.print(table)
+
+
+def prepare_prefect() -> None:
+    """Without PREFECT_API_URL, Prefect starts a temporary server; on a fresh machine that takes
+    10-30 s, longer than its default wait, so give it time, and keep it from calling home."""
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def print_check_summary(summary: dict[str, Any]) -> None:
+    totals: dict[str, int] = {}
+    for counts in summary["by_team"].values():
+        for state, count in counts.items():
+            totals[state] = totals.get(state, 0) + count
+    line = Text(f"{summary['as_of']}: {summary['cases']} open cases; ")
+    for index, state in enumerate(Status):
+        line.append(f"{', ' if index else ''}{totals.get(state, 0)} {state}",
+                    style=STATUS_STYLES[state])
+    out.print(line)
+    moves = summary["transitions"]
+    told = (f"{summary['queued']} messages queued, {summary['delivered']} delivered"
+            if summary["notify"] else "notifications off (--no-notify)")
+    out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
+              f"{moves.get('escalated', 0)} escalations; {told}", markup=False)
+    for problem in summary["configuration_problems"]:
+        err.print(f"configuration problem, team {problem['team']}: {problem['text']}",
+                  markup=False)
+    for line_text in summary["undelivered"]:
+        err.print(f"undelivered: {line_text}", markup=False)
+
+
+@app.command()
+@plain_errors
+def check(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="YYYY-MM-DD (default today, Europe/London).")] = None,
+    no_notify: Annotated[bool, typer.Option("--no-notify",
+                                            help="Evaluate and store; tell nobody.")] = False,
+) -> None:
+    """Run the daily drift check flow: evaluate, store changes, notify on transitions."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    settings.timelines()
+    with Session(settings.engine()) as session:
+        latest = store.latest_checked_day(session=session)
+    if latest is not None and day < latest:
+        raise BadInput(f"the store was already checked for {latest}; checking an earlier day "
+                       f"({day}) would tell people about old changes again. Use `permanence "
+                       f"status --as-of {day}` to see that day.")
+    config = replace(CheckConfig.from_environment(), db=settings.url,
+                     rules=tuple(settings.rules), notify=not no_notify)
+    summary = run_check(config, day)
+    print_check_summary(summary)
+    if summary["undelivered"]:
+        raise typer.Exit(1)
+
+
+def run_check(config: CheckConfig, day: date) -> dict[str, Any]:
+    """Run the flow in this process and return its summary, failed deliveries included."""
+    prepare_prefect()
+    from permanence.flows.daily_drift_check import daily_drift_check
+
+    with configured(config):
+        state = daily_drift_check(as_of=day, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, PermanenceError):
+        raise result
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+@app.command()
+@plain_errors
+def demo(
+    folder: Annotated[Path | None, typer.Option(
+        "--dir", metavar="DIR", help="Folder for the demo's SQLite store (default: a new "
+                                     "temporary folder).")] = None,
+) -> None:
+    """The main job end to end on sample data: import, four weeks of daily checks with real
+    deliveries to a local receiver, each lead's messages, and the RAG board."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from permanence.demo import run_demo
+
+    raise typer.Exit(run_demo(out, folder, service_today()))
 
 
 def main() -> None:

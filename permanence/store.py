@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -141,12 +141,19 @@ def case_index(*, session: Session) -> dict[str, tuple[str, date]]:
 
 
 def load_case_facts(*, session: Session, team: str | None = None,
-                    case_refs: Iterable[str] | None = None) -> list[CaseFacts]:
-    """Every case (of one team, or the named cases) with its current completions: two queries."""
+                    case_refs: Iterable[str] | None = None,
+                    between: tuple[str, str] | None = None) -> list[CaseFacts]:
+    """Every case (of one team, the named cases, or a case_ref range) with its current
+    completions: two queries."""
     case_query = select(Case.case_ref, Case.timeline, Case.team, Case.social_worker,  # type: ignore[call-overload]
                         Case.looked_after_on, Case.closed_on).order_by(Case.case_ref)
     event_query = select(MilestoneCompletion.case_ref, MilestoneCompletion.milestone,  # type: ignore[call-overload]
                          MilestoneCompletion.occurred_on)
+    if between is not None:
+        first, last = between
+        case_query = case_query.where(Case.case_ref >= first, Case.case_ref <= last)
+        event_query = event_query.where(MilestoneCompletion.case_ref >= first,
+                                        MilestoneCompletion.case_ref <= last)
     if team is not None:
         case_query = case_query.where(Case.team == team)
         event_query = event_query.join(Case, Case.case_ref == MilestoneCompletion.case_ref).where(
@@ -163,6 +170,21 @@ def load_case_facts(*, session: Session, team: str | None = None,
                       completions.get(case_ref, empty))
             for case_ref, timeline, team_name, worker, looked_after_on, closed_on
             in session.execute(case_query)]
+
+
+def case_ref_ranges(*, session: Session, size: int) -> list[tuple[str, str]]:
+    """Consecutive (first, last) case_ref ranges of at most `size` cases: the check's chunks."""
+    refs = list(session.execute(select(Case.case_ref).order_by(Case.case_ref)).scalars())  # type: ignore[arg-type]
+    return [(refs[start], refs[min(start + size, len(refs)) - 1])
+            for start in range(0, len(refs), size)]
+
+
+def latest_checked_day(*, session: Session) -> date | None:
+    """The latest as-of date a drift check finished for."""
+    from permanence.models import CheckRun
+
+    return session.execute(select(func.max(CheckRun.as_of)).where(  # type: ignore[arg-type]
+        CheckRun.finished_at.is_not(None))).scalar()  # type: ignore[union-attr]
 
 
 def milestone_history(*, session: Session, case_ref: str) -> list[MilestoneEvent]:

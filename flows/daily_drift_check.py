@@ -1,0 +1,322 @@
+"""The daily drift check: every open case evaluated, drift told to the people who own it.
+
+Schedule: every morning at 07:00 Europe/London (deployments/), or `permanence check`.
+Parameter: the as-of date (default today in Europe/London); store, rules and channels come from
+`permanence.config`.
+
+What a run does, in order:
+1. evaluates every open case in chunks of case_refs (a task per chunk, never per case) and
+   stores, per chunk in one transaction, each case's new state, a log row for every milestone
+   whose status or escalation tiers changed, and a notice for every lead who must hear of it:
+   newly amber tells the owner, newly red tells the owner, a newly reached escalation tier tells
+   that tier's lead;
+2. gathers every notice not yet in a message (this run's and any a crash left behind) into one
+   digest per lead, written to the outbox in the same transaction that claims the notices;
+3. sends every undelivered message (this run's and earlier failures) through apprise, recording
+   each result; a crash between sending and recording re-sends on the next run (a duplicate is
+   preferred to a loss);
+4. publishes a markdown summary and a table of red milestones as artifacts for managers.
+
+Side effects: writes case_state, status_change, notice, outbox and check_run; sends messages.
+A run that could not deliver everything still finishes every other step, then fails, naming the
+leads it could not reach.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from permanence import store
+from permanence.clock import service_today
+from permanence.config import CheckConfig, current_config
+from permanence.drift import all_changes, format_tiers
+from permanence.errors import PermanenceError
+from permanence.evaluate import LeadDirectory, Status, UnresolvedRole, evaluate
+from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, StatusChange,
+                               utc_now)
+from permanence.notifications.delivery import deliver
+from permanence.notifications.digest import Digest, DigestItem, render_digest
+from permanence.timelines import Timeline, load_timelines
+
+FLOW_NAME = "daily-drift-check"
+CHUNK_SIZE = 20_000
+RED_TABLE_LIMIT = 5_000
+
+
+class CheckRefused(PermanenceError):
+    """The check cannot run for this as-of date."""
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk found: small, so it travels back to the flow cheaply."""
+
+    cases: int = 0
+    by_team: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changes: int = 0
+    transitions: Counter[str] = field(default_factory=Counter)
+    red: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[UnresolvedRole] = field(default_factory=list)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="check cases {first}..{last}")
+def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
+                last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
+    """Evaluate one range of cases and store what changed, with the notices it causes."""
+    result = ChunkResult()
+    with Session(engine) as session, session.begin():
+        facts = store.load_case_facts(session=session, between=(first, last))
+        leads = LeadDirectory(store.lead_roles(session=session))
+        evaluation = evaluate(timelines, facts, leads, as_of)
+        stored = dict(session.execute(select(CaseState.case_ref, CaseState.milestones).where(
+            CaseState.case_ref >= first, CaseState.case_ref <= last)).all())  # type: ignore[arg-type, operator]
+        by_ref = {case.case_ref: case for case in facts}
+        changes, new_state = all_changes(evaluation.statuses, stored, timelines, by_ref, leads)
+
+        store.upsert(session, CaseState, [
+            {"case_ref": ref, "timeline": by_ref[ref].timeline,
+             "rules_version": timelines[by_ref[ref].timeline].version, "as_of": as_of,
+             "milestones": text} for ref, text in new_state.items()], ["case_ref"])
+        change_rows = [{
+            "case_ref": change.row.case_ref, "milestone": change.row.milestone, "as_of": as_of,
+            "old_status": change.old_status, "new_status": str(change.row.status),
+            "old_tiers": format_tiers(change.old_tiers),
+            "new_tiers": format_tiers(change.row.tiers_reached), "due": change.row.due,
+            "days_overdue": change.row.days_overdue, "owner": change.row.owner,
+            "timeline": change.row.timeline,
+            "rules_version": timelines[change.row.timeline].version,
+            "flow_run_id": flow_run_id, "recorded_at": utc_now()} for change in changes]
+        change_ids: list[int] = []
+        if change_rows:
+            statement = StatusChange.__table__.insert().returning(  # type: ignore[attr-defined]
+                StatusChange.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+            for start in range(0, len(change_rows), store.CHUNK):
+                change_ids.extend(session.execute(
+                    statement, change_rows[start:start + store.CHUNK]).scalars())
+        notices = [{"change_id": change_id, "lead_id": notice.lead_id, "reason": notice.reason,
+                    "tier": notice.tier}
+                   for change, change_id in zip(changes, change_ids, strict=True)
+                   for notice in change.notices] if notify else []
+        store.insert_rows(session, Notice, notices)
+
+    result.cases = len({row.case_ref for row in evaluation.statuses})
+    result.changes = len(changes)
+    result.transitions.update(notice["reason"] for notice in notices)
+    result.unresolved = evaluation.unresolved
+    for row in evaluation.statuses:
+        result.by_team[(row.team, row.status)] += 1
+        if row.status is Status.RED:
+            result.red.append({
+                "case_ref": row.case_ref, "team": row.team, "milestone": row.title,
+                "due": row.due.isoformat() if row.due else None,
+                "days_overdue": row.days_overdue, "owner": row.owner or "(nobody)",
+                "escalated_to": ", ".join(row.escalated_to)})
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
+                  templates: Any, flow_run_id: str | None) -> int:
+    """Put every pending notice into one digest per lead, in the outbox; returns messages queued."""
+    with Session(engine) as session, session.begin():
+        pending = session.execute(
+            select(Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,  # type: ignore[call-overload]
+                   StatusChange.case_ref, StatusChange.milestone, StatusChange.timeline,
+                   StatusChange.new_status, StatusChange.due, StatusChange.days_overdue,
+                   StatusChange.owner)
+            .join(StatusChange, StatusChange.id == Notice.change_id)
+            .where(Notice.outbox_id.is_(None)).order_by(Notice.id)).all()  # type: ignore[union-attr]
+        if not pending:
+            return 0
+        names = dict(session.execute(select(Lead.lead_id, Lead.name)).all())  # type: ignore[call-overload]
+        told_about: dict[int, list[str]] = defaultdict(list)
+        for row in pending:
+            told_about[row.change_id].append(row.lead_id)
+        per_lead: dict[str, list[tuple[int, DigestItem]]] = defaultdict(list)
+        for row in pending:
+            rules = timelines.get(row.timeline)
+            milestone = rules.milestone(row.milestone) if rules else None
+            owner = row.owner
+            per_lead[row.lead_id].append((row.id, DigestItem(
+                case_ref=row.case_ref,
+                milestone_title=milestone.title if milestone else row.milestone,
+                due=row.due, status=row.new_status, days_overdue=row.days_overdue,
+                reason=row.reason, tier=row.tier,
+                owner=names.get(owner, owner) if owner and row.reason == "escalated" else None,
+                also_told=tuple(names.get(lead, lead) for lead in told_about[row.change_id]
+                                if lead != row.lead_id))))
+        for lead_id, entries in sorted(per_lead.items()):
+            digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
+                                           items=[item for _, item in entries], as_of=as_of,
+                                           template_dir=templates)
+            outbox_id = session.execute(Outbox.__table__.insert().returning(  # type: ignore[attr-defined]
+                Outbox.__table__.c.id), {  # type: ignore[attr-defined]
+                "lead_id": lead_id, "as_of": as_of, "title": digest.title, "body": digest.body,
+                "state": "pending", "attempts": 0, "flow_run_id": flow_run_id,
+                "created_at": utc_now()}).scalar_one()
+            session.execute(update(Notice).where(Notice.id.in_([i for i, _ in entries]))  # type: ignore[union-attr]
+                            .values(outbox_id=outbox_id))
+        return len(per_lead)
+
+
+@task(cache_policy=NO_CACHE)
+def send_outbox(engine: Engine) -> tuple[int, list[str]]:
+    """Try every message not yet delivered; returns (delivered, one line per undelivered lead)."""
+    logger = get_run_logger()
+    delivered, undelivered = 0, []
+    with Session(engine) as session:
+        waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body)  # type: ignore[call-overload]
+                                  .where(Outbox.state != "sent").order_by(Outbox.id)).all()
+        urls = dict(session.execute(select(Lead.lead_id, Lead.notify)).all())  # type: ignore[call-overload]
+    for message in waiting:
+        notify = urls.get(message.lead_id)
+        if notify is None:
+            failures: tuple[str, ...] = (f"lead {message.lead_id!r} is no longer in the leads",)
+        else:
+            failures = deliver(notify.split(), Digest(title=message.title,
+                                                      body=message.body)).failures
+        with Session(engine) as session, session.begin():
+            values: dict[str, Any] = {"attempts": Outbox.attempts + 1}
+            if failures:
+                values.update(state="failed", last_error="; ".join(failures))
+            else:
+                values.update(state="sent", sent_at=utc_now(), last_error=None)
+            session.execute(update(Outbox).where(Outbox.id == message.id).values(**values))  # type: ignore[arg-type]
+        if failures:
+            logger.error("could not deliver to %s: %s", message.lead_id, "; ".join(failures))
+            undelivered.append(f"{message.lead_id} ({'; '.join(failures)})")
+        else:
+            delivered += 1
+    return delivered, undelivered
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """The managers' summary of one run, as the Prefect UI shows it."""
+    counts: dict[str, dict[str, int]] = summary["by_team"]
+    statuses = [str(status) for status in Status]
+    lines = [f"# Daily drift check, {summary['as_of']}", "",
+             f"{summary['cases']} open cases; {summary['changes']} milestone changes stored.", "",
+             "| team | " + " | ".join(statuses) + " |",
+             "|---|" + "---:|" * len(statuses)]
+    for team in sorted(counts):
+        lines.append(f"| {team} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
+                     + " |")
+    lines += ["", "## New today", ""]
+    transitions = summary["transitions"]
+    lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
+    lines.append(f"- newly due soon: {transitions.get('due_soon', 0)}")
+    lines.append(f"- escalations newly reached: {transitions.get('escalated', 0)}")
+    lines.append(f"- messages queued: {summary['queued']}, delivered: {summary['delivered']}"
+                 + ("" if summary["notify"] else " (notifications off for this run)"))
+    lines += ["", "## Undelivered messages", ""]
+    lines += [f"- {line}" for line in summary["undelivered"]] or ["None."]
+    lines += ["", "## Configuration problems", ""]
+    lines += [f"- team {problem['team']}: {problem['text']}"
+              for problem in summary["configuration_problems"]] or ["None."]
+    if summary.get("report"):
+        lines += ["", f"Report: {summary['report']}"]
+    return "\n".join(lines) + "\n"
+
+
+@flow(name=FLOW_NAME, log_prints=False)
+def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
+    """Evaluate every open case for the as-of date, store what changed, tell who must know.
+    Returns the run's summary; a Failed state carrying it when a message was not delivered."""
+    logger = get_run_logger()
+    config: CheckConfig = current_config()
+    day = as_of or service_today()
+    run_id = flow_run.id
+    timelines = load_timelines(config.rules)
+    engine = store.make_engine(config.db)
+    try:
+        store.require_schema(engine)
+        with Session(engine) as session, session.begin():
+            latest = store.latest_checked_day(session=session)
+            if latest is not None and day < latest:
+                raise CheckRefused(
+                    f"the store was already checked for {latest}; checking an earlier day "
+                    f"({day}) would tell people about old changes again. Use `permanence "
+                    f"status --as-of {day}` to see that day.")
+            check_run_id = session.execute(CheckRun.__table__.insert().returning(  # type: ignore[attr-defined]
+                CheckRun.__table__.c.id), {"as_of": day, "flow_run_id": run_id,  # type: ignore[attr-defined]
+                                           "started_at": utc_now()}).scalar_one()
+            ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+
+        total = ChunkResult()
+        for first, last in ranges:
+            part = check_chunk(engine, timelines, day, first, last, config.notify, run_id)
+            total.cases += part.cases
+            total.changes += part.changes
+            total.by_team.update(part.by_team)
+            total.transitions.update(part.transitions)
+            total.red.extend(part.red)
+            total.unresolved.extend(part.unresolved)
+        queued = delivered = 0
+        undelivered: list[str] = []
+        if config.notify:
+            queued = queue_digests(engine, timelines, day, config.templates, run_id)
+            delivered, undelivered = send_outbox(engine)
+
+        by_team: dict[str, dict[str, int]] = defaultdict(dict)
+        for (team, status), count in sorted(total.by_team.items()):
+            by_team[team][str(status)] = count
+        problems = _merge_problems(total.unresolved)
+        for problem in problems:
+            logger.error("configuration problem in team %s: %s", problem["team"], problem["text"])
+        summary: dict[str, Any] = {
+            "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
+            "by_team": dict(by_team), "transitions": dict(total.transitions),
+            "red": len(total.red), "queued": queued, "delivered": delivered,
+            "undelivered": undelivered, "configuration_problems": problems,
+            "notify": config.notify, "flow_run_id": str(run_id) if run_id else None}
+        create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
+                                 description=f"Daily drift check for {day}")
+        red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
+        if len(red_rows) > RED_TABLE_LIMIT:
+            logger.warning("red milestones table cut to the %s most overdue of %s",
+                           RED_TABLE_LIMIT, len(red_rows))
+        create_table_artifact(key="red-milestones", table=red_rows[:RED_TABLE_LIMIT] or [
+            {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
+             "days_overdue": "", "owner": "", "escalated_to": ""}],
+            description=f"Every red milestone on {day}, most overdue first")
+        with Session(engine) as session, session.begin():
+            session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(  # type: ignore[arg-type]
+                finished_at=utc_now(), summary=json.dumps(summary)))
+        logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
+                    total.cases, total.changes, queued, delivered, len(undelivered))
+        if undelivered:
+            leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
+            return Failed(message=f"could not deliver to {leads}; kept in the outbox for the "
+                                  "next run", data=summary)
+        return summary
+    finally:
+        engine.dispose()
+
+
+def _merge_problems(unresolved: list[UnresolvedRole]) -> list[dict[str, str]]:
+    """One line per (timeline, team, role), chunks merged."""
+    merged: dict[tuple[str, str, str], UnresolvedRole] = {}
+    for problem in unresolved:
+        key = (problem.timeline, problem.team, problem.role)
+        if key in merged:
+            before = merged[key]
+            problem = UnresolvedRole(*key, tuple(sorted(set(before.milestones)
+                                                        | set(problem.milestones))),
+                                     before.case_refs + problem.case_refs)
+        merged[key] = problem
+    return [{"team": p.team, "role": p.role, "text": p.describe()}
+            for _, p in sorted(merged.items())]
+

@@ -1,0 +1,65 @@
+"""Where the daily check finds its store, rules and templates.
+
+The flow's only parameter is the as-of date, so that run history reads as a list of days. The
+rest comes from the environment of the process that runs it (a deployment's worker, `serve`),
+or, when the CLI runs the flow in-process, from its own options through `configured()`.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| PERMANENCE_DB | store URL | sqlite:///permanence.db |
+| PERMANENCE_RULES | extra rule files or folders, separated by the OS path separator | none |
+| PERMANENCE_NOTIFY | `0`/`false`/`no` to evaluate and store without telling anyone | on |
+| PERMANENCE_TEMPLATES | folder of message templates overriding the built-in ones | none |
+| PERMANENCE_REPORT_DIR | folder where each run writes its HTML report | none |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from permanence.store import database_url
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    db: str
+    rules: tuple[Path, ...] = ()
+    notify: bool = True
+    templates: Path | None = None
+    report_dir: Path | None = None
+
+    @classmethod
+    def from_environment(cls) -> CheckConfig:
+        rules = os.environ.get("PERMANENCE_RULES", "")
+        templates = os.environ.get("PERMANENCE_TEMPLATES")
+        report_dir = os.environ.get("PERMANENCE_REPORT_DIR")
+        return cls(
+            db=database_url(None),
+            rules=tuple(Path(part) for part in rules.split(os.pathsep) if part),
+            notify=os.environ.get("PERMANENCE_NOTIFY", "1").strip().lower()
+            not in {"0", "false", "no", "off"},
+            templates=Path(templates) if templates else None,
+            report_dir=Path(report_dir) if report_dir else None,
+        )
+
+
+_current: ContextVar[CheckConfig | None] = ContextVar("permanence_check_config", default=None)
+
+
+def current_config() -> CheckConfig:
+    return _current.get() or CheckConfig.from_environment()
+
+
+@contextmanager
+def configured(config: CheckConfig) -> Iterator[CheckConfig]:
+    """Run the flow in this process with these settings instead of the environment's."""
+    token = _current.set(config)
+    try:
+        yield config
+    finally:
+        _current.reset(token)

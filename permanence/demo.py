@@ -1,0 +1,153 @@
+"""`permanence demo`: the main job, end to end, on the embedded SQLite default.
+
+It makes a store in a folder, imports the sample leads, cases and events exactly as a user
+would, starts a local receiver for apprise's json:// URLs on 127.0.0.1 (so every message is
+really delivered over HTTP), replays the daily drift check flow over four weeks of weekdays,
+takes the receiver down for one morning to show a failed delivery kept and sent the next day,
+then shows what each lead received and the RAG board on the last day.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import Session
+
+from permanence import csvfiles, store
+from permanence.config import CheckConfig
+from permanence.evaluate import LeadDirectory, Status, evaluate
+from permanence.examples import EXAMPLES_DIR
+from permanence.notifications.receiver import JsonReceiver
+from permanence.timelines import load_timelines
+
+FIRST_DAY = date(2026, 10, 26)
+LAST_DAY = date(2026, 11, 20)
+OUTAGE_DAY = date(2026, 11, 9)
+SAMPLE_RECEIVER = "127.0.0.1:8765"
+STYLES = {Status.GREEN: "green", Status.AMBER: "yellow", Status.RED: "bold red"}
+
+
+def weekdays(first: date, last: date) -> list[date]:
+    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return [day for day in days if day.weekday() < 5]
+
+
+def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) -> None:
+    """Import the sample CSVs through the same checks as `permanence import`, with the leads'
+    json:// URLs pointed at this run's receiver."""
+    leads_csv = folder / "leads.csv"
+    text = (EXAMPLES_DIR / "leads.csv").read_text(encoding="utf-8")
+    leads_csv.write_text(text.replace(SAMPLE_RECEIVER, f"127.0.0.1:{receiver.port}"),
+                         encoding="utf-8")
+    timelines = load_timelines()
+    engine = store.make_engine(url)
+    store.init_schema(engine)
+    try:
+        with Session(engine) as session, session.begin():
+            store.import_leads(session=session, leads=csvfiles.check_leads(
+                csvfiles.read_csv(leads_csv, csvfiles.LEAD_COLUMNS, ())))
+        with Session(engine) as session, session.begin():
+            cases = csvfiles.read_csv(EXAMPLES_DIR / "cases.csv", csvfiles.CASE_COLUMNS,
+                                      csvfiles.CASE_OPTIONAL)
+            store.import_cases(session=session, cases=csvfiles.check_cases(
+                cases, timelines=timelines, lead_ids=store.lead_ids(session=session),
+                today=today))
+        with Session(engine) as session, session.begin():
+            events = csvfiles.read_csv(EXAMPLES_DIR / "events.csv", csvfiles.EVENT_COLUMNS,
+                                       csvfiles.EVENT_OPTIONAL)
+            store.record_events(session=session, source="import events.csv",
+                                events=csvfiles.check_events(
+                                    events, cases=store.case_index(session=session),
+                                    timelines=timelines, today=today))
+    finally:
+        engine.dispose()
+
+
+def run_demo(out: Console, folder: Path | None, today: date) -> int:
+    """Run the demo; returns the exit code (0 when every message was finally delivered)."""
+    from permanence.cli import prepare_prefect, run_check
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="permanence-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "permanence.db"
+    if database.exists():
+        database.unlink()
+    url = f"sqlite:///{database}"
+    prepare_prefect()
+    with JsonReceiver() as receiver:
+        out.print(f"[bold]Permanence tracker demo[/bold]: store {database}, messages delivered "
+                  f"to a json:// receiver on 127.0.0.1:{receiver.port}")
+        import_samples(url, folder, receiver, today)
+        out.print("Imported the sample leads, cases and events (examples/). Replaying the "
+                  f"daily drift check, {FIRST_DAY} to {LAST_DAY}, weekdays:")
+        config = replace(CheckConfig.from_environment(), db=url, rules=(), notify=True)
+        arrived: dict[str, list[tuple[date, dict[str, object]]]] = defaultdict(list)
+        seen = 0
+        for day in weekdays(FIRST_DAY, LAST_DAY):
+            receiver.fail = day == OUTAGE_DAY
+            summary = run_check(config, day)
+            moves = summary["transitions"]
+            note = ""
+            if summary["undelivered"]:
+                note = f"  [red]{len(summary['undelivered'])} undelivered (receiver down), kept[/red]"
+            out.print(f"  {day:%a %d %b}: {moves.get('overdue', 0)} newly overdue, "
+                      f"{moves.get('due_soon', 0)} due soon, {moves.get('escalated', 0)} "
+                      f"escalations; {summary['delivered']} messages delivered{note}")
+            for path, payload in receiver.messages[seen:]:
+                arrived[path.strip("/").rsplit("/", 1)[-1]].append((day, payload))
+            seen = len(receiver.messages)
+        receiver.fail = False
+    show_messages(out, arrived)
+    show_board(out, url, LAST_DAY)
+    out.print(f"\nThe store is kept in {folder}. Look around with, for example:\n"
+              f"  permanence --db {url} timeline C-1006 --as-of {LAST_DAY}\n"
+              f"  permanence --db {url} status --as-of {LAST_DAY} --team north")
+    return 0
+
+
+def show_messages(out: Console, arrived: dict[str, list[tuple[date, dict[str, object]]]]) -> None:
+    out.print("\n[bold]What each lead received[/bold] (as delivered over HTTP, title then body)")
+    for lead_id in sorted(arrived):
+        messages = arrived[lead_id]
+        out.rule(f"{lead_id}: {len(messages)} message{'s' if len(messages) != 1 else ''}")
+        for day, payload in messages:
+            out.print(Text(f"{day:%a %d %b}  {payload.get('title')}", style="bold"))
+            out.print(Text(str(payload.get("message", ""))), highlight=False)
+
+
+def show_board(out: Console, url: str, day: date) -> None:
+    """The RAG board: counts per team and every red milestone, oldest drift first."""
+    engine = store.make_engine(url)
+    try:
+        with Session(engine) as session:
+            facts = store.load_case_facts(session=session)
+            leads = LeadDirectory(store.lead_roles(session=session))
+    finally:
+        engine.dispose()
+    rows = evaluate(load_timelines(), facts, leads, day).statuses
+    counts: Counter[tuple[str, Status]] = Counter((row.team, row.status) for row in rows)
+    board = Table(title=f"RAG board, {day}", title_justify="left")
+    board.add_column("team")
+    for status in (Status.GREEN, Status.AMBER, Status.RED):
+        board.add_column(str(status), justify="right", style=STYLES[status])
+    for team in sorted({row.team for row in rows}):
+        board.add_row(team, *(str(counts[(team, s)]) for s in (Status.GREEN, Status.AMBER,
+                                                               Status.RED)))
+    out.print()
+    out.print(board)
+    red = sorted((row for row in rows if row.status is Status.RED),
+                 key=lambda row: (-(row.days_overdue or 0), row.case_ref))
+    table = Table(title="Red milestones, oldest drift first", title_justify="left")
+    for column in ("case", "team", "milestone", "due", "days over", "owner", "escalated to"):
+        table.add_column(column)
+    for row in red:
+        table.add_row(row.case_ref, row.team, row.title, str(row.due), str(row.days_overdue),
+                      row.owner or "(nobody)", ", ".join(row.escalated_to))
+    out.print(table)

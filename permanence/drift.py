@@ -1,0 +1,120 @@
+"""Drift: what changed since the last stored evaluation, and who must be told.
+
+Pure functions of (stored state, new statuses, rules, leads). Notifications follow
+transitions only: a milestone newly amber tells its owner it is due soon, newly red tells its
+owner it is overdue (even if no run saw it amber), and each escalation tier newly reached
+tells that tier's lead. Comparing with the stored state, not with yesterday's date, is what
+makes a re-run for the same day tell nobody twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from permanence.evaluate import CaseFacts, LeadDirectory, MilestoneStatus, Status
+from permanence.timelines import Timeline
+
+DUE_SOON, OVERDUE, ESCALATED = "due_soon", "overdue", "escalated"
+
+
+class StoredMilestone(NamedTuple):
+    status: str
+    tiers: tuple[int, ...]
+
+
+class NoticeItem(NamedTuple):
+    """One lead to tell about one change; `tier` is 1-based for escalations."""
+
+    lead_id: str
+    reason: str
+    tier: int | None
+
+
+class Change(NamedTuple):
+    row: MilestoneStatus
+    old_status: str | None
+    old_tiers: tuple[int, ...]
+    notices: tuple[NoticeItem, ...]
+
+
+def encode_state(rows: Sequence[MilestoneStatus]) -> str:
+    """`id=status[:tier,tier];...`: short, readable in SQL, and equal text means no change."""
+    return ";".join(
+        f"{row.milestone}={row.status}" + (
+            ":" + ",".join(map(str, row.tiers_reached)) if row.tiers_reached else "")
+        for row in rows)
+
+
+def decode_state(text: str) -> dict[str, StoredMilestone]:
+    state: dict[str, StoredMilestone] = {}
+    for part in text.split(";") if text else ():
+        milestone, _, value = part.partition("=")
+        status, _, tiers = value.partition(":")
+        state[milestone] = StoredMilestone(
+            status, tuple(int(tier) for tier in tiers.split(",")) if tiers else ())
+    return state
+
+
+def format_tiers(tiers: tuple[int, ...]) -> str:
+    """Escalation tiers as people count them (1-based), for the change log."""
+    return ",".join(str(tier + 1) for tier in tiers)
+
+
+def case_changes(rows: Sequence[MilestoneStatus], stored: str | None, timeline: Timeline,
+                 case: CaseFacts, leads: LeadDirectory) -> list[Change]:
+    """Every milestone of one case whose status or tiers differ from the stored state, with
+    the leads to tell. A lead is told about a milestone once per change, most urgent reason
+    first; a role that resolves to nobody is left out here and reported by evaluation."""
+    old = decode_state(stored) if stored is not None else {}
+    changes: list[Change] = []
+    for row in rows:
+        before = old.get(row.milestone)
+        old_status, old_tiers = (before.status, before.tiers) if before else (None, ())
+        if old_status == row.status and old_tiers == row.tiers_reached:
+            continue
+        notices: list[NoticeItem] = []
+        told: set[str] = set()
+
+        def tell(lead_id: str | None, reason: str, tier: int | None = None) -> None:
+            if lead_id is not None and lead_id not in told:
+                told.add(lead_id)
+                notices.append(NoticeItem(lead_id, reason, tier))
+
+        if row.status is Status.RED:
+            if old_status != Status.RED:
+                tell(row.owner, OVERDUE)
+            milestone = timeline.milestone(row.milestone)
+            assert milestone is not None
+            for tier in row.tiers_reached:
+                if tier not in old_tiers:
+                    role = milestone.escalate[tier].to
+                    tell(leads.resolve(role, case.team, case.social_worker), ESCALATED, tier + 1)
+        elif row.status is Status.AMBER and old_status != Status.AMBER:
+            tell(row.owner, DUE_SOON)
+        changes.append(Change(row, old_status, old_tiers, tuple(notices)))
+    return changes
+
+
+def all_changes(rows: Sequence[MilestoneStatus], stored: Mapping[str, str],
+                timelines: Mapping[str, Timeline], facts: Mapping[str, CaseFacts],
+                leads: LeadDirectory) -> tuple[list[Change], dict[str, str]]:
+    """Changes across many cases (rows grouped by case, as evaluation returns them), and the
+    new state text of every case whose text differs from the stored one."""
+    changes: list[Change] = []
+    new_state: dict[str, str] = {}
+    start = 0
+    while start < len(rows):
+        case_ref = rows[start].case_ref
+        end = start + 1
+        while end < len(rows) and rows[end].case_ref == case_ref:
+            end += 1
+        case_rows = rows[start:end]
+        text = encode_state(case_rows)
+        before = stored.get(case_ref)
+        if text != before:
+            new_state[case_ref] = text
+            case = facts[case_ref]
+            changes.extend(case_changes(case_rows, before, timelines[case.timeline], case, leads))
+        start = end
+    return changes, new_state
