@@ -456,5 +456,25 @@ def demo(
     raise typer.Exit(run_demo(out, folder, service_today()))
 
 
+@app.command()
+@plain_errors
+def serve(ctx: typer.Context) -> None:
+    """Run the daily drift check every morning at 07:00 Europe/London from this machine
+    (needs PREFECT_API_URL set to a running Prefect server)."""
+    settings: Settings = ctx.obj
+    if not os.environ.get("PREFECT_API_URL"):
+        raise BadInput("set PREFECT_API_URL to a running Prefect server first (start one with "
+                       "`prefect server start`, then export "
+                       "PREFECT_API_URL=http://127.0.0.1:4200/api)")
+    settings.timelines()
+    store.require_schema(settings.engine())
+    os.environ["PERMANENCE_DB"] = settings.url
+    if settings.rules:
+        os.environ["PERMANENCE_RULES"] = os.pathsep.join(str(p) for p in settings.rules)
+    from permanence.deployments.serve import serve as serve_daily_check
+
+    serve_daily_check()
+
+
 def main() -> None:
     app()
