@@ -1,15 +1,18 @@
-"""Benchmarks on synthetic data: evaluation in memory, CSV import into SQLite.
+"""Benchmarks on synthetic data: evaluation in memory, CSV import into SQLite, the daily check.
 
-    python benchmarks/bench.py [--cases 100000] [--skip-import]
+    python benchmarks/bench.py [--cases 100000] [--skip-import] [--check]
 
 Targets (2-core machine): 100,000 cases evaluated in memory in under 2 s; 100,000 cases and
-300,000 events imported into SQLite in under 30 s. Not a timed test: run it and read it.
+300,000 events imported into SQLite in under 30 s; with those in the store and a running Prefect
+server (PREFECT_API_URL set), `check --no-notify` for a new day in under 10 s. Not a timed
+test: run it and read it.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import tempfile
 import time
@@ -71,7 +74,7 @@ def bench_evaluate(cases: list[CaseFacts], timelines: dict[str, Timeline]) -> No
     print(f"{'':<46} {len(result.statuses):,} milestone statuses")
 
 
-def bench_import(cases: list[CaseFacts], folder: Path) -> None:
+def bench_import(cases: list[CaseFacts], folder: Path) -> str:
     from sqlmodel import Session
 
     from permanence import csvfiles, store
@@ -114,19 +117,43 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> None:
             facts = store.load_case_facts(session=session)
     assert len(facts) == len(cases)
     engine.dispose()
+    return f"sqlite:///{folder / 'bench.db'}"
+
+
+def bench_check(url: str) -> None:
+    """`check --no-notify` twice: the first day stores every case, the next only what changed."""
+    from permanence.cli import run_check
+    from permanence.config import CheckConfig
+
+    config = CheckConfig(db=url, notify=False)
+    for label, day in (("first check (stores every case)", AS_OF),
+                       ("check for a new day", AS_OF + timedelta(days=1))):
+        start = time.perf_counter()
+        summary = run_check(config, day)
+        wall = time.perf_counter() - start
+        steps = summary["seconds"]
+        prefect = wall - sum(steps.values())
+        print(f"{label:<46} {wall:7.2f} s  ({', '.join(f'{k} {v:.2f}' for k, v in steps.items())}"
+              f", Prefect and the rest {prefect:.2f}; {summary['changes']:,} changes stored)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="also time the daily check (needs PREFECT_API_URL)")
     options = parser.parse_args()
+    if options.check and not os.environ.get("PREFECT_API_URL"):
+        parser.error("--check needs PREFECT_API_URL: start `prefect server start` and export it")
     timelines = load_timelines()
     cases = synthetic_cases(options.cases, timelines)
     bench_evaluate(cases, timelines)
     if not options.skip_import:
         with tempfile.TemporaryDirectory() as folder:
-            bench_import(cases, Path(folder))
+            url = bench_import(cases, Path(folder))
+            if options.check:
+                bench_check(url)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ leads it could not reach.
 
 from __future__ import annotations
 
+import heapq
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +46,8 @@ from permanence.clock import service_today
 from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers
 from permanence.errors import PermanenceError
-from permanence.evaluate import LeadDirectory, Status, UnresolvedRole, evaluate
+from permanence.evaluate import (LeadDirectory, MilestoneStatus, Status, UnresolvedRole,
+                                 evaluate)
 from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, StatusChange,
                                utc_now)
 from permanence.notifications.delivery import deliver
@@ -69,7 +72,9 @@ class ChunkResult:
     changes: int = 0
     transitions: Counter[str] = field(default_factory=Counter)
     red: list[dict[str, Any]] = field(default_factory=list)
+    red_count: int = 0
     unresolved: list[UnresolvedRole] = field(default_factory=list)
+    seconds: Counter[str] = field(default_factory=Counter)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="check cases {first}..{last}")
@@ -77,14 +82,25 @@ def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fir
                 last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
     """Evaluate one range of cases and store what changed, with the notices it causes."""
     result = ChunkResult()
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        result.seconds[step] += now - clock
+        clock = now
+
     with Session(engine) as session, session.begin():
         facts = store.load_case_facts(session=session, between=(first, last))
         leads = LeadDirectory(store.lead_roles(session=session))
-        evaluation = evaluate(timelines, facts, leads, as_of)
         stored = dict(session.execute(select(CaseState.case_ref, CaseState.milestones).where(
             CaseState.case_ref >= first, CaseState.case_ref <= last)).all())  # type: ignore[arg-type, operator]
+        lap("read")
+        evaluation = evaluate(timelines, facts, leads, as_of)
+        lap("evaluate")
         by_ref = {case.case_ref: case for case in facts}
         changes, new_state = all_changes(evaluation.statuses, stored, timelines, by_ref, leads)
+        lap("compare")
 
         store.upsert(session, CaseState, [
             {"case_ref": ref, "timeline": by_ref[ref].timeline,
@@ -99,31 +115,37 @@ def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fir
             "timeline": change.row.timeline,
             "rules_version": timelines[change.row.timeline].version,
             "flow_run_id": flow_run_id, "recorded_at": utc_now()} for change in changes]
+        # Only changes that tell someone need their ids back; the rest go in one plain insert.
+        pairs = list(zip(change_rows, changes, strict=True))
+        telling = [(row, change) for row, change in pairs if notify and change.notices]
+        store.insert_rows(session, StatusChange,
+                          [row for row, change in pairs if not (notify and change.notices)])
         change_ids: list[int] = []
-        if change_rows:
+        if telling:
             statement = StatusChange.__table__.insert().returning(  # type: ignore[attr-defined]
                 StatusChange.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-            for start in range(0, len(change_rows), store.CHUNK):
+            for start in range(0, len(telling), store.CHUNK):
                 change_ids.extend(session.execute(
-                    statement, change_rows[start:start + store.CHUNK]).scalars())
+                    statement, [row for row, _ in telling[start:start + store.CHUNK]]).scalars())
         notices = [{"change_id": change_id, "lead_id": notice.lead_id, "reason": notice.reason,
                     "tier": notice.tier}
-                   for change, change_id in zip(changes, change_ids, strict=True)
-                   for notice in change.notices] if notify else []
+                   for (_, change), change_id in zip(telling, change_ids, strict=True)
+                   for notice in change.notices]
         store.insert_rows(session, Notice, notices)
+    lap("write")
 
     result.cases = len({row.case_ref for row in evaluation.statuses})
     result.changes = len(changes)
     result.transitions.update(notice["reason"] for notice in notices)
     result.unresolved = evaluation.unresolved
-    for row in evaluation.statuses:
-        result.by_team[(row.team, row.status)] += 1
-        if row.status is Status.RED:
-            result.red.append({
-                "case_ref": row.case_ref, "team": row.team, "milestone": row.title,
-                "due": row.due.isoformat() if row.due else None,
-                "days_overdue": row.days_overdue, "owner": row.owner or "(nobody)",
-                "escalated_to": ", ".join(row.escalated_to)})
+    result.by_team.update((row.team, row.status) for row in evaluation.statuses)
+    red = [row for row in evaluation.statuses if row.status is Status.RED]
+    result.red_count = len(red)
+    result.red = [{
+        "case_ref": row.case_ref, "team": row.team, "milestone": row.title,
+        "due": row.due.isoformat() if row.due else None, "days_overdue": row.days_overdue,
+        "owner": row.owner or "(nobody)", "escalated_to": ", ".join(row.escalated_to)}
+        for row in heapq.nsmallest(RED_TABLE_LIMIT, red, key=_drift_order)]
     return result
 
 
@@ -263,7 +285,9 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
             total.by_team.update(part.by_team)
             total.transitions.update(part.transitions)
             total.red.extend(part.red)
+            total.red_count += part.red_count
             total.unresolved.extend(part.unresolved)
+            total.seconds.update(part.seconds)
         queued = delivered = 0
         undelivered: list[str] = []
         if config.notify:
@@ -279,15 +303,16 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
         summary: dict[str, Any] = {
             "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
             "by_team": dict(by_team), "transitions": dict(total.transitions),
-            "red": len(total.red), "queued": queued, "delivered": delivered,
+            "red": total.red_count, "queued": queued, "delivered": delivered,
             "undelivered": undelivered, "configuration_problems": problems,
-            "notify": config.notify, "flow_run_id": str(run_id) if run_id else None}
+            "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
+            "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
         create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
                                  description=f"Daily drift check for {day}")
         red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
-        if len(red_rows) > RED_TABLE_LIMIT:
+        if total.red_count > RED_TABLE_LIMIT:
             logger.warning("red milestones table cut to the %s most overdue of %s",
-                           RED_TABLE_LIMIT, len(red_rows))
+                           RED_TABLE_LIMIT, total.red_count)
         create_table_artifact(key="red-milestones", table=red_rows[:RED_TABLE_LIMIT] or [
             {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
              "days_overdue": "", "owner": "", "escalated_to": ""}],
@@ -304,6 +329,11 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
         return summary
     finally:
         engine.dispose()
+
+
+def _drift_order(row: MilestoneStatus) -> tuple[int, str]:
+    """Oldest drift first, then by case."""
+    return (-(row.days_overdue or 0), row.case_ref)
 
 
 def _merge_problems(unresolved: list[UnresolvedRole]) -> list[dict[str, str]]:
