@@ -356,26 +356,12 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
 def load_timelines(extra: Sequence[Path] = ()) -> dict[str, Timeline]:
     """The built-in timelines, then the user's files and folders; a user file replaces a
     built-in of the same name. Every problem in every file is reported at once."""
-    problems: list[str] = []
-    timelines: dict[str, Timeline] = {}
-    for path in rule_files([BUILTIN_RULES_DIR]):
-        timeline = load_rule_file(path)
-        timelines[timeline.name] = timeline
-    from_user: dict[str, str] = {}
-    for path in rule_files(extra):
-        try:
-            timeline = load_rule_file(path)
-        except RuleFileError as error:
-            problems.extend(error.problems)
-            continue
-        if timeline.name in from_user:
-            problems.append(f"{path}:1: field 'timeline': {timeline.name!r} is already defined "
-                            f"by {from_user[timeline.name]}")
-            continue
-        from_user[timeline.name] = str(path)
-        timelines[timeline.name] = timeline
+    timelines = {timeline.name: timeline
+                 for timeline in map(load_rule_file, rule_files([BUILTIN_RULES_DIR]))}
+    from_user, problems = validate_rule_files(extra)
     if problems:
         raise RuleFileError(problems)
+    timelines.update((timeline.name, timeline) for timeline in from_user)
     return timelines
 
 
