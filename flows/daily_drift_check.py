@@ -47,7 +47,7 @@ from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers
 from permanence.errors import PermanenceError
 from permanence.evaluate import (LeadDirectory, MilestoneStatus, Status, UnresolvedRole,
-                                 evaluate)
+                                 collector_paused, evaluate)
 from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, StatusChange,
                                utc_now)
 from permanence.notifications.delivery import deliver
@@ -81,6 +81,12 @@ class ChunkResult:
 def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
                 last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
     """Evaluate one range of cases and store what changed, with the notices it causes."""
+    with collector_paused():
+        return _check_chunk(engine, timelines, as_of, first, last, notify, flow_run_id)
+
+
+def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
+                 last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
     result = ChunkResult()
     clock = time.perf_counter()
 
@@ -146,6 +152,7 @@ def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fir
         "due": row.due.isoformat() if row.due else None, "days_overdue": row.days_overdue,
         "owner": row.owner or "(nobody)", "escalated_to": ", ".join(row.escalated_to)}
         for row in heapq.nsmallest(RED_TABLE_LIMIT, red, key=_drift_order)]
+    lap("summarise")
     return result
 
 
