@@ -10,9 +10,10 @@ What a run does, in order:
    whose status or escalation tiers changed, and a notice for every lead who must hear of it:
    newly amber tells the owner, newly red tells the owner, a newly reached escalation tier tells
    that tier's lead;
-2. gathers every notice not yet in a message (this run's and any a crash left behind) into one
-   digest per lead, written to the outbox in the same transaction that claims the notices;
-3. sends every undelivered message (this run's and earlier failures) through apprise, recording
+2. gathers every notice not yet delivered (this run's, any a crash left behind, and the items of
+   a lead's earlier undelivered message, which is marked superseded) into one digest per lead,
+   written to the outbox in the same transaction that claims the notices;
+3. sends every undelivered message through apprise, recording
    each result; a crash between sending and recording re-sends on the next run (a duplicate is
    preferred to a loss);
 4. publishes a markdown summary and a table of red milestones as artifacts for managers.
@@ -44,7 +45,7 @@ from sqlmodel import Session
 from permanence import store
 from permanence.clock import service_today
 from permanence.config import CheckConfig, current_config
-from permanence.drift import all_changes, format_tiers
+from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import PermanenceError
 from permanence.evaluate import (LeadDirectory, MilestoneStatus, Status, UnresolvedRole,
                                  collector_paused, evaluate)
@@ -142,7 +143,8 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
 
     result.cases = len({row.case_ref for row in evaluation.statuses})
     result.changes = len(changes)
-    result.transitions.update(notice["reason"] for notice in notices)
+    for change in changes:
+        result.transitions.update(transitions(change))
     result.unresolved = evaluation.unresolved
     result.by_team.update((row.team, row.status) for row in evaluation.statuses)
     red = [row for row in evaluation.statuses if row.status is Status.RED]
@@ -159,21 +161,35 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
 @task(cache_policy=NO_CACHE)
 def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                   templates: Any, flow_run_id: str | None) -> int:
-    """Put every pending notice into one digest per lead, in the outbox; returns messages queued."""
+    """Put every pending notice into one digest per lead, in the outbox; returns messages queued.
+
+    A lead with new items whose earlier message is still undelivered gets one digest holding
+    both, and the earlier message is marked superseded: one message per lead per run. Without
+    new items the earlier message is simply sent again as it was."""
     with Session(engine) as session, session.begin():
-        pending = session.execute(
-            select(Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,  # type: ignore[call-overload]
+        columns = (Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,
                    StatusChange.case_ref, StatusChange.milestone, StatusChange.timeline,
                    StatusChange.new_status, StatusChange.due, StatusChange.days_overdue,
                    StatusChange.owner)
-            .join(StatusChange, StatusChange.id == Notice.change_id)
-            .where(Notice.outbox_id.is_(None)).order_by(Notice.id)).all()  # type: ignore[union-attr]
-        if not pending:
+        fresh = session.execute(select(*columns).join(  # type: ignore[call-overload]
+            StatusChange, StatusChange.id == Notice.change_id).where(
+            Notice.outbox_id.is_(None))).all()  # type: ignore[union-attr]
+        if not fresh:
             return 0
+        folded = list(session.execute(select(Outbox.id).where(  # type: ignore[call-overload]
+            Outbox.state.in_(("pending", "failed")),  # type: ignore[attr-defined]
+            Outbox.lead_id.in_({row.lead_id for row in fresh}))).scalars())  # type: ignore[attr-defined]
+        pending = sorted(fresh + session.execute(select(*columns).join(  # type: ignore[call-overload]
+            StatusChange, StatusChange.id == Notice.change_id).where(
+            Notice.outbox_id.in_(folded))).all(), key=lambda row: row.id)  # type: ignore[union-attr]
+        if folded:
+            session.execute(update(Outbox).where(Outbox.id.in_(folded))  # type: ignore[union-attr]
+                            .values(state="superseded"))
         names = dict(session.execute(select(Lead.lead_id, Lead.name)).all())  # type: ignore[call-overload]
         told_about: dict[int, list[str]] = defaultdict(list)
-        for row in pending:
-            told_about[row.change_id].append(row.lead_id)
+        for change_id, lead_id in session.execute(select(Notice.change_id, Notice.lead_id).where(  # type: ignore[call-overload]
+                Notice.change_id.in_({row.change_id for row in pending})).order_by(Notice.id)):  # type: ignore[attr-defined]
+            told_about[change_id].append(lead_id)
         per_lead: dict[str, list[tuple[int, DigestItem]]] = defaultdict(list)
         for row in pending:
             rules = timelines.get(row.timeline)
@@ -208,7 +224,8 @@ def send_outbox(engine: Engine) -> tuple[int, list[str]]:
     delivered, undelivered = 0, []
     with Session(engine) as session:
         waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body)  # type: ignore[call-overload]
-                                  .where(Outbox.state != "sent").order_by(Outbox.id)).all()
+                                  .where(Outbox.state.in_(("pending", "failed")))  # type: ignore[attr-defined]
+                                  .order_by(Outbox.id)).all()
         urls = dict(session.execute(select(Lead.lead_id, Lead.notify)).all())  # type: ignore[call-overload]
     for message in waiting:
         notify = urls.get(message.lead_id)

@@ -137,7 +137,9 @@ class Outbox(SQLModel, table=True):
     as_of: date
     title: str
     body: str
-    state: str = Field(default="pending", index=True, description="pending | sent | failed")
+    state: str = Field(default="pending", index=True,
+                       description="pending | sent | failed | superseded (its items went into "
+                                   "a later digest to the same lead)")
     attempts: int = 0
     last_error: str | None = None
     flow_run_id: str | None = None

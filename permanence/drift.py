@@ -9,6 +9,7 @@ makes a re-run for the same day tell nobody twice.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -36,6 +37,19 @@ class Change(NamedTuple):
     old_status: str | None
     old_tiers: tuple[int, ...]
     notices: tuple[NoticeItem, ...]
+
+
+def transitions(change: Change) -> Counter[str]:
+    """What a change means for the managers' counts, whether or not anyone could be told:
+    newly due soon, newly overdue, and each escalation tier newly reached."""
+    row, counts = change.row, Counter[str]()
+    if row.status is Status.RED:
+        if change.old_status != Status.RED:
+            counts[OVERDUE] += 1
+        counts[ESCALATED] += sum(1 for tier in row.tiers_reached if tier not in change.old_tiers)
+    elif row.status is Status.AMBER and change.old_status != Status.AMBER:
+        counts[DUE_SOON] += 1
+    return +counts
 
 
 def encode_state(rows: Sequence[MilestoneStatus]) -> str:

@@ -68,3 +68,63 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def as_of() -> date:
     return date(2026, 11, 16)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session, for the tests that run real flows.
+
+    It takes 15-25 s to start, so it starts once, and only when such a test asks for it. The
+    server is kept from calling home (as `permanence check` does) and serves no UI; flow-run
+    heartbeats are off: a heartbeat thread is joined at the end of every run, which costs up
+    to a second a run and checks nothing these tests need."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        patch.setenv("PREFECT_SERVER_UI_ENABLED", "false")
+        with prefect_test_harness(server_startup_timeout=120), temporary_settings(
+                updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+
+
+DRIFT_RULES = """\
+# A small timeline for the drift tests: Scottish working days, so St Andrew's Day (Monday
+# 30 November 2026) is not a working day.
+timeline: drift-test
+title: Drift test route
+jurisdiction: scotland
+version: "test.1"
+milestones:
+  - id: looked_after
+    title: Child became looked after
+  - id: review
+    title: First review held
+    after: looked_after
+    within: 10 days
+    amber: 3 days
+    owner: social_worker
+    escalate:
+      - {after: 2 working days, to: team_leader}
+      - {after: 3 working days, to: service_manager}
+  - id: legal_advice
+    title: Legal advice received
+    after: review
+    within: 5 days
+    owner: legal_adviser
+    escalate:
+      - {after: 1 day, to: team_leader}
+      - {after: 1 day, to: legal_adviser}
+"""
+
+
+@pytest.fixture(scope="session")
+def drift_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The drift tests' rule file: `review` (10 days, amber 3 days before, owner the social
+    worker, escalated 2 and 3 working days after the due date to team_leader then
+    service_manager) and `legal_advice` after it (5 days, amber on the due date only, owner
+    legal_adviser, both tiers 1 day after the due date: team_leader, and legal_adviser again)."""
+    path = tmp_path_factory.mktemp("drift-rules") / "drift-test.yaml"
+    path.write_text(DRIFT_RULES, encoding="utf-8")
+    return path

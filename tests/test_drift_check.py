@@ -1,0 +1,505 @@
+"""The daily drift check, end to end: real flow runs under one Prefect test server, real stores
+(SQLite and PostgreSQL), real deliveries to a local HTTP receiver and a local SMTP server.
+
+The rules are the `drift_rules` fixture (conftest). Case C-1 (team north, social worker sw-1)
+became looked after on Monday 16 November 2026: its `review` is green until the 22nd, amber
+from the 23rd, due Thursday the 26th, red from the 27th, escalated to the team leader on
+1 December and to the service manager on 2 December (in Scotland, Monday 30 November, St
+Andrew's Day, is not a working day; in England those days would be 30 November and 1
+December).
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import json
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import Result
+from sqlalchemy import func, select
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from permanence import csvfiles, store
+from permanence.cli import app, run_check
+from permanence.config import CheckConfig
+from permanence.flows.daily_drift_check import CHUNK_SIZE, CheckRefused, check_chunk
+from permanence.models import CaseState, CheckRun, Notice, Outbox, StatusChange
+from permanence.notifications.receiver import JsonReceiver
+from permanence.timelines import load_timelines
+
+GREEN_DAY = date(2026, 11, 20)
+AMBER_DAY = date(2026, 11, 23)
+NEXT_DAY = date(2026, 11, 24)
+RED_DAY = date(2026, 11, 27)
+ST_ANDREWS_DAY = date(2026, 11, 30)
+TIER_1_DAY = date(2026, 12, 1)
+TIER_2_DAY = date(2026, 12, 2)
+IMPORT_TODAY = date(2026, 12, 31)  # the "today" imports check dates against: fixed, not now()
+
+LEADS = [
+    ("sw-1", "Sam Patel", "social_worker", "north"),
+    ("sw-2", "Jo Smith", "social_worker", "north"),
+    ("tl-north", "Priya Shah", "team_leader", "north"),
+    ("sm-all", "Morgan Lee", "service_manager", "*"),
+    ("la-all", "Legal Services", "legal_adviser", "*"),
+    ("sw-east", "Alex Kerr", "social_worker", "east"),
+]
+C1 = ("C-1", "drift-test", "north", "sw-1", "2026-11-16", "Ava Thompson", "2019-03-02")
+
+runner = CliRunner()
+
+
+@dataclass
+class Service:
+    """One authority's store, rules and leads' receiver, and ways to run the check on it."""
+
+    url: str
+    rules: Path
+    folder: Path
+    receiver: JsonReceiver
+
+    def config(self, *, notify: bool = True) -> CheckConfig:
+        return CheckConfig(db=self.url, rules=(self.rules,), notify=notify)
+
+    def check(self, day: date, *, notify: bool = True) -> dict[str, Any]:
+        return run_check(self.config(notify=notify), day)
+
+    def cli(self, *args: str) -> Result:
+        return runner.invoke(app, ["--db", self.url, "--rules", str(self.rules), *args],
+                             catch_exceptions=False)
+
+    def _csv(self, name: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+        path = self.folder / name
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        return path
+
+    def import_leads(self, rows: Sequence[tuple[str, str, str, str]],
+                     urls: dict[str, str] | None = None) -> None:
+        """Leads reach the receiver at their lead_id, unless `urls` says otherwise."""
+        urls = urls or {}
+        path = self._csv("leads.csv", csvfiles.LEAD_COLUMNS, [
+            (*row, urls.get(row[0], self.receiver.url_for(row[0]))) for row in rows])
+        leads = csvfiles.check_leads(csvfiles.read_csv(path, csvfiles.LEAD_COLUMNS, ()))
+        with self.session() as session, session.begin():
+            store.import_leads(session=session, leads=leads)
+
+    def import_cases(self, rows: Sequence[tuple[str, ...]]) -> None:
+        """(case_ref, timeline, team, social_worker, looked_after_on, child_name, date_of_birth)."""
+        header = (*csvfiles.CASE_COLUMNS, "child_name", "date_of_birth")
+        path = self._csv("cases.csv", header, rows)
+        data = csvfiles.read_csv(path, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
+        with self.session() as session, session.begin():
+            cases = csvfiles.check_cases(data, timelines=load_timelines([self.rules]),
+                                         lead_ids=store.lead_ids(session=session),
+                                         today=IMPORT_TODAY)
+            store.import_cases(session=session, cases=cases)
+
+    def import_events(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        path = self._csv("events.csv", csvfiles.EVENT_COLUMNS, rows)
+        data = csvfiles.read_csv(path, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
+        with self.session() as session, session.begin():
+            events = csvfiles.check_events(data, cases=store.case_index(session=session),
+                                           timelines=load_timelines([self.rules]),
+                                           today=IMPORT_TODAY)
+            store.record_events(session=session, events=events, source="import events.csv")
+
+    def session(self) -> Session:
+        return Session(self._engine)
+
+    def rows(self, *columns: Any, order_by: Any = None) -> list[tuple[Any, ...]]:
+        query = select(*columns)
+        if order_by is not None:
+            query = query.order_by(order_by)
+        with self.session() as session:
+            return [tuple(row) for row in session.execute(query)]
+
+    def titles(self, lead_id: str) -> list[str]:
+        """The titles of the messages a lead received, in order."""
+        return [payload["title"] for payload in self.receiver.messages_for(lead_id)]
+
+    def __post_init__(self) -> None:
+        self._engine = store.make_engine(self.url)
+        store.init_schema(self._engine)
+        self.import_leads(LEADS)
+        self.import_cases([C1])
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[JsonReceiver]:
+    with JsonReceiver() as running:
+        yield running
+
+
+def _service(url: str, drift_rules: Path, tmp_path: Path,
+             receiver: JsonReceiver) -> Iterator[Service]:
+    service = Service(url=url, rules=drift_rules, folder=tmp_path, receiver=receiver)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.fixture
+def service(prefect_harness: None, db_url: str, drift_rules: Path, tmp_path: Path,
+            receiver: JsonReceiver) -> Iterator[Service]:
+    """Leads and case C-1 on each backend."""
+    yield from _service(db_url, drift_rules, tmp_path, receiver)
+
+
+@pytest.fixture
+def sqlite_service(prefect_harness: None, sqlite_url: str, drift_rules: Path, tmp_path: Path,
+                   receiver: JsonReceiver) -> Iterator[Service]:
+    """Leads and case C-1 on SQLite, for behaviour that does not depend on the backend."""
+    yield from _service(sqlite_url, drift_rules, tmp_path, receiver)
+
+
+def flow_run_state(summary: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(state type, message) of a run, as Prefect's run history holds it."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(summary["flow_run_id"])).state
+    assert state is not None
+    return state.type.value, state.message
+
+
+def run_artifacts(summary: dict[str, Any]) -> list[Any]:
+    """The artifacts a run published, read back from Prefect's API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import Artifact
+
+    with get_client(sync_client=True) as client:
+        # Not client.read_artifacts: it sends every unset filter as null, which this server
+        # refuses (422), and an empty task-run filter leaves out a flow's own artifacts.
+        response = client.request("POST", "/artifacts/filter", json={
+            "artifacts": {"flow_run_id": {"any_": [summary["flow_run_id"]]}}, "limit": 50})
+    response.raise_for_status()
+    return [Artifact.model_validate(item) for item in response.json()]
+
+
+class TestSameDayTwice:
+    """Running the check again for the same date notifies nobody twice."""
+
+    def test_second_run_queues_nothing(self, service: Service) -> None:
+        first = service.check(AMBER_DAY)
+        assert (first["changes"], first["queued"], first["delivered"]) == (3, 1, 1)
+        assert first["transitions"] == {"due_soon": 1}
+        assert service.titles("sw-1") == ["1 due soon"]
+
+        second = service.check(AMBER_DAY)
+        assert (second["changes"], second["queued"], second["delivered"]) == (0, 0, 0)
+        assert second["undelivered"] == []
+        assert len(service.receiver.messages) == 1
+        assert service.rows(func.count(Notice.id)) == [(1,)]
+        assert service.rows(func.count(CheckRun.id)) == [(2,)]
+
+
+class TestFailedDelivery:
+    """A delivery that fails is kept and tried again on the next run until it goes through;
+    the run still finishes everyone else's work, then ends failed, naming what it could not
+    deliver."""
+
+    def test_kept_then_delivered_once(self, service: Service) -> None:
+        service.import_cases([C1, ("C-2", "drift-test", "north", "sw-2", "2026-11-16",
+                                   "Noah Williams", "2020-01-05")])
+        with JsonReceiver() as down:
+            down.fail = True
+            service.import_leads(LEADS, urls={"sw-1": down.url_for("sw-1")})
+            first = service.check(AMBER_DAY)
+            assert first["undelivered"] == [
+                f"sw-1 ({down.url_for('sw-1')}: Failed to send JSON POST notification: "
+                "Internal server error, error=500)"]
+            assert (first["queued"], first["delivered"]) == (2, 1)
+            assert flow_run_state(first) == (
+                "FAILED", "could not deliver to sw-1; kept in the outbox for the next run")
+            assert service.rows(Outbox.lead_id, Outbox.state, Outbox.attempts,
+                                order_by=Outbox.lead_id) == [("sw-1", "failed", 1),
+                                                             ("sw-2", "sent", 1)]
+            assert service.titles("sw-2") == ["1 due soon"]
+            markdown = {a.key: a for a in run_artifacts(first)}["drift-summary"].data
+            assert f"- {first['undelivered'][0]}" in markdown.splitlines()
+
+            down.fail = False
+            second = service.check(NEXT_DAY)
+            assert (second["queued"], second["delivered"], second["undelivered"]) == (0, 1, [])
+            assert flow_run_state(second)[0] == "COMPLETED"
+            assert [p["title"] for p in down.messages_for("sw-1")] == ["1 due soon"]
+            assert "Status as of 2026-11-23." in down.messages_for("sw-1")[0]["message"]
+        assert service.rows(Outbox.lead_id, Outbox.state, Outbox.attempts,
+                            order_by=Outbox.lead_id) == [("sw-1", "sent", 2), ("sw-2", "sent", 1)]
+        assert service.titles("sw-2") == ["1 due soon"]
+
+    def test_new_items_fold_into_one_message(self, sqlite_service: Service) -> None:
+        """A lead whose earlier message failed, with new items today, gets one message holding
+        both; the earlier one is superseded, never sent as well."""
+        sqlite_service.receiver.fail = True
+        assert sqlite_service.check(AMBER_DAY)["undelivered"]
+        sqlite_service.receiver.fail = False
+        second = sqlite_service.check(RED_DAY)
+        assert (second["queued"], second["delivered"], second["undelivered"]) == (1, 1, [])
+        assert sqlite_service.titles("sw-1") == ["1 overdue, 1 due soon"]
+        body = sqlite_service.receiver.messages_for("sw-1")[0]["message"]
+        assert "C-1 | First review held | due 2026-11-26 | red, 1 day overdue" in body
+        assert "C-1 | First review held | due 2026-11-26 | amber" in body
+        assert sqlite_service.rows(Outbox.state, Outbox.attempts, order_by=Outbox.id) == [
+            ("superseded", 1), ("sent", 1)]
+
+    def test_check_command_exits_1(self, sqlite_service: Service) -> None:
+        sqlite_service.receiver.fail = True
+        result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat())
+        assert result.exit_code == 1
+        url = sqlite_service.receiver.url_for("sw-1")
+        assert (f"undelivered: sw-1 ({url}: Failed to send JSON POST notification: "
+                "Internal server error, error=500)") in result.stderr.splitlines()
+        assert result.stdout == (
+            "2026-11-23: 1 open cases; 1 done, 0 late, 1 waiting, 0 green, 1 amber, 0 red\n"
+            "new: 0 overdue, 1 due soon, 0 escalations; 1 messages queued, 0 delivered\n")
+
+
+class TestEscalation:
+    """Each escalation tier is reached on the right working day and its lead told once."""
+
+    def test_tiers_across_st_andrews_day(self, sqlite_service: Service) -> None:
+        service = sqlite_service
+        told: dict[date, list[tuple[str, str]]] = {}
+        for day in (RED_DAY, ST_ANDREWS_DAY, TIER_1_DAY, TIER_2_DAY):
+            before = len(service.receiver.messages)
+            summary = service.check(day)
+            assert summary["undelivered"] == []
+            told[day] = [(path, payload["title"])
+                         for path, payload in service.receiver.messages[before:]]
+        assert told == {
+            RED_DAY: [("sw-1", "1 overdue")],
+            ST_ANDREWS_DAY: [],
+            TIER_1_DAY: [("tl-north", "1 escalated to you")],
+            TIER_2_DAY: [("sm-all", "1 escalated to you")],
+        }
+        [tier_1] = service.receiver.messages_for("tl-north")
+        assert tier_1["message"] == (
+            "Hello Priya Shah,\n"
+            "C-1 | First review held | due 2026-11-26 | red, 5 days overdue"
+            " | escalated to you (tier 1), owner Sam Patel\n"
+            "Status as of 2026-12-01.")
+        assert "(tier 2), owner Sam Patel" in service.receiver.messages_for("sm-all")[0]["message"]
+        assert service.rows(StatusChange.as_of, StatusChange.old_status, StatusChange.new_status,
+                            StatusChange.old_tiers, StatusChange.new_tiers,
+                            order_by=StatusChange.id)[-3:] == [
+            (RED_DAY, None, "red", "", ""),
+            (TIER_1_DAY, "red", "red", "", "1"),
+            (TIER_2_DAY, "red", "red", "1", "1,2"),
+        ]
+
+
+class TestGreenToRed:
+    """A milestone that no run saw amber still tells its owner it is overdue."""
+
+    def test_owner_told_overdue(self, sqlite_service: Service) -> None:
+        assert sqlite_service.check(GREEN_DAY)["queued"] == 0
+        summary = sqlite_service.check(RED_DAY)
+        assert summary["transitions"] == {"overdue": 1}
+        [message] = sqlite_service.receiver.messages_for("sw-1")
+        assert message["title"] == "1 overdue"
+        assert "C-1 | First review held | due 2026-11-26 | red, 1 day overdue" in (
+            message["message"])
+        assert sqlite_service.rows(StatusChange.old_status, StatusChange.new_status).count(
+            ("green", "red")) == 1
+
+
+class TestPrivacy:
+    """No message ever carries a child's name or date of birth, whoever it goes to."""
+
+    def test_no_name_or_birth_date_in_any_message(self, sqlite_service: Service) -> None:
+        children = [("Ava Thompson", "2019-03-02")] + [
+            (f"{first} {last}", f"201{n}-0{n % 9 + 1}-1{n}")
+            for n, (first, last) in enumerate([
+                ("Leo", "O'Neill"), ("Isla", "MacLeod"), ("Oliver", "Brown"), ("Freya", "Reid"),
+                ("Harris", "Campbell"), ("Ella", "Fraser"), ("Rory", "Stewart"),
+                ("Maisie", "Quinn"), ("Callum", "Duffy")])]
+        cases = [C1] + [
+            (f"C-{10 + n}", "drift-test", "north", "sw-1" if n % 2 else "sw-2",
+             f"2026-11-{10 + n}", name, born)
+            for n, (name, born) in enumerate(children[1:])]
+        sqlite_service.import_cases(cases)
+        sqlite_service.import_events([("C-10", "review", "2026-11-15"),
+                                      ("C-11", "review", "2026-11-18")])
+        for day in (RED_DAY, TIER_2_DAY):
+            assert sqlite_service.check(day)["undelivered"] == []
+
+        messages = [payload for _, payload in sqlite_service.receiver.messages]
+        items = [line for payload in messages for line in payload["message"].splitlines()
+                 if line.startswith("C-")]
+        assert len(messages) >= 8
+        assert len(items) >= 20
+        reasons = " ".join(payload["title"] for payload in messages)
+        assert all(word in reasons for word in ("overdue", "escalated", "due soon"))
+        for payload in messages:
+            text = f"{payload['title']}\n{payload['message']}"
+            for name, born in children:
+                day = date.fromisoformat(born)
+                for private in (*name.split(), born, day.strftime("%d/%m/%Y"),
+                                f"{day.day} {day:%B %Y}"):
+                    assert private not in text
+
+
+class _Mailbox:
+    """An aiosmtpd handler that keeps each message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        message = email.message_from_bytes(envelope.content,  # type: ignore[attr-defined]
+                                           policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, _Mailbox]]:
+    """A real SMTP server on 127.0.0.1: no TLS, no authentication."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    mailbox = _Mailbox()
+    # aiosmtpd 1.4's Controller cannot take port 0 (it connects to itself to check it is up).
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, mailbox
+    finally:
+        controller.stop()
+
+
+class TestEmail:
+    """A lead reached by mailto:// gets the digest by email, its title as the subject."""
+
+    def test_digest_by_email(self, sqlite_service: Service,
+                             smtp: tuple[int, _Mailbox]) -> None:
+        port, mailbox = smtp
+        url = f"mailto://127.0.0.1:{port}?from=tracker@example.org&to=sw@example.org"
+        sqlite_service.import_leads(LEADS, urls={"sw-1": url})
+        assert sqlite_service.check(AMBER_DAY)["delivered"] == 1
+        [message] = mailbox.messages
+        assert message["Subject"] == "1 due soon"
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        body = plain.get_content().replace("\r\n", "\n").strip()
+        assert body == ("Hello Sam Patel,\n"
+                        "C-1 | First review held | due 2026-11-26 | amber\n"
+                        "Status as of 2026-11-23.")
+
+
+class TestManagersView:
+    """Managers see each run in Prefect's run history: a markdown summary naming every
+    configuration problem (a role that resolves to nobody), and a table of red milestones."""
+
+    def test_configuration_problem_and_artifacts(self, sqlite_service: Service) -> None:
+        sqlite_service.import_cases([C1, ("E-1", "drift-test", "east", "sw-east", "2026-11-16",
+                                          "Ruby Kerr", "2018-06-07")])
+        summary = sqlite_service.check(TIER_1_DAY)
+        problem = ("no lead has role 'team_leader' in team 'east' or team '*' (timeline "
+                   "drift-test, milestones review; 1 case(s): E-1)")
+        assert summary["configuration_problems"] == [
+            {"team": "east", "role": "team_leader", "text": problem}]
+        # The east team leader cannot be told; everyone else is.
+        assert sorted(path for path, _ in sqlite_service.receiver.messages) == [
+            "sw-1", "sw-east", "tl-north"]
+
+        by_key = {artifact.key: artifact for artifact in run_artifacts(summary)}
+        assert set(by_key) == {"drift-summary", "red-milestones"}
+        markdown = by_key["drift-summary"]
+        assert markdown.type == "markdown"
+        assert f"- team east: {problem}" in markdown.data.splitlines()
+        table = by_key["red-milestones"]
+        assert table.type == "table"
+        red = json.loads(table.data) if isinstance(table.data, str) else table.data
+        assert [(row["case_ref"], row["milestone"], row["days_overdue"]) for row in red] == [
+            ("C-1", "First review held", 5), ("E-1", "First review held", 5)]
+
+
+class TestCrashRecovery:
+    """Notices are stored with the state that caused them, so a crash between evaluating and
+    queueing loses nothing: the next run for the same day delivers them."""
+
+    def test_notices_left_behind_are_delivered(self, service: Service) -> None:
+        engine = store.make_engine(service.url)
+        try:
+            with Session(engine) as session:
+                ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+            timelines = load_timelines([service.rules])
+            for first, last in ranges:
+                check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+        finally:
+            engine.dispose()
+        assert service.rows(Notice.lead_id, Notice.reason, Notice.outbox_id) == [
+            ("sw-1", "due_soon", None)]
+        assert service.receiver.messages == []
+
+        summary = service.check(AMBER_DAY)
+        assert (summary["changes"], summary["queued"], summary["delivered"]) == (0, 1, 1)
+        assert service.titles("sw-1") == ["1 due soon"]
+        assert service.rows(func.count(Notice.id)) == [(1,)]
+
+
+class TestEarlierDayRefused:
+    """Checking an earlier as-of date than the latest finished check is refused in plain
+    words, and changes nothing."""
+
+    def test_command_and_flow_refuse(self, sqlite_service: Service) -> None:
+        sqlite_service.check(NEXT_DAY)
+        message = ("the store was already checked for 2026-11-24; checking an earlier day "
+                   "(2026-11-23) would tell people about old changes again. Use `permanence "
+                   "status --as-of 2026-11-23` to see that day.")
+        result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat())
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", message + "\n")
+
+        with pytest.raises(CheckRefused) as refused:
+            sqlite_service.check(AMBER_DAY)
+        assert refused.value.problems == [message]
+        assert sqlite_service.rows(CheckRun.as_of) == [(NEXT_DAY,)]
+
+
+class TestNoNotify:
+    """--no-notify evaluates and stores, and tells nobody; a later run tells only what changed
+    after it."""
+
+    def test_then_a_notify_run(self, sqlite_service: Service) -> None:
+        result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat(), "--no-notify")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[-1].endswith("; notifications off (--no-notify)")
+        assert sqlite_service.rows(CaseState.case_ref, CaseState.as_of, CaseState.milestones) == [
+            ("C-1", AMBER_DAY, "looked_after=done;review=amber;legal_advice=waiting")]
+        assert sqlite_service.rows(func.count(StatusChange.id)) == [(3,)]
+        assert sqlite_service.rows(func.count(Notice.id)) == [(0,)]
+        assert sqlite_service.rows(func.count(Outbox.id)) == [(0,)]
+        assert sqlite_service.receiver.messages == []
+
+        summary = sqlite_service.check(RED_DAY)
+        assert summary["transitions"] == {"overdue": 1}
+        assert [path for path, _ in sqlite_service.receiver.messages] == ["sw-1"]
+        assert sqlite_service.titles("sw-1") == ["1 overdue"]
+
+
+    def test_summary_still_counts_what_changed(self, sqlite_service: Service) -> None:
+        summary = sqlite_service.check(AMBER_DAY, notify=False)
+        assert summary["changes"] == 3
+        assert summary["transitions"] == {"due_soon": 1}
