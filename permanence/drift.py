@@ -87,27 +87,31 @@ def case_changes(rows: Sequence[MilestoneStatus], stored: str | None, timeline: 
         old_status, old_tiers = (before.status, before.tiers) if before else (None, ())
         if old_status == row.status and old_tiers == row.tiers_reached:
             continue
-        notices: list[NoticeItem] = []
-        told: set[str] = set()
-
-        def tell(lead_id: str | None, reason: str, tier: int | None = None) -> None:
-            if lead_id is not None and lead_id not in told:
-                told.add(lead_id)
-                notices.append(NoticeItem(lead_id, reason, tier))
-
+        wanted: list[NoticeItem | None] = []
         if row.status is Status.RED:
             if old_status != Status.RED:
-                tell(row.owner, OVERDUE)
+                wanted.append(_notice(row.owner, OVERDUE))
             milestone = timeline.milestone(row.milestone)
             assert milestone is not None
             for tier in row.tiers_reached:
                 if tier not in old_tiers:
-                    role = milestone.escalate[tier].to
-                    tell(leads.resolve(role, case.team, case.social_worker), ESCALATED, tier + 1)
+                    lead = leads.resolve(milestone.escalate[tier].to, case.team,
+                                         case.social_worker)
+                    wanted.append(_notice(lead, ESCALATED, tier + 1))
         elif row.status is Status.AMBER and old_status != Status.AMBER:
-            tell(row.owner, DUE_SOON)
+            wanted.append(_notice(row.owner, DUE_SOON))
+        told: set[str] = set()
+        notices = []
+        for notice in wanted:
+            if notice is not None and notice.lead_id not in told:
+                told.add(notice.lead_id)
+                notices.append(notice)
         changes.append(Change(row, old_status, old_tiers, tuple(notices)))
     return changes
+
+
+def _notice(lead_id: str | None, reason: str, tier: int | None = None) -> NoticeItem | None:
+    return None if lead_id is None else NoticeItem(lead_id, reason, tier)
 
 
 def all_changes(rows: Sequence[MilestoneStatus], stored: Mapping[str, str],
