@@ -29,3 +29,7 @@ class UnknownMilestone(PermanenceError):
 
 class BadInput(PermanenceError):
     """A command-line value that is malformed (a date, a format, a path)."""
+
+
+class ReportError(PermanenceError):
+    """The report could not be written where it was asked for."""

@@ -1,0 +1,393 @@
+"""Measures: the report's figures against small cases worked out by hand.
+
+The timeline `t` used throughout: `start` (the day the child became looked after), `step` due
+10 days after it, and `next` due 5 days after `step`. `next` is the timeline's last milestone,
+so a journey runs from `start` to `next`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from permanence.evaluate import (
+    CaseFacts,
+    Evaluation,
+    LeadDirectory,
+    MilestoneStatus,
+    Status,
+    UnresolvedRole,
+    evaluate,
+)
+from permanence.measures import (
+    CSV_COLUMNS,
+    JourneyMeasure,
+    MonthMeasure,
+    Projector,
+    QualityItem,
+    RagRow,
+    Step,
+    WorkloadRow,
+    csv_rows,
+    drift,
+    forecast,
+    history_measures,
+    measure,
+    median,
+    month_of,
+    open_case_quality,
+    percentile,
+    rag_counts,
+    run_chart,
+)
+from permanence.timelines import parse_rule_text
+
+RULES = {"t": parse_rule_text("""\
+timeline: t
+title: T
+jurisdiction: scotland
+version: "1"
+milestones:
+  - id: start
+    title: Start
+  - id: step
+    title: Step
+    after: start
+    within: 10 days
+    escalate:
+      - {after: 1 day, to: team_leader}
+  - id: next
+    title: Next
+    after: step
+    within: 5 days
+""", "t.yaml")}
+LEADS = [("sw-1", "social_worker", "north"), ("sw-2", "social_worker", "south"),
+         ("tl-north", "team_leader", "north")]
+AS_OF = date(2026, 3, 31)
+
+
+def case(ref: str, looked_after_on: date, *, team: str = "north", worker: str = "sw-1",
+         closed_on: date | None = None, **completions: date) -> CaseFacts:
+    return CaseFacts(ref, "t", team, worker, looked_after_on, closed_on, completions)
+
+
+def d(month: int, day: int) -> date:
+    return date(2026, month, day)
+
+
+# Hand-worked: `step` is due 10 days after looked_after_on, `next` 5 days after `step`.
+#   C-1  start 01-05  step 01-10 ( 5 d, due 01-15, on time)  next 01-20 (10 d, due 01-15, late)
+#   C-2  start 01-12  step 01-31 (19 d, due 01-22, late)
+#   C-3  start 01-20  step 02-02 (13 d, due 01-30, late)
+#   C-4  start 01-25  step 02-04 (10 d, due 02-04, on time: on the due date)
+#                                  next 02-09 ( 5 d, due 02-09, on time)
+#   C-5  closed 03-01, still counted: start 02-01  step 02-06 (5 d, on time)
+#   C-6  looked after after the as-of date: not counted
+#   C-7  step dated after the as-of date: ignored
+WORKED = [
+    case("C-1", d(1, 5), step=d(1, 10), next=d(1, 20)),
+    case("C-2", d(1, 12), step=d(1, 31)),
+    case("C-3", d(1, 20), step=d(2, 2)),
+    case("C-4", d(1, 25), step=d(2, 4), next=d(2, 9)),
+    case("C-5", d(2, 1), closed_on=d(3, 1), step=d(2, 6)),
+    case("C-6", d(4, 2), step=d(4, 3)),
+    case("C-7", d(3, 20), step=d(4, 1)),
+]
+
+
+class TestMedian:
+    """The middle value; the mean of the two middle values for an even count."""
+
+    @pytest.mark.parametrize(("values", "expected"), [
+        ([7], 7.0), ([3, 1, 2], 2.0), ([5, 19], 12.0), ([13, 10], 11.5),
+        ([4, 1, 3, 2], 2.5), ([10, 10, 10, 40], 10.0)])
+    def test_worked(self, values: list[int], expected: float) -> None:
+        assert median(values) == expected
+
+    def test_empty_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="median of no values"):
+            median([])
+
+
+class TestPercentile:
+    """Nearest rank: the value at position ceil(p * n) of the sorted values (1-based)."""
+
+    @pytest.mark.parametrize(("values", "expected"), [
+        ([42], 42),                         # n=1: rank 1
+        ([5, 19], 19),                      # ceil(1.8) = 2
+        (list(range(1, 11)), 9),            # ceil(9.0) = 9: exactly 90% are <= 9
+        (list(range(1, 12)), 10),           # ceil(9.9) = 10
+        (list(range(20, 0, -1)), 18),       # unsorted input; ceil(18.0) = 18
+        ([1, 1, 1, 1, 1, 1, 1, 1, 1, 100], 1),
+        ([1, 1, 1, 1, 1, 1, 1, 1, 100, 100], 100)])
+    def test_worked(self, values: list[int], expected: int) -> None:
+        assert percentile(values, 0.9) == expected
+
+    def test_median_rank(self) -> None:
+        assert percentile([1, 2, 3, 4], 0.5) == 2
+
+    @given(st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=60))
+    def test_is_a_value_with_at_least_90_percent_at_or_below(self, values: list[int]) -> None:
+        p90 = percentile(values, 0.9)
+        assert p90 in values
+        assert sum(v <= p90 for v in values) >= 0.9 * len(values)
+        assert sum(v < p90 for v in values) < 0.9 * len(values)
+
+
+class TestMonthOf:
+    """The calendar month a completion falls in."""
+
+    def test_month(self) -> None:
+        assert month_of(date(2026, 1, 31)) == "2026-01"
+        assert month_of(date(2026, 12, 1)) == "2026-12"
+
+
+class TestRunChart:
+    """The centre line is the median of the points; six or more consecutive points on one side
+    of it are a shift, and points on the line neither break nor extend a run."""
+
+    def test_centre(self) -> None:
+        assert run_chart([3, 1, 2]).centre == 2.0
+        assert run_chart([]).centre == 0.0
+
+    def test_six_below_then_six_above_is_two_shifts(self) -> None:
+        points = [1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9]
+        chart = run_chart(points)
+        assert chart.centre == 5.0
+        assert chart.shift_points == tuple(range(12))
+
+    def test_five_is_not_a_shift(self) -> None:
+        assert run_chart([1, 1, 1, 1, 1, 9, 9, 9, 9, 9]).shift_points == ()
+
+    def test_points_on_the_line_are_skipped(self) -> None:
+        # centre 5: the 5s neither count nor break the run of six below
+        points = [1, 2, 5, 1, 2, 5, 1, 2, 9, 9, 9, 8, 5, 5]
+        chart = run_chart(points)
+        assert chart.centre == 5.0
+        assert chart.shift_points == (0, 1, 3, 4, 6, 7)
+
+
+class TestHistoryMeasures:
+    """Per milestone and month of completion: n, median and p90 days from the anchor, and the
+    share on time; closed cases count, completions after the as-of date do not."""
+
+    def test_worked_example(self) -> None:
+        milestones, journeys, quality = history_measures(RULES, WORKED, AS_OF)
+        assert milestones == [
+            MonthMeasure("t", "step", "Step", "2026-01", 2, 12.0, 19, 1, 0.5),
+            MonthMeasure("t", "step", "Step", "2026-02", 3, 10.0, 13, 2, 0.6667),
+            MonthMeasure("t", "next", "Next", "2026-01", 1, 10.0, 10, 0, 0.0),
+            MonthMeasure("t", "next", "Next", "2026-02", 1, 5.0, 5, 1, 1.0),
+        ]
+        assert journeys == [
+            JourneyMeasure("t", "next", "Next", "2026-01", 1, 15.0, 15),
+            JourneyMeasure("t", "next", "Next", "2026-02", 1, 15.0, 15),
+        ]
+        assert quality == []
+
+    def test_earlier_as_of_date_replays_the_past(self) -> None:
+        milestones, _, _ = history_measures(RULES, WORKED, d(1, 31))
+        assert [(m.milestone, m.month, m.n) for m in milestones] == [
+            ("step", "2026-01", 2), ("next", "2026-01", 1)]
+
+    def test_month_is_the_completion_month_not_the_anchor_month(self) -> None:
+        [row], _, _ = history_measures(RULES, [case("C-1", d(1, 30), step=d(2, 1))], AS_OF)
+        assert (row.month, row.median_days) == ("2026-02", 2.0)
+
+    def test_out_of_order_is_data_quality_not_a_measure(self) -> None:
+        facts = [case("C-9", d(1, 5), step=d(1, 12), next=d(1, 10))]
+        milestones, journeys, quality = history_measures(RULES, facts, AS_OF)
+        assert [m.milestone for m in milestones] == ["step"]
+        # the journey (start to `next`) is still measured: its own dates are in order
+        assert journeys == [JourneyMeasure("t", "next", "Next", "2026-01", 1, 5.0, 5)]
+        assert quality == [QualityItem("out_of_order", "C-9", "north", "t", "next",
+                                       "next completed 2026-01-10, before step (2026-01-12)")]
+
+    def test_completed_without_its_anchor_is_data_quality(self) -> None:
+        facts = [case("C-9", d(1, 5), next=d(1, 20))]
+        milestones, journeys, quality = history_measures(RULES, facts, AS_OF)
+        assert milestones == []
+        assert journeys == [JourneyMeasure("t", "next", "Next", "2026-01", 1, 15.0, 15)]
+        assert quality == [QualityItem("no_anchor", "C-9", "north", "t", "next",
+                                       "next completed 2026-01-20, but step, which it follows, "
+                                       "has no date")]
+
+    def test_unknown_milestone(self) -> None:
+        facts = [case("C-9", d(1, 5), gone=d(1, 7))]
+        _, _, quality = history_measures(RULES, facts, AS_OF)
+        assert quality == [QualityItem("unknown_milestone", "C-9", "north", "t", "gone",
+                                       "gone completed 2026-01-07, but timeline t has no such "
+                                       "milestone")]
+
+    def test_unknown_timeline_is_skipped(self) -> None:
+        facts = [CaseFacts("C-9", "other", "north", "sw-1", d(1, 5), None, {"step": d(1, 6)})]
+        assert history_measures(RULES, facts, AS_OF) == ([], [], [])
+
+    def test_recorded_start_date_is_the_anchor(self) -> None:
+        [row], _, _ = history_measures(
+            RULES, [case("C-1", d(1, 5), start=d(1, 8), step=d(1, 10))], AS_OF)
+        assert row.median_days == 2.0
+
+    def test_working_day_clock_decides_on_time(self) -> None:
+        rules = {"w": parse_rule_text(
+            'timeline: w\ntitle: W\njurisdiction: scotland\nversion: "1"\nmilestones:\n'
+            "  - id: start\n    title: Start\n"
+            "  - id: step\n    title: Step\n    after: start\n    within: 1 working day\n",
+            "w.yaml")}
+        # Friday 27 Nov 2026 + 1 working day skips the weekend and Monday 30 November, St
+        # Andrew's Day (a Scottish bank holiday): due Tuesday 1 December.
+        facts = [CaseFacts("C-1", "w", "north", "sw-1", date(2026, 11, 27), None,
+                           {"step": date(2026, 12, 1)}),
+                 CaseFacts("C-2", "w", "north", "sw-1", date(2026, 11, 27), None,
+                           {"step": date(2026, 12, 2)})]
+        [row], _, _ = history_measures(rules, facts, date(2026, 12, 31))
+        assert (row.n, row.on_time, row.median_days, row.p90_days) == (2, 1, 4.5, 5)
+
+
+def status_row(ref: str, status: Status, due: date | None, *, team: str = "north",
+               owner: str | None = "sw-1", days_overdue: int | None = None,
+               completed_on: date | None = None, milestone: str = "step") -> MilestoneStatus:
+    return MilestoneStatus(ref, team, "t", milestone, milestone.title(), status, due, completed_on,
+                           days_overdue, owner, (), ())
+
+
+class TestForecast:
+    """Open clocks (green or amber) due in the 28 days starting on the as-of date, per team and
+    per owner, in four weeks: week 1 is the as-of date to six days after it."""
+
+    def test_weeks_and_edges(self) -> None:
+        rows = [
+            status_row("C-1", Status.AMBER, AS_OF),                        # week 1, first day
+            status_row("C-2", Status.GREEN, AS_OF + timedelta(days=6)),    # week 1, last day
+            status_row("C-3", Status.GREEN, AS_OF + timedelta(days=7)),    # week 2
+            status_row("C-4", Status.GREEN, AS_OF + timedelta(days=27)),   # week 4, last day
+            status_row("C-5", Status.GREEN, AS_OF + timedelta(days=28)),   # outside
+            status_row("C-6", Status.RED, AS_OF - timedelta(days=1), days_overdue=1),
+            status_row("C-7", Status.DONE, AS_OF + timedelta(days=3), completed_on=AS_OF),
+            status_row("C-8", Status.WAITING, None),
+            status_row("C-9", Status.GREEN, AS_OF + timedelta(days=8), team="south",
+                       owner=None),
+        ]
+        by_team, by_lead = forecast(rows, AS_OF)
+        assert by_team == [WorkloadRow("north", None, (2, 1, 0, 1)),
+                           WorkloadRow("south", None, (0, 1, 0, 0))]
+        assert by_lead == [WorkloadRow("north", "sw-1", (2, 1, 0, 1)),
+                           WorkloadRow("south", "(nobody)", (0, 1, 0, 0))]
+        assert by_team[0].total == 4
+
+
+class TestBoard:
+    """RAG counts per team and per owner count open clocks only; drift lists red by days
+    overdue, most first, then amber by due date."""
+
+    ROWS: ClassVar[list[MilestoneStatus]] = [
+        status_row("C-1", Status.RED, d(3, 1), days_overdue=30),
+        status_row("C-2", Status.RED, d(3, 21), days_overdue=10, owner="sw-2"),
+        status_row("C-3", Status.AMBER, d(4, 3)),
+        status_row("C-4", Status.AMBER, d(4, 1), owner="sw-2"),
+        status_row("C-5", Status.GREEN, d(5, 1), team="south", owner=None),
+        status_row("C-6", Status.RED, d(1, 1), days_overdue=89, team="south"),
+        status_row("C-7", Status.LATE, d(1, 1), days_overdue=3, completed_on=d(1, 4)),
+        status_row("C-8", Status.DONE, d(1, 1), completed_on=d(1, 1)),
+        status_row("C-9", Status.WAITING, None),
+    ]
+
+    def test_counts(self) -> None:
+        by_team, by_lead = rag_counts(self.ROWS)
+        assert by_team == [RagRow("north", None, 0, 2, 2), RagRow("south", None, 1, 0, 1)]
+        assert by_lead == [RagRow("north", "sw-1", 0, 1, 1), RagRow("north", "sw-2", 0, 1, 1),
+                           RagRow("south", "sw-1", 0, 0, 1), RagRow("south", "(nobody)", 1, 0, 0)]
+
+    def test_by_lead_most_red_first(self) -> None:
+        rows = [status_row("C-1", Status.GREEN, d(5, 1), owner="a"),
+                status_row("C-2", Status.RED, d(3, 1), owner="b", days_overdue=1)]
+        _, by_lead = rag_counts(rows)
+        assert [row.lead for row in by_lead] == ["b", "a"]
+
+    def test_drift_oldest_first(self) -> None:
+        assert [row.case_ref for row in drift(self.ROWS)] == ["C-6", "C-1", "C-2", "C-4", "C-3"]
+
+
+class TestOpenCaseQuality:
+    """Open cases whose social worker is not a lead; other roles that resolve to nobody."""
+
+    def test_items(self) -> None:
+        facts = [case("C-1", d(1, 5)), case("C-2", d(1, 5), worker="sw-gone"),
+                 case("C-3", d(1, 5), worker="sw-gone", closed_on=d(2, 1)),
+                 case("C-4", d(1, 5), team="south", worker="sw-2", step=d(1, 6))]
+        evaluation = Evaluation(AS_OF, [], [
+            UnresolvedRole("t", "north", "social_worker", ("step",), ("C-2",)),
+            UnresolvedRole("t", "south", "team_leader", ("step",), ("C-9",))])
+        items = open_case_quality(facts, evaluation, {"sw-1", "sw-2"}, AS_OF)
+        assert items == [
+            QualityItem("no_social_worker", "C-2", "north", "t", None,
+                        "social_worker 'sw-gone' is not a known lead"),
+            QualityItem("unresolved_role", None, "south", "t", "step",
+                        "no lead has role 'team_leader' in team 'south' or team '*' "
+                        "(timeline t, milestones step; 1 case(s): C-9)")]
+
+
+class TestMeasure:
+    """measure() puts it all together; with a team, only that team's cases and rows."""
+
+    def test_team_filter(self) -> None:
+        facts = WORKED + [case("C-8", d(1, 5), team="south", worker="sw-2", step=d(1, 7))]
+        evaluation = evaluate(RULES, facts, LeadDirectory(LEADS), AS_OF)
+        everyone = measure(timelines=RULES, facts=facts, evaluation=evaluation,
+                           lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF)
+        south = measure(timelines=RULES, facts=facts, evaluation=evaluation,
+                        lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF, team="south")
+        assert [(m.month, m.n) for m in everyone.milestones if m.milestone == "step"] == [
+            ("2026-01", 3), ("2026-02", 3)]
+        assert [(m.month, m.n, m.median_days) for m in south.milestones] == [
+            ("2026-01", 1, 2.0)]
+        assert {row.team for row in south.rag_by_team} == {"south"}
+        assert south.team == "south"
+        # the south case has no team leader for `step`'s escalation: not reached, so nothing
+        assert [item.kind for item in south.quality] == []
+
+    def test_json_and_csv(self) -> None:
+        evaluation = evaluate(RULES, WORKED, LeadDirectory(LEADS), AS_OF)
+        measured = measure(timelines=RULES, facts=WORKED, evaluation=evaluation,
+                           lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF)
+        data = measured.as_json()
+        assert data["milestones"][0] == {
+            "measure": "milestone", "timeline": "t", "milestone": "step", "title": "Step",
+            "month": "2026-01", "n": 2, "median_days": 12.0, "p90_days": 19, "on_time": 1,
+            "share_on_time": 0.5}
+        assert data["forecast"]["weeks"][0] == {"from": "2026-03-31", "to": "2026-04-06"}
+        rows = csv_rows(measured)
+        assert all(len(row) == len(CSV_COLUMNS) for row in rows)
+        assert rows[-1] == ["journey", "t", "next", "Next", "2026-02", 1, 15.0, 15, "", ""]
+
+
+class TestProjector:
+    """A waiting step is projected as if every earlier step still to come is done on its due
+    date, or on the as-of date if it is already overdue."""
+
+    def steps(self, facts: CaseFacts, as_of: date) -> list[Step]:
+        rows = evaluate(RULES, [facts], LeadDirectory(LEADS), as_of).statuses
+        return Projector(RULES, as_of).steps("t", rows)
+
+    def test_waiting_step_projected_from_the_due_date(self) -> None:
+        start, step, after = self.steps(case("C-1", d(1, 5)), d(1, 10))
+        assert (start.status, start.completed_on, start.anchor) == (Status.DONE, d(1, 5), None)
+        assert (step.status, step.anchor, step.due, step.projected) == (
+            Status.GREEN, d(1, 5), d(1, 15), False)
+        assert (after.status, after.anchor, after.due, after.projected) == (
+            Status.WAITING, d(1, 15), d(1, 20), True)
+
+    def test_overdue_step_is_expected_today(self) -> None:
+        _, step, after = self.steps(case("C-1", d(1, 5)), d(1, 18))
+        assert (step.status, step.days_overdue) == (Status.RED, 3)
+        assert (after.anchor, after.due, after.projected) == (d(1, 18), d(1, 23), True)
+
+    def test_done_steps_are_not_projected(self) -> None:
+        _, step, after = self.steps(case("C-1", d(1, 5), step=d(1, 10), next=d(1, 20)), d(2, 1))
+        assert (step.anchor, step.due, step.completed_on) == (d(1, 5), d(1, 15), d(1, 10))
+        assert (after.status, after.anchor, after.due, after.projected) == (
+            Status.LATE, d(1, 10), d(1, 15), False)
