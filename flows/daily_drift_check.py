@@ -16,11 +16,13 @@ What a run does, in order:
 3. sends every undelivered message through apprise, recording
    each result; a crash between sending and recording re-sends on the next run (a duplicate is
    preferred to a loss);
-4. publishes a markdown summary and a table of red milestones as artifacts for managers.
+4. writes the HTML report for the day (permanence.report) into the report folder;
+5. publishes a markdown summary, a table of red milestones and a link to the report as
+   artifacts for managers.
 
-Side effects: writes case_state, status_change, notice, outbox and check_run; sends messages.
-A run that could not deliver everything still finishes every other step, then fails, naming the
-leads it could not reach.
+Side effects: writes case_state, status_change, notice, outbox and check_run; sends messages;
+writes REPORT_DIR/<as-of>/. A run that could not deliver everything (or write its report) still
+finishes every other step, then fails, naming what it could not do.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (create_link_artifact, create_markdown_artifact,
+                               create_table_artifact)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
@@ -53,6 +57,7 @@ from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, Status
                                utc_now)
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
+from permanence.report import write_report_from_store
 from permanence.timelines import Timeline, load_timelines
 
 FLOW_NAME = "daily-drift-check"
@@ -218,6 +223,13 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
 
 
 @task(cache_policy=NO_CACHE)
+def write_daily_report(engine: Engine, timelines: dict[str, Timeline], as_of: date,
+                       report_dir: Path) -> Path:
+    """The day's HTML report, in its own folder so earlier days stay readable."""
+    return write_report_from_store(engine, timelines, as_of, report_dir / as_of.isoformat())
+
+
+@task(cache_policy=NO_CACHE)
 def send_outbox(engine: Engine) -> tuple[int, list[str]]:
     """Try every message not yet delivered; returns (delivered, one line per undelivered lead)."""
     logger = get_run_logger()
@@ -274,6 +286,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
               for problem in summary["configuration_problems"]] or ["None."]
     if summary.get("report"):
         lines += ["", f"Report: {summary['report']}"]
+    if summary.get("report_error"):
+        lines += ["", f"Report not written: {summary['report_error']}"]
     return "\n".join(lines) + "\n"
 
 
@@ -317,6 +331,14 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
         if config.notify:
             queued = queue_digests(engine, timelines, day, config.templates, run_id)
             delivered, undelivered = send_outbox(engine)
+        report: Path | None = None
+        report_error: str | None = None
+        if config.report_dir is not None:
+            try:
+                report = write_daily_report(engine, timelines, day, config.report_dir)
+            except PermanenceError as error:
+                report_error = " ".join(error.problems)
+                logger.error("could not write the report: %s", report_error)
 
         by_team: dict[str, dict[str, int]] = defaultdict(dict)
         for (team, status), count in sorted(total.by_team.items()):
@@ -330,9 +352,15 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
             "red": total.red_count, "queued": queued, "delivered": delivered,
             "undelivered": undelivered, "configuration_problems": problems,
             "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
+            "report": str(report.resolve()) if report else None, "report_error": report_error,
             "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
         create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
                                  description=f"Daily drift check for {day}")
+        if report is not None:
+            create_link_artifact(key="drift-report", link=report.resolve().as_uri(),
+                                 link_text=f"Permanence report, {day}",
+                                 description="RAG board, children's timelines, run charts, "
+                                             "forecast and data quality for the day")
         red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
         if total.red_count > RED_TABLE_LIMIT:
             logger.warning("red milestones table cut to the %s most overdue of %s",
@@ -346,10 +374,14 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
                 finished_at=utc_now(), summary=json.dumps(summary)))
         logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                     total.cases, total.changes, queued, delivered, len(undelivered))
+        failures = []
         if undelivered:
             leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
-            return Failed(message=f"could not deliver to {leads}; kept in the outbox for the "
-                                  "next run", data=summary)
+            failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
+        if report_error:
+            failures.append(f"could not write the report: {report_error}")
+        if failures:
+            return Failed(message="; ".join(failures), data=summary)
         return summary
     finally:
         engine.dispose()

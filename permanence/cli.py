@@ -397,6 +397,10 @@ def print_check_summary(summary: dict[str, Any]) -> None:
                   markup=False)
     for line_text in summary["undelivered"]:
         err.print(f"undelivered: {line_text}", markup=False)
+    if summary.get("report"):
+        out.print(f"report: {summary['report']}", markup=False)
+    if summary.get("report_error"):
+        err.print(f"report not written: {summary['report_error']}", markup=False)
 
 
 @app.command()
@@ -422,7 +426,7 @@ def check(
                      rules=tuple(settings.rules), notify=not no_notify)
     summary = run_check(config, day)
     print_check_summary(summary)
-    if summary["undelivered"]:
+    if summary["undelivered"] or summary.get("report_error"):
         raise typer.Exit(1)
 
 
@@ -474,6 +478,69 @@ def serve(ctx: typer.Context) -> None:
     from permanence.deployments.serve import serve as serve_daily_check
 
     serve_daily_check()
+
+
+class MeasuresFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+@plain_errors
+def report(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                          help="Folder to write the report into (created if "
+                                               "missing); open DIR/index.html.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="YYYY-MM-DD (default today).")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="TEAM")] = None,
+    with_names: Annotated[bool, typer.Option(
+        "--with-names", help="Show children's names; the report is then marked as containing "
+                             "personal data.")] = False,
+) -> None:
+    """Write the HTML report: RAG board, oldest drift, four-week forecast, run charts of the
+    measures, data quality and every open case's timeline, as static pages that fetch
+    nothing."""
+    from permanence.report import write_report_from_store
+
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    index = write_report_from_store(settings.engine(), settings.timelines(), day, out_dir, team,
+                                    with_names)
+    note = " It contains children's names: personal data." if with_names else ""
+    out.print(f"Wrote the report for {day} ({f'team {team}' if team else 'all teams'}) to "
+              f"{index}.{note}", markup=False, soft_wrap=True)
+
+
+@app.command()
+@plain_errors
+def measures(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
+                                              help="YYYY-MM-DD (default today).")] = None,
+    team: Annotated[str | None, typer.Option("--team", metavar="TEAM")] = None,
+    output: Annotated[MeasuresFormat, typer.Option("--format")] = MeasuresFormat.json,
+) -> None:
+    """The report's figures as data: days from anchor per milestone and month (n, median, p90,
+    share on time) and journey times; JSON adds the RAG counts, the four-week forecast and the
+    data-quality items."""
+    from permanence import measures as figures
+    from permanence.report import load_from_store
+
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    data = load_from_store(settings.engine(), team)
+    timelines = settings.timelines()
+    evaluation = evaluate(timelines, data.facts, LeadDirectory(data.leads), day)
+    measured = figures.measure(timelines=timelines, facts=data.facts, evaluation=evaluation,
+                               lead_ids={lead[0] for lead in data.leads}, as_of=day, team=team)
+    if output is MeasuresFormat.json:
+        sys.stdout.write(json.dumps(measured.as_json(), indent=1) + "\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(figures.CSV_COLUMNS)
+    writer.writerows(figures.csv_rows(measured))
 
 
 def main() -> None:

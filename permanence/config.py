@@ -10,7 +10,7 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_RULES | extra rule files or folders, separated by the OS path separator | none |
 | PERMANENCE_NOTIFY | `0`/`false`/`no` to evaluate and store without telling anyone | on |
 | PERMANENCE_TEMPLATES | folder of message templates overriding the built-in ones | none |
-| PERMANENCE_REPORT_DIR | folder where each run writes its HTML report | none |
+| PERMANENCE_REPORT_DIR | folder where each run writes its HTML report, one subfolder per day; `off` for none | permanence-reports |
 """
 
 from __future__ import annotations
@@ -31,20 +31,20 @@ class CheckConfig:
     rules: tuple[Path, ...] = ()
     notify: bool = True
     templates: Path | None = None
-    report_dir: Path | None = None
+    report_dir: Path | None = None  # None: the run writes no report
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
         rules = os.environ.get("PERMANENCE_RULES", "")
         templates = os.environ.get("PERMANENCE_TEMPLATES")
-        report_dir = os.environ.get("PERMANENCE_REPORT_DIR")
+        report_dir = os.environ.get("PERMANENCE_REPORT_DIR") or "permanence-reports"
         return cls(
             db=database_url(None),
             rules=tuple(Path(part) for part in rules.split(os.pathsep) if part),
             notify=os.environ.get("PERMANENCE_NOTIFY", "1").strip().lower()
             not in {"0", "false", "no", "off"},
             templates=Path(templates) if templates else None,
-            report_dir=Path(report_dir) if report_dir else None,
+            report_dir=None if report_dir.strip().lower() == "off" else Path(report_dir),
         )
 
 

@@ -87,7 +87,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
         import_samples(url, folder, receiver, today)
         out.print("Imported the sample leads, cases and events (examples/). Replaying the "
                   f"daily drift check, {FIRST_DAY} to {LAST_DAY}, weekdays:")
-        config = replace(CheckConfig.from_environment(), db=url, rules=(), notify=True)
+        config = replace(CheckConfig.from_environment(), db=url, rules=(), notify=True,
+                         report_dir=folder / "reports")
         arrived: dict[str, list[tuple[date, dict[str, object]]]] = defaultdict(list)
         seen = 0
         for day in weekdays(FIRST_DAY, LAST_DAY):
@@ -106,6 +107,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
         receiver.fail = False
     show_messages(out, arrived)
     show_board(out, url, LAST_DAY)
+    out.print(f"\nThe report for {LAST_DAY}: {folder / 'reports' / LAST_DAY.isoformat() / 'index.html'}"
+              " (one per day, open it in a browser)")
     out.print(f"\nThe store is kept in {folder}. Look around with, for example:\n"
               f"  permanence --db {url} timeline C-1006 --as-of {LAST_DAY}\n"
               f"  permanence --db {url} status --as-of {LAST_DAY} --team north")

@@ -23,6 +23,19 @@ from permanence.timelines import Timeline, load_timelines
 POSTGRES_ENV = "PERMANENCE_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reports_out_of_the_way(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Daily checks run by tests write their reports to a temporary folder, never the repo."""
+    folder = tmp_path_factory.mktemp("reports")
+    before = os.environ.get("PERMANENCE_REPORT_DIR")
+    os.environ["PERMANENCE_REPORT_DIR"] = str(folder)
+    yield
+    if before is None:
+        del os.environ["PERMANENCE_REPORT_DIR"]
+    else:
+        os.environ["PERMANENCE_REPORT_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def timelines() -> dict[str, Timeline]:
     return load_timelines()

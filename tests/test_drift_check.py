@@ -17,7 +17,7 @@ import email.policy
 import json
 import socket
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -269,9 +269,13 @@ class TestFailedDelivery:
         url = sqlite_service.receiver.url_for("sw-1")
         assert (f"undelivered: sw-1 ({url}: Failed to send JSON POST notification: "
                 "Internal server error, error=500)") in result.stderr.splitlines()
-        assert result.stdout == (
-            "2026-11-23: 1 open cases; 1 done, 0 late, 1 waiting, 0 green, 1 amber, 0 red\n"
-            "new: 0 overdue, 1 due soon, 0 escalations; 1 messages queued, 0 delivered\n")
+        lines = result.stdout.splitlines()
+        assert lines[:2] == [
+            "2026-11-23: 1 open cases; 1 done, 0 late, 1 waiting, 0 green, 1 amber, 0 red",
+            "new: 0 overdue, 1 due soon, 0 escalations; 1 messages queued, 0 delivered"]
+        report = Path(lines[2].removeprefix("report: "))
+        assert report.name == "index.html" and report.parent.name == "2026-11-23"
+        assert report.is_file()
 
 
 class TestEscalation:
@@ -412,6 +416,16 @@ class TestManagersView:
     """Managers see each run in Prefect's run history: a markdown summary naming every
     configuration problem (a role that resolves to nobody), and a table of red milestones."""
 
+    def test_report_written_and_linked(self, sqlite_service: Service, tmp_path: Path) -> None:
+        config = replace(sqlite_service.config(), report_dir=tmp_path / "reports")
+        summary = run_check(config, RED_DAY)
+        report = tmp_path / "reports" / "2026-11-27" / "index.html"
+        assert summary["report"] == str(report) and report.is_file()
+        assert "C-1" in report.read_text(encoding="utf-8")
+        artifacts = {a.key: a for a in run_artifacts(summary)}
+        assert report.as_uri() in artifacts["drift-report"].data
+        assert f"Report: {report}" in artifacts["drift-summary"].data
+
     def test_configuration_problem_and_artifacts(self, sqlite_service: Service) -> None:
         sqlite_service.import_cases([C1, ("E-1", "drift-test", "east", "sw-east", "2026-11-16",
                                           "Ruby Kerr", "2018-06-07")])
@@ -485,7 +499,7 @@ class TestNoNotify:
     def test_then_a_notify_run(self, sqlite_service: Service) -> None:
         result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat(), "--no-notify")
         assert result.exit_code == 0, result.output
-        assert result.stdout.splitlines()[-1].endswith("; notifications off (--no-notify)")
+        assert result.stdout.splitlines()[1].endswith("; notifications off (--no-notify)")
         assert sqlite_service.rows(CaseState.case_ref, CaseState.as_of, CaseState.milestones) == [
             ("C-1", AMBER_DAY, "looked_after=done;review=amber;legal_advice=waiting")]
         assert sqlite_service.rows(func.count(StatusChange.id)) == [(3,)]
