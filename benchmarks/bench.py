@@ -121,13 +121,18 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> str:
 
 
 def bench_check(url: str) -> None:
-    """`check --no-notify` twice: the first day stores every case, the next only what changed."""
+    """`check --no-notify`: the first day stores every case, a new day only what changed; then
+    a new day that also writes the HTML report."""
     from permanence.cli import run_check
     from permanence.config import CheckConfig
 
-    config = CheckConfig(db=url, notify=False)
-    for label, day in (("first check (stores every case)", AS_OF),
-                       ("check for a new day", AS_OF + timedelta(days=1))):
+    plain = CheckConfig(db=url, notify=False)
+    with_report = CheckConfig(db=url, notify=False, report_dir=Path(url.removeprefix(
+        "sqlite:///")).parent / "reports")
+    for label, day, config in (
+            ("first check (stores every case)", AS_OF, plain),
+            ("check for a new day", AS_OF + timedelta(days=1), plain),
+            ("check for a new day, writing its report", AS_OF + timedelta(days=2), with_report)):
         start = time.perf_counter()
         summary = run_check(config, day)
         wall = time.perf_counter() - start
