@@ -369,6 +369,46 @@ def timeline(
     out.print(table)
 
 
+@app.command()
+@plain_errors
+def history(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    milestone: Annotated[str | None, typer.Option("--milestone", metavar="MILESTONE")] = None,
+) -> None:
+    """A case's history: every completion date recorded (corrections included) and every
+    change of status the daily check stored."""
+    settings: Settings = ctx.obj
+    with Session(settings.engine()) as session:
+        case = session.get(Case, case_ref)
+        if case is None:
+            raise UnknownCase(f"unknown case {case_ref!r}")
+        rules = settings.timelines().get(case.timeline)
+        if milestone is not None and rules is not None and rules.milestone(milestone) is None:
+            raise UnknownMilestone(f"unknown milestone {milestone!r} for timeline "
+                                   f"{case.timeline} (its milestones: "
+                                   f"{', '.join(rules.milestone_ids)})")
+        events = store.milestone_history(session=session, case_ref=case_ref, milestone=milestone)
+        changes = store.status_history(session=session, case_ref=case_ref, milestone=milestone)
+    recorded = Table(title=f"{case_ref}: completion dates recorded", title_justify="left")
+    for column in ("milestone", "occurred on", "recorded at (UTC)", "how", "note"):
+        recorded.add_column(column)
+    for event in events:
+        recorded.add_row(event.milestone, str(event.occurred_on),
+                         f"{event.recorded_at:%Y-%m-%d %H:%M}", event.source, event.note or "")
+    out.print(recorded if events else f"{case_ref}: no completion dates recorded.")
+    seen = Table(title=f"{case_ref}: status changes seen by the daily check", title_justify="left")
+    for column in ("as of", "milestone", "from", "to", "tiers", "due", "days over", "owner",
+                   "rules"):
+        seen.add_column(column)
+    for change in changes:
+        seen.add_row(str(change.as_of), change.milestone, change.old_status or "(first check)",
+                     _status_text(Status(change.new_status)), change.new_tiers, _day(change.due),
+                     _days(change.days_overdue), change.owner or "",
+                     f"{change.timeline} {change.rules_version}")
+    out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
+
+
 def prepare_prefect() -> None:
     """Without PREFECT_API_URL, Prefect starts a temporary server; on a fresh machine that takes
     10-30 s, longer than its default wait, so give it time, and keep it from calling home."""

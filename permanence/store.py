@@ -21,7 +21,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from permanence.errors import BadInput, PermanenceError
 from permanence.evaluate import CaseFacts
-from permanence.models import Case, Lead, MilestoneCompletion, MilestoneEvent, utc_now
+from permanence.models import (Case, Lead, MilestoneCompletion, MilestoneEvent, StatusChange,
+                               utc_now)
 
 DEFAULT_DB = "sqlite:///permanence.db"
 CHUNK = 5_000
@@ -187,8 +188,19 @@ def latest_checked_day(*, session: Session) -> date | None:
         CheckRun.finished_at.is_not(None))).scalar()  # type: ignore[union-attr]
 
 
-def milestone_history(*, session: Session, case_ref: str) -> list[MilestoneEvent]:
-    """Every date recorded for a case, oldest first."""
-    query = select(MilestoneEvent).where(MilestoneEvent.case_ref == case_ref).order_by(
-        MilestoneEvent.id)  # type: ignore[arg-type]
-    return list(session.execute(query).scalars())
+def milestone_history(*, session: Session, case_ref: str,
+                      milestone: str | None = None) -> list[MilestoneEvent]:
+    """Every date recorded for a case (or one of its milestones), oldest first."""
+    query = select(MilestoneEvent).where(MilestoneEvent.case_ref == case_ref)
+    if milestone is not None:
+        query = query.where(MilestoneEvent.milestone == milestone)
+    return list(session.execute(query.order_by(MilestoneEvent.id)).scalars())  # type: ignore[arg-type]
+
+
+def status_history(*, session: Session, case_ref: str,
+                   milestone: str | None = None) -> list[StatusChange]:
+    """Every change of status the daily check stored for a case, oldest first."""
+    query = select(StatusChange).where(StatusChange.case_ref == case_ref)
+    if milestone is not None:
+        query = query.where(StatusChange.milestone == milestone)
+    return list(session.execute(query.order_by(StatusChange.id)).scalars())  # type: ignore[arg-type]

@@ -169,6 +169,16 @@ class TestRecord:
         assert [tuple(row) for row in history] == [(date(2026, 11, 10), "record"),
                                                    (date(2026, 11, 12), "record")]
 
+    def test_history_shows_corrections(self, loaded: str) -> None:
+        run(loaded, "record", "C-1040", "panel", "--on", "2026-11-10", "--note", "first")
+        run(loaded, "record", "C-1040", "panel", "--on", "2026-11-12", "--note", "corrected")
+        result = run(loaded, "history", "C-1040", "--milestone", "panel")
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.stdout.splitlines() if "│ panel" in line]
+        assert ["2026-11-10" in lines[0], "first" in lines[0]] == [True, True]
+        assert ["2026-11-12" in lines[1], "corrected" in lines[1]] == [True, True]
+        assert "C-1040: no daily check has run on this case yet." in result.stdout
+
     @pytest.mark.parametrize(("args", "message"), [
         (["C-0000", "panel"], "unknown case 'C-0000'\n"),
         (["C-1040", "moon_landing"], "unknown milestone 'moon_landing' for timeline "),

@@ -512,6 +512,13 @@ class TestNoNotify:
         assert [path for path, _ in sqlite_service.receiver.messages] == ["sw-1"]
         assert sqlite_service.titles("sw-1") == ["1 overdue"]
 
+        history = sqlite_service.cli("history", "C-1", "--milestone", "review").stdout
+        changes = [line for line in history.splitlines() if "│ review" in line]
+        assert [("2026-11-23" in line, "(first check)" in line, "amber" in line) for line in
+                changes[:1]] == [(True, True, True)]
+        assert ("2026-11-27" in changes[1], "amber" in changes[1], "red" in changes[1]) == (
+            True, True, True)
+
 
     def test_summary_still_counts_what_changed(self, sqlite_service: Service) -> None:
         summary = sqlite_service.check(AMBER_DAY, notify=False)
