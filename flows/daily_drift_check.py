@@ -27,6 +27,7 @@ finishes every other step, then fails, naming what it could not do.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import time
@@ -51,8 +52,8 @@ from permanence.clock import service_today
 from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import PermanenceError
-from permanence.evaluate import (LeadDirectory, MilestoneStatus, Status, UnresolvedRole,
-                                 collector_paused, evaluate)
+from permanence.evaluate import (Evaluation, LeadDirectory, MilestoneStatus, Status,
+                                 UnresolvedRole, collector_paused, evaluate)
 from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, StatusChange,
                                utc_now)
 from permanence.notifications.delivery import deliver
@@ -80,6 +81,7 @@ class ChunkResult:
     red: list[dict[str, Any]] = field(default_factory=list)
     red_count: int = 0
     unresolved: list[UnresolvedRole] = field(default_factory=list)
+    unknown_timelines: dict[str, list[str]] = field(default_factory=dict)
     seconds: Counter[str] = field(default_factory=Counter)
 
 
@@ -151,6 +153,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
     for change in changes:
         result.transitions.update(transitions(change))
     result.unresolved = evaluation.unresolved
+    result.unknown_timelines = evaluation.unknown_timelines
     result.by_team.update((row.team, row.status) for row in evaluation.statuses)
     red = [row for row in evaluation.statuses if row.status is Status.RED]
     result.red_count = len(red)
@@ -182,7 +185,7 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
         if not fresh:
             return 0
         folded = list(session.execute(select(Outbox.id).where(  # type: ignore[call-overload]
-            Outbox.state.in_(("pending", "failed")),  # type: ignore[attr-defined]
+            Outbox.state.in_(("pending", "failed")), Outbox.delivered_to == "",  # type: ignore[attr-defined]
             Outbox.lead_id.in_({row.lead_id for row in fresh}))).scalars())  # type: ignore[attr-defined]
         pending = sorted(fresh + session.execute(select(*columns).join(  # type: ignore[call-overload]
             StatusChange, StatusChange.id == Notice.change_id).where(
@@ -195,29 +198,35 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
         for change_id, lead_id in session.execute(select(Notice.change_id, Notice.lead_id).where(  # type: ignore[call-overload]
                 Notice.change_id.in_({row.change_id for row in pending})).order_by(Notice.id)):  # type: ignore[attr-defined]
             told_about[change_id].append(lead_id)
-        per_lead: dict[str, list[tuple[int, DigestItem]]] = defaultdict(list)
+        # One item per lead and milestone: a folded earlier item gives way to a newer one.
+        newest = {(row.lead_id, row.case_ref, row.milestone): row.id for row in pending}
+        per_lead: dict[str, list[DigestItem]] = defaultdict(list)
+        claimed: dict[str, list[int]] = defaultdict(list)
         for row in pending:
+            claimed[row.lead_id].append(row.id)
+            if newest[(row.lead_id, row.case_ref, row.milestone)] != row.id:
+                continue
             rules = timelines.get(row.timeline)
             milestone = rules.milestone(row.milestone) if rules else None
             owner = row.owner
-            per_lead[row.lead_id].append((row.id, DigestItem(
+            per_lead[row.lead_id].append(DigestItem(
                 case_ref=row.case_ref,
                 milestone_title=milestone.title if milestone else row.milestone,
                 due=row.due, status=row.new_status, days_overdue=row.days_overdue,
                 reason=row.reason, tier=row.tier,
                 owner=names.get(owner, owner) if owner and row.reason == "escalated" else None,
                 also_told=tuple(names.get(lead, lead) for lead in told_about[row.change_id]
-                                if lead != row.lead_id))))
-        for lead_id, entries in sorted(per_lead.items()):
+                                if lead != row.lead_id)))
+        for lead_id, items in sorted(per_lead.items()):
             digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
-                                           items=[item for _, item in entries], as_of=as_of,
+                                           items=items, as_of=as_of,
                                            template_dir=templates)
             outbox_id = session.execute(Outbox.__table__.insert().returning(  # type: ignore[attr-defined]
                 Outbox.__table__.c.id), {  # type: ignore[attr-defined]
                 "lead_id": lead_id, "as_of": as_of, "title": digest.title, "body": digest.body,
                 "state": "pending", "attempts": 0, "flow_run_id": flow_run_id,
                 "created_at": utc_now()}).scalar_one()
-            session.execute(update(Notice).where(Notice.id.in_([i for i, _ in entries]))  # type: ignore[union-attr]
+            session.execute(update(Notice).where(Notice.id.in_(claimed[lead_id]))  # type: ignore[union-attr]
                             .values(outbox_id=outbox_id))
         return len(per_lead)
 
@@ -231,23 +240,33 @@ def write_daily_report(engine: Engine, timelines: dict[str, Timeline], as_of: da
 
 @task(cache_policy=NO_CACHE)
 def send_outbox(engine: Engine) -> tuple[int, list[str]]:
-    """Try every message not yet delivered; returns (delivered, one line per undelivered lead)."""
+    """Try every message not yet delivered, URL by URL, skipping the URLs that already took it;
+    returns (delivered, one line per lead still not reached)."""
     logger = get_run_logger()
     delivered, undelivered = 0, []
     with Session(engine) as session:
-        waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body)  # type: ignore[call-overload]
+        waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body,  # type: ignore[call-overload]
+                                         Outbox.delivered_to)
                                   .where(Outbox.state.in_(("pending", "failed")))  # type: ignore[attr-defined]
                                   .order_by(Outbox.id)).all()
         urls = dict(session.execute(select(Lead.lead_id, Lead.notify)).all())  # type: ignore[call-overload]
     for message in waiting:
+        took = set(message.delivered_to.split())
+        failures: list[str] = []
         notify = urls.get(message.lead_id)
         if notify is None:
-            failures: tuple[str, ...] = (f"lead {message.lead_id!r} is no longer in the leads",)
-        else:
-            failures = deliver(notify.split(), Digest(title=message.title,
-                                                      body=message.body)).failures
+            failures.append(f"lead {message.lead_id!r} is no longer in the leads")
+        digest = Digest(title=message.title, body=message.body)
+        for url in (notify or "").split():
+            if fingerprint(url) in took:
+                continue
+            result = deliver([url], digest)
+            if result.ok:
+                took.add(fingerprint(url))
+            failures.extend(result.failures)
         with Session(engine) as session, session.begin():
-            values: dict[str, Any] = {"attempts": Outbox.attempts + 1}
+            values: dict[str, Any] = {"attempts": Outbox.attempts + 1,
+                                      "delivered_to": " ".join(sorted(took))}
             if failures:
                 values.update(state="failed", last_error="; ".join(failures))
             else:
@@ -259,6 +278,12 @@ def send_outbox(engine: Engine) -> tuple[int, list[str]]:
         else:
             delivered += 1
     return delivered, undelivered
+
+
+def fingerprint(url: str) -> str:
+    """A short stand-in for a URL, so the outbox records where a message went without keeping a
+    second copy of the secrets some URLs hold."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
@@ -326,6 +351,8 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
             total.red_count += part.red_count
             total.unresolved.extend(part.unresolved)
             total.seconds.update(part.seconds)
+            for name, refs in part.unknown_timelines.items():
+                total.unknown_timelines.setdefault(name, []).extend(refs)
         queued = delivered = 0
         undelivered: list[str] = []
         if config.notify:
@@ -344,8 +371,20 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
         for (team, status), count in sorted(total.by_team.items()):
             by_team[team][str(status)] = count
         problems = _merge_problems(total.unresolved)
+        unevaluated = Evaluation(day, unknown_timelines=total.unknown_timelines)
+        not_evaluated = unevaluated.unknown_timeline_problem()
+        if not_evaluated:
+            problems.insert(0, {"team": "*", "role": "", "text": not_evaluated})
         for problem in problems:
             logger.error("configuration problem in team %s: %s", problem["team"], problem["text"])
+        failures = []
+        if not_evaluated:
+            failures.append(not_evaluated)
+        if undelivered:
+            leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
+            failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
+        if report_error:
+            failures.append(f"could not write the report: {report_error}")
         summary: dict[str, Any] = {
             "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
             "by_team": dict(by_team), "transitions": dict(total.transitions),
@@ -353,6 +392,7 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
             "undelivered": undelivered, "configuration_problems": problems,
             "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
             "report": str(report.resolve()) if report else None, "report_error": report_error,
+            "failures": failures,
             "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
         create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
                                  description=f"Daily drift check for {day}")
@@ -374,12 +414,6 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
                 finished_at=utc_now(), summary=json.dumps(summary)))
         logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                     total.cases, total.changes, queued, delivered, len(undelivered))
-        failures = []
-        if undelivered:
-            leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
-            failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
-        if report_error:
-            failures.append(f"could not write the report: {report_error}")
         if failures:
             return Failed(message="; ".join(failures), data=summary)
         return summary

@@ -142,6 +142,8 @@ class Outbox(SQLModel, table=True):
                                    "a later digest to the same lead)")
     attempts: int = 0
     last_error: str | None = None
+    delivered_to: str = Field(default="", description="fingerprints of the URLs that took it, "
+                                                      "space-separated: a retry skips them")
     flow_run_id: str | None = None
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

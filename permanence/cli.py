@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
@@ -101,8 +101,9 @@ def plain_errors(command: F) -> F:
             for line in error.problems:
                 err.print(line, markup=False)
             raise typer.Exit(1) from None
-        except OperationalError as error:
-            err.print(f"the store could not be used: {str(error.orig).strip()}", markup=False)
+        except DatabaseError as error:
+            reason = " ".join(str(error.orig).split())
+            err.print(f"the store could not be used: {reason}", markup=False)
             raise typer.Exit(1) from None
 
     return run  # type: ignore[return-value]
@@ -164,6 +165,10 @@ def rules_validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH..."
                   f"{len(timeline.milestones)} milestones)", markup=False)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _warn(warnings: list[str]) -> None:
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
@@ -174,12 +179,14 @@ def _warn(warnings: list[str]) -> None:
 def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import leads: lead_id, name, role, team, notify."""
     settings: Settings = ctx.obj
+    from permanence.notifications.delivery import check_url
+
     data = csvfiles.read_csv(file, csvfiles.LEAD_COLUMNS, ())
-    leads = csvfiles.check_leads(data)
     _warn(data.warnings)
+    leads = csvfiles.check_leads(data, url_problem=check_url)
     with session_for(settings) as session:
         store.import_leads(session=session, leads=leads)
-    out.print(f"Imported {len(leads)} leads from {file}.", markup=False)
+    out.print(f"Imported {plural(len(leads), 'lead')} from {file}.", markup=False)
 
 
 @import_app.command("cases")
@@ -190,13 +197,14 @@ def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
     settings: Settings = ctx.obj
     timelines = settings.timelines()
     data = csvfiles.read_csv(file, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
+    _warn(data.warnings)
     with session_for(settings) as session:
         cases = csvfiles.check_cases(data, timelines=timelines,
                                      lead_ids=store.lead_ids(session=session),
-                                     today=service_today())
-        _warn(data.warnings)
+                                     today=service_today(),
+                                     earliest_events=store.earliest_events(session=session))
         store.import_cases(session=session, cases=cases)
-    out.print(f"Imported {len(cases)} cases from {file}.", markup=False)
+    out.print(f"Imported {plural(len(cases), 'case')} from {file}.", markup=False)
 
 
 @import_app.command("events")
@@ -207,12 +215,12 @@ def import_events(ctx: typer.Context, file: Annotated[Path, typer.Argument(metav
     settings: Settings = ctx.obj
     timelines = settings.timelines()
     data = csvfiles.read_csv(file, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
+    _warn(data.warnings)
     with session_for(settings) as session:
         events = csvfiles.check_events(data, cases=store.case_index(session=session),
                                        timelines=timelines, today=service_today())
-        _warn(data.warnings)
         store.record_events(session=session, events=events, source=f"import {file.name}")
-    out.print(f"Imported {len(events)} events from {file}.", markup=False)
+    out.print(f"Imported {plural(len(events), 'event')} from {file}.", markup=False)
 
 
 @app.command()
@@ -262,9 +270,22 @@ def _evaluate(settings: Settings, as_of: date, team: str | None = None,
               case_refs: list[str] | None = None) -> list[MilestoneStatus]:
     timelines = settings.timelines()
     with Session(settings.engine()) as session:
+        if team is not None:
+            require_team(session, team)
         facts = store.load_case_facts(session=session, team=team, case_refs=case_refs)
         leads = LeadDirectory(store.lead_roles(session=session))
-    return evaluate(timelines, facts, leads, as_of).statuses
+    evaluation = evaluate(timelines, facts, leads, as_of)
+    problem = evaluation.unknown_timeline_problem()
+    if problem:
+        raise PermanenceError(problem)
+    return evaluation.statuses
+
+
+def require_team(session: Session, team: str) -> None:
+    """A --team that no case has is a typo, not an empty team."""
+    teams = store.teams(session=session)
+    if team not in teams:
+        raise BadInput(f"no case is in team {team!r}; the teams are: {', '.join(teams)}")
 
 
 def _status_text(status: Status) -> Text:
@@ -344,6 +365,9 @@ def timeline(
                        f"--as-of {day}")
     if not case_is_open(facts, day):
         assert facts.closed_on is not None
+        if facts.closed_on <= facts.looked_after_on:
+            raise BadInput(f"case {case_ref} was closed on {facts.closed_on}, the day it became "
+                           "looked after: it was never open, so it has no timeline")
         note = f"closed on {facts.closed_on}; shown as it stood the day before"
         day = facts.closed_on - timedelta(days=1)
     rows = _evaluate(settings, day, case_refs=[case_ref])
@@ -455,6 +479,10 @@ def check(
     """Run the daily drift check flow: evaluate, store changes, notify on transitions."""
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
+    if day > service_today():
+        raise BadInput(f"--as-of {day} is in the future (today is {service_today()}); the daily "
+                       f"check tells people about what has happened. Use `permanence status "
+                       f"--as-of {day}` to look ahead.")
     settings.timelines()
     with Session(settings.engine()) as session:
         latest = store.latest_checked_day(session=session)
@@ -462,11 +490,12 @@ def check(
         raise BadInput(f"the store was already checked for {latest}; checking an earlier day "
                        f"({day}) would tell people about old changes again. Use `permanence "
                        f"status --as-of {day}` to see that day.")
-    config = replace(CheckConfig.from_environment(), db=settings.url,
-                     rules=tuple(settings.rules), notify=not no_notify)
+    environment = CheckConfig.from_environment()
+    config = replace(environment, db=settings.url, rules=tuple(settings.rules),
+                     notify=environment.notify and not no_notify)
     summary = run_check(config, day)
     print_check_summary(summary)
-    if summary["undelivered"] or summary.get("report_error"):
+    if summary["failures"]:
         raise typer.Exit(1)
 
 
@@ -573,6 +602,9 @@ def measures(
     data = load_from_store(settings.engine(), team)
     timelines = settings.timelines()
     evaluation = evaluate(timelines, data.facts, LeadDirectory(data.leads), day)
+    problem = evaluation.unknown_timeline_problem()
+    if problem:
+        raise PermanenceError(problem)
     measured = figures.measure(timelines=timelines, facts=data.facts, evaluation=evaluation,
                                lead_ids={lead[0] for lead in data.leads}, as_of=day, team=team)
     if output is MeasuresFormat.json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,8 +73,12 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -
     return CsvRows(path=path, rows=rows, warnings=warnings)
 
 
+EARLIEST = date(1900, 1, 1)
+
+
 def parse_date(text: str, column: str, today: date) -> date:
-    """An ISO date that exists and is not in the future; ValueError says which."""
+    """An ISO date that exists, is not in the future and not before 1900 (a mistyped year);
+    ValueError says which."""
     if not ISO_DATE.match(text):
         raise ValueError(f"{column} {text!r} is not a date in the form YYYY-MM-DD")
     try:
@@ -83,6 +87,8 @@ def parse_date(text: str, column: str, today: date) -> date:
         raise ValueError(f"{column} {text!r} is not a real date") from None
     if value > today:
         raise ValueError(f"{column} {text} is in the future (today is {today.isoformat()})")
+    if value < EARLIEST:
+        raise ValueError(f"{column} {text} is before 1900; check the year")
     return value
 
 
@@ -93,8 +99,10 @@ def _refuse_if(problems: list[str], path: Path) -> None:
                                         f"row{'s' if count > 1 else ''} to fix"])
 
 
-def check_leads(data: CsvRows) -> list[dict[str, str]]:
-    """Rows ready for the store, or ImportRefused naming every bad row."""
+def check_leads(data: CsvRows, *,
+                url_problem: Callable[[str], str | None] | None = None) -> list[dict[str, str]]:
+    """Rows ready for the store, or ImportRefused naming every bad row. `url_problem` says why
+    a notify URL cannot be used (the CLI passes apprise's own check), or None."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     leads: list[dict[str, str]] = []
@@ -113,6 +121,10 @@ def check_leads(data: CsvRows) -> list[dict[str, str]]:
         if bad_urls:
             reasons.append(f"notify {' '.join(bad_urls)!r} is not an apprise URL such as "
                            "mailto://user:pass@example.org or json://host/path")
+        elif url_problem is not None:
+            reasons.extend(f"notify URL {number} cannot be used: {problem}"
+                           for number, url in enumerate(notify.split(), start=1)
+                           if (problem := url_problem(url)) is not None)
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
         else:
@@ -123,8 +135,10 @@ def check_leads(data: CsvRows) -> list[dict[str, str]]:
 
 
 def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: set[str],
-                today: date) -> list[dict[str, object]]:
-    """Rows ready for the store, or ImportRefused naming every bad row."""
+                today: date, earliest_events: Mapping[str, tuple[date, str]] | None = None,
+                ) -> list[dict[str, object]]:
+    """Rows ready for the store, or ImportRefused naming every bad row. `earliest_events`
+    (case_ref -> earliest completion and its milestone) guards updates of existing cases."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     cases: list[dict[str, object]] = []
@@ -158,6 +172,11 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
         if looked_after_on and closed and closed < looked_after_on:
             reasons.append(f"closed_on {closed} is before the child became looked after "
                            f"({looked_after_on})")
+        first_event = (earliest_events or {}).get(case_ref)
+        if looked_after_on and first_event and first_event[0] < looked_after_on:
+            reasons.append(f"case {case_ref} already has {first_event[1]} recorded on "
+                           f"{first_event[0]}, before the new looked_after_on {looked_after_on}; "
+                           "correct that event first")
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue

@@ -100,6 +100,11 @@ _UNITS = {
 }
 
 
+MAXIMUM = {Unit.DAYS: 36_500, Unit.WORKING_DAYS: 26_000, Unit.WEEKS: 5_200, Unit.MONTHS: 1_200}
+"""The longest duration a rule may give, per unit: a century, far past any real clock, and
+short enough that no date it produces falls off the calendar."""
+
+
 def parse_duration(text: str, *, minimum: int = 1) -> Duration:
     """Read ``N days|working days|weeks|months`` (singular too, any case) with N >= ``minimum``.
 
@@ -112,6 +117,9 @@ def parse_duration(text: str, *, minimum: int = 1) -> Duration:
     if count < minimum:
         raise ValueError(f"expected a count of at least {minimum}, got {text!r}")
     unit = _UNITS[" ".join(match.group(2).lower().split())]
+    if count > MAXIMUM[unit]:
+        raise ValueError(f"expected at most {MAXIMUM[unit]} {unit.value} (about 100 years), "
+                         f"got {text!r}")
     return Duration(count, unit)
 
 

@@ -94,6 +94,19 @@ class Evaluation:
     as_of: date
     statuses: list[MilestoneStatus] = field(default_factory=list)
     unresolved: list[UnresolvedRole] = field(default_factory=list)
+    unknown_timelines: dict[str, list[str]] = field(default_factory=dict)
+    """Open cases on a timeline no rule file defines (timeline -> case_refs): not evaluated."""
+
+    def unknown_timeline_problem(self) -> str | None:
+        """One plain sentence about cases left unevaluated, or None."""
+        if not self.unknown_timelines:
+            return None
+        parts = [f"{name} ({len(refs)} case{'s' if len(refs) != 1 else ''}: "
+                 f"{', '.join(refs[:3])}{' ...' if len(refs) > 3 else ''})"
+                 for name, refs in sorted(self.unknown_timelines.items())]
+        return (f"open cases are on timelines no rule file defines, so they were not "
+                f"evaluated: {'; '.join(parts)}; pass their rule files with --rules or "
+                "PERMANENCE_RULES")
 
 
 def case_is_open(case: CaseFacts, as_of: date) -> bool:
@@ -210,7 +223,7 @@ def evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
              leads: LeadDirectory, as_of: date) -> Evaluation:
     """Every milestone of every case open on `as_of`, in case order then rule-file order.
 
-    Cases whose timeline is unknown are skipped here; the store refuses them on import.
+    Open cases whose timeline no rule file defines are listed in `unknown_timelines`.
     The cyclic garbage collector is paused meanwhile: a million short-lived rows would
     otherwise trigger repeated full collections, half the time of a 100,000-case run."""
     with collector_paused():
@@ -246,6 +259,7 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
         if plan is None:
             found = timelines.get(case.timeline)
             if found is None:
+                result.unknown_timelines.setdefault(case.timeline, []).append(case.case_ref)
                 continue
             position = {m.id: i for i, m in enumerate(found.milestones)}
             order = [(index, m.id, m.title, -1 if m.after is None else position[m.after],

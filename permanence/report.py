@@ -538,6 +538,9 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
         facts = [case for case in facts if case.team == team]
     if evaluation is None:
         evaluation = evaluate(timelines, facts, LeadDirectory(leads), as_of)
+    problem = evaluation.unknown_timeline_problem()
+    if problem:
+        raise ReportError(problem)
     elif team is not None:
         evaluation = Evaluation(as_of, [row for row in evaluation.statuses if row.team == team],
                                 [p for p in evaluation.unresolved if p.team == team])

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 from sqlmodel import Session, SQLModel, create_engine
 
 from permanence.errors import BadInput, PermanenceError
@@ -63,9 +63,10 @@ def require_schema(engine: Engine) -> None:
     """Refuse to work on a store that `permanence init` has not prepared."""
     try:
         tables = set(inspect(engine).get_table_names())
-    except OperationalError as error:
+    except DatabaseError as error:
+        reason = " ".join(str(error.orig).split())
         raise PermanenceError(f"cannot open the store {engine.url.render_as_string()}: "
-                              f"{error.orig}") from None
+                              f"{reason}") from None
     missing = set(SQLModel.metadata.tables) - tables
     if missing:
         raise PermanenceError(f"the store {engine.url.render_as_string()} is not initialised "
@@ -135,6 +136,17 @@ def lead_roles(*, session: Session) -> list[tuple[str, str, str]]:
     return [tuple(row) for row in rows]
 
 
+def earliest_events(*, session: Session) -> dict[str, tuple[date, str]]:
+    """case_ref -> (earliest completion date, its milestone), for checking case updates."""
+    earliest: dict[str, tuple[date, str]] = {}
+    rows = session.execute(select(MilestoneCompletion.case_ref, MilestoneCompletion.occurred_on,  # type: ignore[call-overload]
+                                  MilestoneCompletion.milestone))
+    for case_ref, occurred_on, milestone in rows:
+        if case_ref not in earliest or occurred_on < earliest[case_ref][0]:
+            earliest[case_ref] = (occurred_on, milestone)
+    return earliest
+
+
 def case_index(*, session: Session) -> dict[str, tuple[str, date]]:
     """case_ref -> (timeline, looked_after_on), for checking events."""
     rows = session.execute(select(Case.case_ref, Case.timeline, Case.looked_after_on))  # type: ignore[call-overload]
@@ -171,6 +183,11 @@ def load_case_facts(*, session: Session, team: str | None = None,
                       completions.get(case_ref, empty))
             for case_ref, timeline, team_name, worker, looked_after_on, closed_on
             in session.execute(case_query)]
+
+
+def teams(*, session: Session) -> list[str]:
+    """Every team that has a case, in order."""
+    return list(session.execute(select(Case.team).distinct().order_by(Case.team)).scalars())  # type: ignore[arg-type]
 
 
 def case_ref_ranges(*, session: Session, size: int) -> list[tuple[str, str]]:

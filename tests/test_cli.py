@@ -126,6 +126,7 @@ class TestImport:
         result = run(loaded, "import", "cases", str(bad))
         assert result.exit_code == 1
         assert result.stderr.splitlines() == [
+            f"warning: {bad}: column 'extra' is not used and was ignored",
             f"{bad}:3: case_ref 'C-2001' appears twice in this file (first on line 2)",
             f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, scotland-adoption,"
             f" scotland-permanence-order); social_worker 'nobody' is not a known lead_id; import "
@@ -141,7 +142,7 @@ class TestImport:
         result = run(loaded, "import", "cases", str(good))
         assert result.exit_code == 0
         assert result.stderr == f"warning: {good}: column 'colour' is not used and was ignored\n"
-        assert result.stdout == f"Imported 1 cases from {good}.\n"
+        assert result.stdout == f"Imported 1 case from {good}.\n"
 
     def test_existing_case_is_updated(self, loaded: str, tmp_path: Path) -> None:
         update = write(tmp_path / "cases.csv",
@@ -300,3 +301,85 @@ milestones:
             f"{bad}:11: milestone 'next', field 'within': expected a duration like '8 days', "
             "'10 working days', '6 weeks' or '6 months', got '8 dayz'",
         ]
+
+
+class TestReviewedMistakes:
+    """Mistakes found by trying the tool as a new user: each ends in one plain sentence."""
+
+    def test_store_that_is_not_a_database(self, tmp_path: Path) -> None:
+        junk = write(tmp_path / "junk.db", "hello")
+        result = run(f"sqlite:///{junk}", "init")
+        assert result.exit_code == 1
+        assert result.stderr == "the store could not be used: file is not a database\n"
+
+    def test_cases_on_an_unloaded_timeline_are_not_dropped(self, loaded: str,
+                                                           tmp_path: Path) -> None:
+        rules = write(tmp_path / "local.yaml", """\
+timeline: local-route
+jurisdiction: scotland
+version: "1"
+milestones:
+  - id: start
+    title: Start
+  - id: plan
+    title: Plan
+    after: start
+    within: 4 weeks
+""")
+        cases = write(tmp_path / "cases.csv",
+                      "case_ref,timeline,team,social_worker,looked_after_on\n"
+                      "L-1,local-route,north,sw-north-1,2026-10-01\n")
+        assert run(loaded, "import", "cases", str(cases), rules=[rules]).exit_code == 0
+        assert run(loaded, "status", "--as-of", "2026-11-16", rules=[rules]).exit_code == 0
+        result = run(loaded, "status", "--as-of", "2026-11-16")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "open cases are on timelines no rule file defines, so they were not evaluated: "
+            "local-route (1 case: L-1); pass their rule files with --rules or "
+            "PERMANENCE_RULES\n")
+
+    def test_unknown_team(self, loaded: str) -> None:
+        result = run(loaded, "status", "--team", "North")
+        assert result.exit_code == 1
+        assert result.stderr == "no case is in team 'North'; the teams are: north, south\n"
+
+    def test_timeline_of_a_case_never_open(self, loaded: str, tmp_path: Path) -> None:
+        cases = write(tmp_path / "cases.csv",
+                      "case_ref,timeline,team,social_worker,looked_after_on,closed_on\n"
+                      "Z-1,scotland-adoption,north,sw-north-1,2026-11-02,2026-11-02\n")
+        assert run(loaded, "import", "cases", str(cases)).exit_code == 0
+        result = run(loaded, "timeline", "Z-1", "--as-of", "2026-11-10")
+        assert result.exit_code == 1
+        assert result.stderr == ("case Z-1 was closed on 2026-11-02, the day it became looked "
+                                 "after: it was never open, so it has no timeline\n")
+
+    def test_notify_url_apprise_cannot_use(self, loaded: str, tmp_path: Path) -> None:
+        leads = write(tmp_path / "leads.csv", "lead_id,name,role,team,notify\n"
+                      "x-1,X,team_leader,east,foo://bar\n")
+        result = run(loaded, "import", "leads", str(leads))
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[0].startswith(
+            f"{leads}:2: notify URL 1 cannot be used: ")
+
+    def test_case_update_cannot_strand_its_events(self, loaded: str, tmp_path: Path) -> None:
+        cases = write(tmp_path / "cases.csv",
+                      "case_ref,timeline,team,social_worker,looked_after_on\n"
+                      "C-1006,scotland-permanence-order,north,sw-north-1,2026-07-01\n")
+        result = run(loaded, "import", "cases", str(cases))
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[0] == (
+            f"{cases}:2: case C-1006 already has health_assessment recorded on 2026-05-29, before "
+            "the new looked_after_on 2026-07-01; correct that event first")
+
+    def test_check_for_a_future_day(self, loaded: str) -> None:
+        result = run(loaded, "check", "--as-of", "2062-11-17", "--no-notify")
+        assert result.exit_code == 1
+        assert result.stderr.startswith("--as-of 2062-11-17 is in the future (today is ")
+
+    def test_year_typo_in_a_csv_date(self, loaded: str, tmp_path: Path) -> None:
+        events = write(tmp_path / "events.csv", "case_ref,milestone,occurred_on\n"
+                       "C-1006,panel,0206-11-02\n")
+        result = run(loaded, "import", "events", str(events))
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[0] == (
+            f"{events}:2: occurred_on 0206-11-02 is before 1900; check the year")

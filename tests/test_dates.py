@@ -107,10 +107,21 @@ class TestParseDuration:
         assert DURATION_FORMS == "'N days', 'N working days', 'N weeks' or 'N months'"
 
     @property_test
-    @given(st.integers(min_value=1, max_value=10_000), st.sampled_from(list(Unit)))
+    @given(st.integers(min_value=1, max_value=1_200), st.sampled_from(list(Unit)))
     def test_round_trips_through_str(self, count: int, unit: Unit) -> None:
         duration = Duration(count, unit)
         assert parse_duration(str(duration)) == duration
+
+    @pytest.mark.parametrize(("text", "message"), [
+        ("36501 days", "expected at most 36500 days (about 100 years), got '36501 days'"),
+        ("1201 months", "expected at most 1200 months (about 100 years), got '1201 months'"),
+        ("99999999 working days",
+         "expected at most 26000 working days (about 100 years), got '99999999 working days'"),
+    ])
+    def test_refuses_a_clock_longer_than_a_century(self, text: str, message: str) -> None:
+        with pytest.raises(ValueError) as raised:
+            parse_duration(text)
+        assert str(raised.value) == message
 
 
 class TestDuration:

@@ -248,19 +248,35 @@ class TestFailedDelivery:
         assert service.titles("sw-2") == ["1 due soon"]
 
     def test_new_items_fold_into_one_message(self, sqlite_service: Service) -> None:
-        """A lead whose earlier message failed, with new items today, gets one message holding
-        both; the earlier one is superseded, never sent as well."""
+        """A lead whose earlier message failed, with new items today, gets one message; the
+        earlier one is superseded, never sent as well, and a milestone appears once, as it
+        stands now (overdue, not also 'due soon')."""
         sqlite_service.receiver.fail = True
         assert sqlite_service.check(AMBER_DAY)["undelivered"]
         sqlite_service.receiver.fail = False
         second = sqlite_service.check(RED_DAY)
         assert (second["queued"], second["delivered"], second["undelivered"]) == (1, 1, [])
-        assert sqlite_service.titles("sw-1") == ["1 overdue, 1 due soon"]
+        assert sqlite_service.titles("sw-1") == ["1 overdue"]
         body = sqlite_service.receiver.messages_for("sw-1")[0]["message"]
         assert "C-1 | First review held | due 2026-11-26 | red, 1 day overdue" in body
-        assert "C-1 | First review held | due 2026-11-26 | amber" in body
+        assert "| amber" not in body
         assert sqlite_service.rows(Outbox.state, Outbox.attempts, order_by=Outbox.id) == [
             ("superseded", 1), ("sent", 1)]
+
+    def test_retry_skips_the_channel_that_took_it(self, sqlite_service: Service) -> None:
+        """A lead with two channels, one down: re-runs retry only the one that failed, so the
+        working channel is never told twice."""
+        with JsonReceiver() as pager:
+            pager.fail = True
+            sqlite_service.import_leads(LEADS, urls={"sw-1": " ".join((
+                sqlite_service.receiver.url_for("sw-1"), pager.url_for("sw-1")))})
+            for _ in range(3):
+                assert sqlite_service.check(AMBER_DAY)["undelivered"]
+            assert sqlite_service.titles("sw-1") == ["1 due soon"]
+            pager.fail = False
+            assert sqlite_service.check(AMBER_DAY)["undelivered"] == []
+            assert sqlite_service.titles("sw-1") == ["1 due soon"]
+            assert [p["title"] for p in pager.messages_for("sw-1")] == ["1 due soon"]
 
     def test_check_command_exits_1(self, sqlite_service: Service) -> None:
         sqlite_service.receiver.fail = True
@@ -524,3 +540,29 @@ class TestNoNotify:
         summary = sqlite_service.check(AMBER_DAY, notify=False)
         assert summary["changes"] == 3
         assert summary["transitions"] == {"due_soon": 1}
+
+
+class TestRulesMissingFromTheRun:
+    """A case whose timeline the run cannot find is not dropped silently: the run still
+    checks everyone else, lists it as a configuration problem and ends Failed."""
+
+    def test_unloaded_timeline_fails_the_run(self, sqlite_service: Service) -> None:
+        summary = run_check(CheckConfig(db=sqlite_service.url, notify=True), AMBER_DAY)
+        problem = ("open cases are on timelines no rule file defines, so they were not "
+                   "evaluated: drift-test (1 case: C-1); pass their rule files with --rules or "
+                   "PERMANENCE_RULES")
+        assert summary["failures"] == [problem]
+        assert summary["configuration_problems"][0]["text"] == problem
+        assert flow_run_state(summary) == ("FAILED", problem)
+
+
+class TestNotifySetting:
+    """PERMANENCE_NOTIFY=0 tells nobody, as --no-notify does."""
+
+    def test_environment_switches_notifications_off(self, sqlite_service: Service,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PERMANENCE_NOTIFY", "0")
+        result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat())
+        assert result.exit_code == 0, result.output
+        assert "notifications off" in result.stdout
+        assert sqlite_service.receiver.messages == []
