@@ -8,19 +8,59 @@ one with `.ci/start-postgres`). Without it they skip on a developer's machine, a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple, cast
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from permanence import store
+from permanence import csvfiles, store
+from permanence.evaluate import CaseFacts
 from permanence.examples import EXAMPLES_DIR
 from permanence.timelines import Timeline, load_timelines
 
 POSTGRES_ENV = "PERMANENCE_TEST_POSTGRES_URL"
+SAMPLE_TODAY = date(2026, 11, 23)  # the "today" the sample's dates are checked against
+
+
+class SampleData(NamedTuple):
+    """The sample CSVs, checked as an import would check them, as the core's inputs."""
+
+    facts: list[CaseFacts]
+    leads: list[tuple[str, str, str]]
+    lead_names: dict[str, str]
+    names: dict[str, str]
+
+
+def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData:
+    """No database: the CSVs through the import checks, events in file order so a later row
+    for the same case and milestone replaces the date, as the store does."""
+    leads = csvfiles.check_leads(csvfiles.read_csv(examples / "leads.csv",
+                                                   csvfiles.LEAD_COLUMNS, ()))
+    cases = csvfiles.check_cases(
+        csvfiles.read_csv(examples / "cases.csv", csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL),
+        timelines=timelines, lead_ids={lead["lead_id"] for lead in leads}, today=SAMPLE_TODAY)
+    known = {str(c["case_ref"]): (str(c["timeline"]), cast(date, c["looked_after_on"]))
+             for c in cases}
+    events = csvfiles.check_events(
+        csvfiles.read_csv(examples / "events.csv", csvfiles.EVENT_COLUMNS,
+                          csvfiles.EVENT_OPTIONAL),
+        cases=known, timelines=timelines, today=SAMPLE_TODAY)
+    completions: dict[str, dict[str, date]] = {case_ref: {} for case_ref in known}
+    for event in events:
+        completions[str(event["case_ref"])][str(event["milestone"])] = cast(
+            date, event["occurred_on"])
+    facts = [CaseFacts(str(c["case_ref"]), str(c["timeline"]), str(c["team"]),
+                       str(c["social_worker"]), cast(date, c["looked_after_on"]),
+                       cast("date | None", c["closed_on"]), completions[str(c["case_ref"])])
+             for c in cases]
+    return SampleData(facts, [(lead["lead_id"], lead["role"], lead["team"]) for lead in leads],
+                      {lead["lead_id"]: lead["name"] for lead in leads},
+                      {str(c["case_ref"]): str(c["child_name"]) for c in cases
+                       if c.get("child_name")})
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,13 +13,13 @@ import os
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permanence import csvfiles
+from conftest import load_sample
+
 from permanence.dates import Duration, Unit
 from permanence.evaluate import (
     CaseFacts,
@@ -35,7 +35,6 @@ from permanence.timelines import Milestone, Timeline, parse_rule_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SNAPSHOT_DATES = [date(2026, 10, 26), date(2026, 11, 9), date(2026, 11, 20)]
-SAMPLE_TODAY = date(2026, 11, 23)
 
 LEADS = LeadDirectory([
     ("sw-1", "social_worker", "north"),
@@ -481,27 +480,9 @@ class TestProperties:
 
 def sample_facts(examples: Path, timelines: Mapping[str, Timeline]) -> tuple[
         list[CaseFacts], LeadDirectory]:
-    """The sample CSVs, checked as an import would check them, as CaseFacts: no database."""
-    leads = csvfiles.check_leads(csvfiles.read_csv(examples / "leads.csv",
-                                                   csvfiles.LEAD_COLUMNS, ()))
-    cases = csvfiles.check_cases(
-        csvfiles.read_csv(examples / "cases.csv", csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL),
-        timelines=timelines, lead_ids={lead["lead_id"] for lead in leads}, today=SAMPLE_TODAY)
-    known = {str(c["case_ref"]): (str(c["timeline"]), cast(date, c["looked_after_on"]))
-             for c in cases}
-    events = csvfiles.check_events(
-        csvfiles.read_csv(examples / "events.csv", csvfiles.EVENT_COLUMNS,
-                          csvfiles.EVENT_OPTIONAL),
-        cases=known, timelines=timelines, today=SAMPLE_TODAY)
-    completions: dict[str, dict[str, date]] = {case_ref: {} for case_ref in known}
-    for event in events:  # in file order: a later row for the same pair replaces the date
-        occurred_on = cast(date, event["occurred_on"])
-        completions[str(event["case_ref"])][str(event["milestone"])] = occurred_on
-    facts = [CaseFacts(str(c["case_ref"]), str(c["timeline"]), str(c["team"]),
-                       str(c["social_worker"]), cast(date, c["looked_after_on"]),
-                       cast("date | None", c["closed_on"]), completions[str(c["case_ref"])])
-             for c in cases]
-    return facts, LeadDirectory((lead["lead_id"], lead["role"], lead["team"]) for lead in leads)
+    """The sample CSVs as CaseFacts and leads: no database."""
+    sample = load_sample(examples, timelines)
+    return sample.facts, LeadDirectory(sample.leads)
 
 
 def snapshot_text(rows: list[dict[str, object]]) -> str:

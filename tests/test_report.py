@@ -27,15 +27,15 @@ from typing import Any, cast
 import pytest
 from typer.testing import CliRunner
 
-from permanence import csvfiles
+from conftest import load_sample
+
 from permanence.cli import app
-from permanence.evaluate import CaseFacts, LeadDirectory, Status, evaluate
+from permanence.evaluate import LeadDirectory, Status, evaluate
 from permanence.measures import measure
 from permanence.report import day_text, pager_links, slug, write_report
 from permanence.timelines import Timeline
 
 AS_OF = date(2026, 11, 20)
-TODAY = date(2026, 11, 23)
 runner = CliRunner()
 
 
@@ -43,30 +43,7 @@ runner = CliRunner()
 
 class Sample:
     def __init__(self, examples: Path, timelines: dict[str, Timeline]) -> None:
-        leads = csvfiles.check_leads(csvfiles.read_csv(examples / "leads.csv",
-                                                       csvfiles.LEAD_COLUMNS, ()))
-        cases = csvfiles.check_cases(
-            csvfiles.read_csv(examples / "cases.csv", csvfiles.CASE_COLUMNS,
-                              csvfiles.CASE_OPTIONAL),
-            timelines=timelines, lead_ids={lead["lead_id"] for lead in leads}, today=TODAY)
-        known = {str(c["case_ref"]): (str(c["timeline"]), cast(date, c["looked_after_on"]))
-                 for c in cases}
-        events = csvfiles.check_events(
-            csvfiles.read_csv(examples / "events.csv", csvfiles.EVENT_COLUMNS,
-                              csvfiles.EVENT_OPTIONAL),
-            cases=known, timelines=timelines, today=TODAY)
-        completions: dict[str, dict[str, date]] = {ref: {} for ref in known}
-        for event in events:
-            completions[str(event["case_ref"])][str(event["milestone"])] = cast(
-                date, event["occurred_on"])
-        self.facts = [CaseFacts(str(c["case_ref"]), str(c["timeline"]), str(c["team"]),
-                                str(c["social_worker"]), cast(date, c["looked_after_on"]),
-                                cast("date | None", c["closed_on"]),
-                                completions[str(c["case_ref"])]) for c in cases]
-        self.leads = [(lead["lead_id"], lead["role"], lead["team"]) for lead in leads]
-        self.lead_names = {lead["lead_id"]: lead["name"] for lead in leads}
-        self.names = {str(c["case_ref"]): str(c["child_name"]) for c in cases
-                      if c.get("child_name")}
+        self.facts, self.leads, self.lead_names, self.names = load_sample(examples, timelines)
         self.timelines = timelines
 
     def write(self, out_dir: Path, **options: Any) -> Path:
