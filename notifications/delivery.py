@@ -3,10 +3,11 @@
 `deliver` gives every URL its own `apprise.Apprise()` so each URL's result is known, and never
 raises for a delivery problem: a bad URL, a refused connection or an HTTP error becomes one line
 in `DeliveryResult.failures`, `"<redacted url>: <reason>"`. The reason is the warning or error
-apprise logged while trying (captured from the `apprise` logger, for the calling thread only);
-passwords and other private URL parts are masked in both halves of the line, so the line can go
-into run history and logs. The caller (the daily drift check) keeps failed deliveries and tries
-them again on the next run.
+apprise gave while trying: for a send, the log entries apprise 2 keeps in the `AppriseResult` of
+that call (it sends from worker threads, so its logger is no use here); for loading a URL, what
+the `apprise` logger said in the calling thread. Passwords and other private URL parts are
+masked in both halves of the line, so the line can go into run history and logs. The caller
+(the daily drift check) keeps failed deliveries and tries them again on the next run.
 
 Digests are sent as plain text (`body_format=text`): apprise then escapes them and keeps the line
 breaks for channels that want HTML, such as email.
@@ -60,7 +61,7 @@ class DeliveryResult:
 
 
 class _ThreadCapture(logging.Handler):
-    """Keeps apprise's warnings and errors raised by one thread (deliveries may run in parallel)."""
+    """Keeps apprise's warnings and errors raised by one thread, not by others at the same time."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -185,16 +186,15 @@ def _send(url: str, digest: Digest) -> str | None:
     notifier, reason = _load(url)
     if notifier is None:
         return reason
-    with _apprise_reasons() as lines:
-        try:
-            sent = notifier.notify(
-                body=digest.body,
-                title=digest.title,
-                body_format=apprise.NotifyFormat.TEXT,
-            )
-        except Exception as error:  # noqa: BLE001  (a plugin bug must not stop everyone's digest)
-            sent = False
-            lines.append(f"{type(error).__name__}: {error}")
-    if sent:
-        return None
+    try:
+        with notifier.notify(
+            body=digest.body,
+            title=digest.title,
+            body_format=apprise.NotifyFormat.TEXT,
+        ) as outcome:  # an AppriseResult; closing it frees any log it kept on disk
+            if outcome:
+                return None
+            lines = [entry.message for entry in outcome.logs()]
+    except Exception as error:  # noqa: BLE001  (a plugin bug must not stop everyone's digest)
+        lines = [f"{type(error).__name__}: {error}"]
     return _scrub(_reason(lines, "apprise reported a failure without a reason"), url)

@@ -184,15 +184,12 @@ def flow_run_state(summary: dict[str, Any]) -> tuple[str | None, str | None]:
 def run_artifacts(summary: dict[str, Any]) -> list[Any]:
     """The artifacts a run published, read back from Prefect's API."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.objects import Artifact
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
+    run_id = UUID(summary["flow_run_id"])
+    by_run = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
     with get_client(sync_client=True) as client:
-        # Not client.read_artifacts: it sends every unset filter as null, which this server
-        # refuses (422), and an empty task-run filter leaves out a flow's own artifacts.
-        response = client.request("POST", "/artifacts/filter", json={
-            "artifacts": {"flow_run_id": {"any_": [summary["flow_run_id"]]}}, "limit": 50})
-    response.raise_for_status()
-    return [Artifact.model_validate(item) for item in response.json()]
+        return client.read_artifacts(artifact_filter=by_run, limit=50)
 
 
 class TestSameDayTwice:
