@@ -442,6 +442,8 @@ class TestCheckUrl:
             "json://127.0.0.1:8080/sw-1",
             "mailto://127.0.0.1:2525?from=tracker@example.org&to=sw@example.org",
             "mailtos://user:pass@smtp.example.org?from=tracker@example.org",
+            # Teams' Workflows webhook, the README's channel for Teams (msteams:// is gone).
+            "workflows://prod-00.westus.logic.azure.com:443/abcdefghij1234567890/?sig=ABCDEFGHIJ",
         ],
     )
     def test_good_urls(self, url: str) -> None:
