@@ -25,8 +25,9 @@ writes REPORT_DIR/<as-of>/. A run that could not deliver everything (or write it
 finishes every other step, then fails, naming what it could not do.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in this module: a deployment run (serve, or a worker)
+# builds the flow's parameter model from its annotations, and as strings `date` is not resolved
+# there ("`Daily_Drift_CheckModel` is not fully defined"), so every scheduled run failed.
 import hashlib
 import heapq
 import json

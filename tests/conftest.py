@@ -114,6 +114,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgresql_url() -> str:
+    """An empty store (no tables yet) on PostgreSQL only, for what production runs there."""
+    return _empty_postgres(postgres_url())
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'permanence.db'}"
 

@@ -1,0 +1,173 @@
+"""The daily check run the ways production runs it, each for real: `permanence serve` against a
+Prefect server, and `deployments/prefect.yaml` deployed to a process work pool and executed by
+a worker. Every step is the command a council's engineer would type, in its own process; the
+server is the session's Prefect test server, the leads' channels a local HTTP receiver.
+
+Case C-1 on the drift rules (conftest) is amber on 2026-11-23: one run for that day tells its
+social worker, sw-1, that one step is due soon.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from permanence import store
+from permanence.cli import app
+from permanence.deployments.serve import DEPLOYMENT_NAME
+from permanence.flows.daily_drift_check import FLOW_NAME
+from permanence.models import CheckRun
+from permanence.notifications.receiver import JsonReceiver
+
+REPO = Path(__file__).parents[1]
+AMBER_DAY = date(2026, 11, 23)
+DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
+BIN = Path(sys.executable).parent  # the venv's console scripts: permanence, prefect
+
+
+def make_store(url: str, rules: Path, folder: Path, receiver: JsonReceiver) -> None:
+    """A store with the drift test's leads (each reached at the receiver) and case C-1, made
+    with the command line as a new user would."""
+    leads, cases = folder / "leads.csv", folder / "cases.csv"
+    with leads.open("w", newline="") as handle:
+        csv.writer(handle).writerows([
+            ("lead_id", "name", "role", "team", "notify"),
+            ("sw-1", "Sam Patel", "social_worker", "north", receiver.url_for("sw-1")),
+            ("tl-north", "Priya Shah", "team_leader", "north", receiver.url_for("tl-north")),
+            ("sm-all", "Morgan Lee", "service_manager", "*", receiver.url_for("sm-all")),
+            ("la-all", "Legal Services", "legal_adviser", "*", receiver.url_for("la-all"))])
+    with cases.open("w", newline="") as handle:
+        csv.writer(handle).writerows([
+            ("case_ref", "timeline", "team", "social_worker", "looked_after_on"),
+            ("C-1", "drift-test", "north", "sw-1", "2026-11-16")])
+    for command in (["init"], ["import", "leads", str(leads)], ["import", "cases", str(cases)]):
+        result = CliRunner().invoke(app, ["--db", url, "--rules", str(rules), *command])
+        assert result.exit_code == 0, result.output
+
+
+def checked_days(url: str) -> list[date]:
+    engine = store.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(CheckRun.as_of).order_by(CheckRun.id)))
+    finally:
+        engine.dispose()
+
+
+def production_env(url: str, rules: Path, folder: Path) -> dict[str, str]:
+    """What a service's environment holds: the server, the store, the rules; a Prefect home of
+    its own so nothing is written to the developer's."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "PREFECT_HOME": str(folder / "prefect-home"), "PERMANENCE_DB": url,
+            "PERMANENCE_RULES": str(rules), "PERMANENCE_REPORT_DIR": str(folder / "reports")}
+
+
+def prefect(env: dict[str, str], *args: str) -> str:
+    """Run the prefect command line; its output, or the test fails showing it."""
+    done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def trigger(env: dict[str, str], *params: str) -> UUID:
+    """`prefect deployment run`, as an engineer starts a run by hand; the new run's id."""
+    output = prefect(env, "deployment", "run", DEPLOYMENT, *params)
+    match = re.search(r"UUID:\s*([0-9a-f-]{36})", output)
+    assert match, output
+    return UUID(match[1])
+
+
+def final_state(run_id: UUID, timeout: float = 120) -> tuple[str, str | None]:
+    """(type, message) of a flow run once it has finished."""
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run_id).state
+            if state is not None and state.is_final():
+                return state.type.value, state.message
+            time.sleep(0.5)
+    pytest.fail(f"flow run {run_id} did not finish within {timeout} s")
+
+
+def wait_for_deployment(timeout: float = 60) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            try:
+                client.read_deployment_by_name(DEPLOYMENT)
+                return
+            except ObjectNotFound:
+                time.sleep(0.5)
+    pytest.fail(f"{DEPLOYMENT} was not registered within {timeout} s")
+
+
+@pytest.fixture
+def receiver() -> Iterator[JsonReceiver]:
+    with JsonReceiver() as running:
+        yield running
+
+
+def test_serve_runs_the_deployment_with_and_without_as_of(
+        prefect_harness: None, sqlite_url: str, drift_rules: Path, tmp_path: Path,
+        receiver: JsonReceiver) -> None:
+    """`permanence serve` registers the 07:00 deployment and runs what is triggered on it: a run
+    for a given day and a run for today both finish Completed and are recorded in the store."""
+    make_store(sqlite_url, drift_rules, tmp_path, receiver)
+    env = production_env(sqlite_url, drift_rules, tmp_path)
+    serving = subprocess.Popen([str(BIN / "permanence"), "serve"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_deployment()
+        assert final_state(trigger(env, "--param", f"as_of={AMBER_DAY}")) == ("COMPLETED", None)
+        assert [p["title"] for p in receiver.messages_for("sw-1")] == ["1 due soon"]
+        run_today = trigger(env)
+        state, message = final_state(run_today)
+        # Today (in London) is after the amber day, so C-1 has moved on; the run still succeeds
+        # unless a lead could not be reached, which the receiver rules out.
+        assert state == "COMPLETED", message
+    finally:
+        serving.send_signal(signal.SIGINT)
+        output = serving.communicate(timeout=60)[0]
+    assert checked_days(sqlite_url)[0] == AMBER_DAY, output
+    assert len(checked_days(sqlite_url)) == 2, output
+
+
+def test_prefect_yaml_deploys_to_a_process_pool_run_by_a_worker(
+        prefect_harness: None, postgresql_url: str, drift_rules: Path, tmp_path: Path,
+        receiver: JsonReceiver) -> None:
+    """deployments/prefect.yaml as its header says: a process work pool, `prefect deploy`, a
+    worker; a triggered run executes in the worker on the PostgreSQL store and completes."""
+    url = postgresql_url
+    make_store(url, drift_rules, tmp_path, receiver)
+    env = production_env(url, drift_rules, tmp_path)
+    prefect(env, "work-pool", "create", "permanence", "--type", "process", "--overwrite")
+    prefect(env, "deploy", "--prefect-file", "deployments/prefect.yaml", "--all")
+    run_id = trigger(env, "--param", f"as_of={AMBER_DAY}")
+    worker = subprocess.run([str(BIN / "prefect"), "worker", "start", "--pool", "permanence",
+                             "--run-once"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=180)
+    state, message = final_state(run_id, timeout=30)
+    assert state == "COMPLETED", f"{message}\n{worker.stdout}\n{worker.stderr}"
+    assert checked_days(url) == [AMBER_DAY]
+    assert [p["title"] for p in receiver.messages_for("sw-1")] == ["1 due soon"]
