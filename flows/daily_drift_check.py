@@ -55,8 +55,8 @@ from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import PermanenceError
 from permanence.evaluate import (Evaluation, LeadDirectory, MilestoneStatus, Status,
                                  UnresolvedRole, collector_paused, evaluate)
-from permanence.models import (CaseState, CheckRun, Lead, Notice, Outbox, StatusChange,
-                               utc_now)
+from permanence.models import (WAITING_TO_SEND, CaseState, CheckRun, Lead, Notice, Outbox,
+                               OutboxState, StatusChange, utc_now)
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
@@ -65,10 +65,6 @@ from permanence.timelines import Timeline, load_timelines
 FLOW_NAME = "daily-drift-check"
 CHUNK_SIZE = 20_000
 RED_TABLE_LIMIT = 5_000
-
-
-class CheckRefused(PermanenceError):
-    """The check cannot run for this as-of date."""
 
 
 @dataclass
@@ -186,14 +182,14 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
         if not fresh:
             return 0
         folded = list(session.execute(select(Outbox.id).where(  # type: ignore[call-overload]
-            Outbox.state.in_(("pending", "failed")), Outbox.delivered_to == "",  # type: ignore[attr-defined]
+            Outbox.state.in_(WAITING_TO_SEND), Outbox.delivered_to == "",  # type: ignore[attr-defined]
             Outbox.lead_id.in_({row.lead_id for row in fresh}))).scalars())  # type: ignore[attr-defined]
         pending = sorted(fresh + session.execute(select(*columns).join(  # type: ignore[call-overload]
             StatusChange, StatusChange.id == Notice.change_id).where(
             Notice.outbox_id.in_(folded))).all(), key=lambda row: row.id)  # type: ignore[union-attr]
         if folded:
             session.execute(update(Outbox).where(Outbox.id.in_(folded))  # type: ignore[union-attr]
-                            .values(state="superseded"))
+                            .values(state=OutboxState.SUPERSEDED))
         names = dict(session.execute(select(Lead.lead_id, Lead.name)).all())  # type: ignore[call-overload]
         told_about: dict[int, list[str]] = defaultdict(list)
         for change_id, lead_id in session.execute(select(Notice.change_id, Notice.lead_id).where(  # type: ignore[call-overload]
@@ -225,7 +221,7 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
             outbox_id = session.execute(Outbox.__table__.insert().returning(  # type: ignore[attr-defined]
                 Outbox.__table__.c.id), {  # type: ignore[attr-defined]
                 "lead_id": lead_id, "as_of": as_of, "title": digest.title, "body": digest.body,
-                "state": "pending", "attempts": 0, "flow_run_id": flow_run_id,
+                "state": OutboxState.PENDING, "attempts": 0, "flow_run_id": flow_run_id,
                 "created_at": utc_now()}).scalar_one()
             session.execute(update(Notice).where(Notice.id.in_(claimed[lead_id]))  # type: ignore[union-attr]
                             .values(outbox_id=outbox_id))
@@ -248,10 +244,13 @@ def send_outbox(engine: Engine) -> tuple[int, list[str]]:
     with Session(engine) as session:
         waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body,  # type: ignore[call-overload]
                                          Outbox.delivered_to)
-                                  .where(Outbox.state.in_(("pending", "failed")))  # type: ignore[attr-defined]
+                                  .where(Outbox.state.in_(WAITING_TO_SEND))  # type: ignore[attr-defined]
                                   .order_by(Outbox.id)).all()
         urls = dict(session.execute(select(Lead.lead_id, Lead.notify)).all())  # type: ignore[call-overload]
     for message in waiting:
+        with Session(engine) as session, session.begin():
+            if not store.claim_message(session=session, outbox_id=message.id):
+                continue  # no longer waiting: someone else has sent it or is sending it
         took = set(message.delivered_to.split())
         failures: list[str] = []
         notify = urls.get(message.lead_id)
@@ -269,9 +268,9 @@ def send_outbox(engine: Engine) -> tuple[int, list[str]]:
             values: dict[str, Any] = {"attempts": Outbox.attempts + 1,
                                       "delivered_to": " ".join(sorted(took))}
             if failures:
-                values.update(state="failed", last_error="; ".join(failures))
+                values.update(state=OutboxState.FAILED, last_error="; ".join(failures))
             else:
-                values.update(state="sent", sent_at=utc_now(), last_error=None)
+                values.update(state=OutboxState.SENT, sent_at=utc_now(), last_error=None)
             session.execute(update(Outbox).where(Outbox.id == message.id).values(**values))  # type: ignore[arg-type]
         if failures:
             logger.error("could not deliver to %s: %s", message.lead_id, "; ".join(failures))
@@ -329,97 +328,107 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
     engine = store.make_engine(config.db)
     try:
         store.require_schema(engine)
-        with Session(engine) as session, session.begin():
-            latest = store.latest_checked_day(session=session)
-            if latest is not None and day < latest:
-                raise CheckRefused(
-                    f"the store was already checked for {latest}; checking an earlier day "
-                    f"({day}) would tell people about old changes again. Use `permanence "
-                    f"status --as-of {day}` to see that day.")
-            check_run_id = session.execute(CheckRun.__table__.insert().returning(  # type: ignore[attr-defined]
-                CheckRun.__table__.c.id), {"as_of": day, "flow_run_id": run_id,  # type: ignore[attr-defined]
-                                           "started_at": utc_now()}).scalar_one()
-            ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
-
-        total = ChunkResult()
-        for first, last in ranges:
-            part = check_chunk(engine, timelines, day, first, last, config.notify, run_id)
-            total.cases += part.cases
-            total.changes += part.changes
-            total.by_team.update(part.by_team)
-            total.transitions.update(part.transitions)
-            total.red.extend(part.red)
-            total.red_count += part.red_count
-            total.unresolved.extend(part.unresolved)
-            total.seconds.update(part.seconds)
-            for name, refs in part.unknown_timelines.items():
-                total.unknown_timelines.setdefault(name, []).extend(refs)
-        queued = delivered = 0
-        undelivered: list[str] = []
-        if config.notify:
-            queued = queue_digests(engine, timelines, day, config.templates, run_id)
-            delivered, undelivered = send_outbox(engine)
-        report: Path | None = None
-        report_error: str | None = None
-        if config.report_dir is not None:
-            try:
-                report = write_daily_report(engine, timelines, day, config.report_dir)
-            except PermanenceError as error:
-                report_error = " ".join(error.problems)
-                logger.error("could not write the report: %s", report_error)
-
-        by_team: dict[str, dict[str, int]] = defaultdict(dict)
-        for (team, status), count in sorted(total.by_team.items()):
-            by_team[team][str(status)] = count
-        problems = _merge_problems(total.unresolved)
-        unevaluated = Evaluation(day, unknown_timelines=total.unknown_timelines)
-        not_evaluated = unevaluated.unknown_timeline_problem()
-        if not_evaluated:
-            problems.insert(0, {"team": "*", "role": "", "text": not_evaluated})
-        for problem in problems:
-            logger.error("configuration problem in team %s: %s", problem["team"], problem["text"])
-        failures = []
-        if not_evaluated:
-            failures.append(not_evaluated)
-        if undelivered:
-            leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
-            failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
-        if report_error:
-            failures.append(f"could not write the report: {report_error}")
-        summary: dict[str, Any] = {
-            "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
-            "by_team": dict(by_team), "transitions": dict(total.transitions),
-            "red": total.red_count, "queued": queued, "delivered": delivered,
-            "undelivered": undelivered, "configuration_problems": problems,
-            "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
-            "report": str(report.resolve()) if report else None, "report_error": report_error,
-            "failures": failures,
-            "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
-        create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
-                                 description=f"Daily drift check for {day}")
-        if report is not None:
-            create_link_artifact(key="drift-report", link=report.resolve().as_uri(),
-                                 link_text=f"Permanence report, {day}",
-                                 description="RAG board, children's timelines, run charts, "
-                                             "forecast and data quality for the day")
-        red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
-        if total.red_count > RED_TABLE_LIMIT:
-            logger.warning("red milestones table cut to the %s most overdue of %s",
-                           RED_TABLE_LIMIT, total.red_count)
-        create_table_artifact(key="red-milestones", table=red_rows[:RED_TABLE_LIMIT] or [
-            {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
-             "days_overdue": "", "owner": "", "escalated_to": ""}],
-            description=f"Every red milestone on {day}, most overdue first")
-        with Session(engine) as session, session.begin():
-            session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(  # type: ignore[arg-type]
-                finished_at=utc_now(), summary=json.dumps(summary)))
-        logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
-                    total.cases, total.changes, queued, delivered, len(undelivered))
-        if failures:
-            return Failed(message="; ".join(failures), data=summary)
-        return summary
+        with store.check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as waited:
+            return _check_locked(engine, config, timelines, day, run_id, waited)
     finally:
         engine.dispose()
+
+
+def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
+                  day: date, run_id: Any, waited: float) -> dict[str, Any] | State:
+    """The run itself, while it holds the store's check lock."""
+    logger = get_run_logger()
+    if waited:
+        logger.warning("started after waiting %.0f s for the check before it", waited)
+    with Session(engine) as session, session.begin():
+        # Under the lock: a later day checked while this run waited refuses this one here.
+        store.refuse_earlier_day(session=session, day=day)
+        interrupted = store.release_interrupted_sends(session=session)
+        check_run_id = session.execute(CheckRun.__table__.insert().returning(  # type: ignore[attr-defined]
+            CheckRun.__table__.c.id), {"as_of": day, "flow_run_id": run_id,  # type: ignore[attr-defined]
+                                       "started_at": utc_now()}).scalar_one()
+        ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+    if interrupted:
+        logger.warning("%s messages were being sent when an earlier check stopped; they are "
+                       "sent again", interrupted)
+
+    total = ChunkResult()
+    for first, last in ranges:
+        part = check_chunk(engine, timelines, day, first, last, config.notify, run_id)
+        total.cases += part.cases
+        total.changes += part.changes
+        total.by_team.update(part.by_team)
+        total.transitions.update(part.transitions)
+        total.red.extend(part.red)
+        total.red_count += part.red_count
+        total.unresolved.extend(part.unresolved)
+        total.seconds.update(part.seconds)
+        for name, refs in part.unknown_timelines.items():
+            total.unknown_timelines.setdefault(name, []).extend(refs)
+    queued = delivered = 0
+    undelivered: list[str] = []
+    if config.notify:
+        queued = queue_digests(engine, timelines, day, config.templates, run_id)
+        delivered, undelivered = send_outbox(engine)
+    report: Path | None = None
+    report_error: str | None = None
+    if config.report_dir is not None:
+        try:
+            report = write_daily_report(engine, timelines, day, config.report_dir)
+        except PermanenceError as error:
+            report_error = " ".join(error.problems)
+            logger.error("could not write the report: %s", report_error)
+
+    by_team: dict[str, dict[str, int]] = defaultdict(dict)
+    for (team, status), count in sorted(total.by_team.items()):
+        by_team[team][str(status)] = count
+    problems = _merge_problems(total.unresolved)
+    unevaluated = Evaluation(day, unknown_timelines=total.unknown_timelines)
+    not_evaluated = unevaluated.unknown_timeline_problem()
+    if not_evaluated:
+        problems.insert(0, {"team": "*", "role": "", "text": not_evaluated})
+    for problem in problems:
+        logger.error("configuration problem in team %s: %s", problem["team"], problem["text"])
+    failures = []
+    if not_evaluated:
+        failures.append(not_evaluated)
+    if undelivered:
+        leads = ", ".join(line.split(" ", 1)[0] for line in undelivered)
+        failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
+    if report_error:
+        failures.append(f"could not write the report: {report_error}")
+    summary: dict[str, Any] = {
+        "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
+        "by_team": dict(by_team), "transitions": dict(total.transitions),
+        "red": total.red_count, "queued": queued, "delivered": delivered,
+        "undelivered": undelivered, "configuration_problems": problems,
+        "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
+        "report": str(report.resolve()) if report else None, "report_error": report_error,
+        "failures": failures, "waited_seconds": round(waited, 1),
+        "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
+    create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
+                             description=f"Daily drift check for {day}")
+    if report is not None:
+        create_link_artifact(key="drift-report", link=report.resolve().as_uri(),
+                             link_text=f"Permanence report, {day}",
+                             description="RAG board, children's timelines, run charts, "
+                                         "forecast and data quality for the day")
+    red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
+    if total.red_count > RED_TABLE_LIMIT:
+        logger.warning("red milestones table cut to the %s most overdue of %s",
+                       RED_TABLE_LIMIT, total.red_count)
+    create_table_artifact(key="red-milestones", table=red_rows[:RED_TABLE_LIMIT] or [
+        {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
+         "days_overdue": "", "owner": "", "escalated_to": ""}],
+        description=f"Every red milestone on {day}, most overdue first")
+    with Session(engine) as session, session.begin():
+        session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(  # type: ignore[arg-type]
+            finished_at=utc_now(), summary=json.dumps(summary)))
+    logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
+                total.cases, total.changes, queued, delivered, len(undelivered))
+    if failures:
+        return Failed(message="; ".join(failures), data=summary)
+    return summary
 
 
 def _drift_order(row: MilestoneStatus) -> tuple[int, str]:

@@ -9,6 +9,7 @@ included, is kept in `milestone_event` with when and how it was recorded.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
@@ -129,6 +130,19 @@ class Notice(SQLModel, table=True):
     outbox_id: int | None = Field(default=None, index=True, foreign_key="outbox.id")
 
 
+class OutboxState(StrEnum):
+    """Where a digest is on its way to a lead."""
+
+    PENDING = "pending"  # queued, not tried yet
+    SENDING = "sending"  # claimed by the running check, which is sending it now
+    SENT = "sent"  # every URL of the lead took it
+    FAILED = "failed"  # some URL did not take it; tried again on the next run
+    SUPERSEDED = "superseded"  # its items went into a later digest to the same lead
+
+
+WAITING_TO_SEND = (OutboxState.PENDING, OutboxState.FAILED)
+
+
 class Outbox(SQLModel, table=True):
     """A digest for one lead: pending until every URL of the lead accepted it."""
 
@@ -138,8 +152,8 @@ class Outbox(SQLModel, table=True):
     title: str
     body: str
     state: str = Field(default="pending", index=True,
-                       description="pending | sent | failed | superseded (its items went into "
-                                   "a later digest to the same lead)")
+                       description="an OutboxState: pending | sending | sent | failed | "
+                                   "superseded")
     attempts: int = 0
     last_error: str | None = None
     delivered_to: str = Field(default="", description="fingerprints of the URLs that took it, "

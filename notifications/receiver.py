@@ -20,6 +20,8 @@ basic auth, which the receiver ignores.
 
 Set `fail = True` to play a receiver that is down: it then answers HTTP 500 and keeps nothing,
 which apprise reports as a failed delivery. A body that is not a JSON object gets HTTP 400.
+Clear `answering` to play a channel that hangs: every request waits, unanswered, until it is
+set again (`requested` is set once one has arrived), so a test can hold a sender mid-delivery.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         owner = self.server.owner
+        owner.requested.set()
+        owner.answering.wait()
         if owner.fail:
             self._answer(HTTPStatus.INTERNAL_SERVER_ERROR)
             return
@@ -87,6 +91,9 @@ class JsonReceiver:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.fail = False
+        self.answering = threading.Event()
+        self.answering.set()
+        self.requested = threading.Event()
 
     # Lifecycle -----------------------------------------------------------------------------
 
@@ -109,6 +116,7 @@ class JsonReceiver:
         server, thread = self._server, self._thread
         if server is None:
             return
+        self.answering.set()  # a held request would keep its thread, and so the close, waiting
         server.shutdown()
         server.server_close()
         if thread is not None:

@@ -465,6 +465,9 @@ def print_check_summary(summary: dict[str, Any]) -> None:
         out.print(f"report: {summary['report']}", markup=False)
     if summary.get("report_error"):
         err.print(f"report not written: {summary['report_error']}", markup=False)
+    if summary.get("waited_seconds"):
+        out.print(f"waited {summary['waited_seconds']:.0f} s for another check of this store "
+                  "to finish first", markup=False)
 
 
 @app.command()
@@ -485,11 +488,8 @@ def check(
                        f"--as-of {day}` to look ahead.")
     settings.timelines()
     with Session(settings.engine()) as session:
-        latest = store.latest_checked_day(session=session)
-    if latest is not None and day < latest:
-        raise BadInput(f"the store was already checked for {latest}; checking an earlier day "
-                       f"({day}) would tell people about old changes again. Use `permanence "
-                       f"status --as-of {day}` to see that day.")
+        # Refused here before Prefect starts; the flow asks again under the store's lock.
+        store.refuse_earlier_day(session=session, day=day)
     environment = CheckConfig.from_environment()
     config = replace(environment, db=settings.url, rules=tuple(settings.rules),
                      notify=environment.notify and not no_notify)

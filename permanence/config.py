@@ -11,6 +11,7 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_NOTIFY | `0`/`false`/`no` to evaluate and store without telling anyone | on |
 | PERMANENCE_TEMPLATES | folder of message templates overriding the built-in ones | none |
 | PERMANENCE_REPORT_DIR | folder where each run writes its HTML report, one subfolder per day; `off` for none | permanence-reports |
+| PERMANENCE_CHECK_WAIT | seconds a check waits for another check of the same store to finish before it gives up | 900 |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from permanence.errors import BadInput
 from permanence.store import database_url
 
 
@@ -32,6 +34,7 @@ class CheckConfig:
     notify: bool = True
     templates: Path | None = None
     report_dir: Path | None = None  # None: the run writes no report
+    lock_wait: float = 900.0  # seconds to wait for another check of the same store
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -45,7 +48,22 @@ class CheckConfig:
             not in {"0", "false", "no", "off"},
             templates=Path(templates) if templates else None,
             report_dir=None if report_dir.strip().lower() == "off" else Path(report_dir),
+            lock_wait=_seconds("PERMANENCE_CHECK_WAIT", 900.0),
         )
+
+
+def _seconds(variable: str, default: float) -> float:
+    """A number of seconds from the environment; a value that is not one is refused plainly."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise BadInput(f"{variable}={value!r}: expected a number of seconds, from 0 to 86399")
+    return seconds
 
 
 _current: ContextVar[CheckConfig | None] = ContextVar("permanence_check_config", default=None)

@@ -33,3 +33,7 @@ class BadInput(PermanenceError):
 
 class ReportError(PermanenceError):
     """The report could not be written where it was asked for."""
+
+
+class CheckRefused(PermanenceError):
+    """The daily check cannot run for this as-of date, or not now."""

@@ -7,22 +7,25 @@ one query per table: evaluation needs tuples, not ORM objects.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 from sqlmodel import Session, SQLModel, create_engine
 
-from permanence.errors import BadInput, PermanenceError
+from permanence.errors import BadInput, CheckRefused, PermanenceError
 from permanence.evaluate import CaseFacts
-from permanence.models import (Case, Lead, MilestoneCompletion, MilestoneEvent, StatusChange,
-                               utc_now)
+from permanence.models import (WAITING_TO_SEND, Case, CheckRun, Lead, MilestoneCompletion,
+                               MilestoneEvent, Outbox, OutboxState, StatusChange, utc_now)
 
 DEFAULT_DB = "sqlite:///permanence.db"
 CHUNK = 5_000
@@ -199,10 +202,123 @@ def case_ref_ranges(*, session: Session, size: int) -> list[tuple[str, str]]:
 
 def latest_checked_day(*, session: Session) -> date | None:
     """The latest as-of date a drift check finished for."""
-    from permanence.models import CheckRun
-
     return session.execute(select(func.max(CheckRun.as_of)).where(  # type: ignore[arg-type]
         CheckRun.finished_at.is_not(None))).scalar()  # type: ignore[union-attr]
+
+
+def refuse_earlier_day(*, session: Session, day: date) -> None:
+    """A check for a day before the latest one checked would tell people about old changes
+    again and move stored state backwards: refuse it."""
+    latest = latest_checked_day(session=session)
+    if latest is not None and day < latest:
+        raise CheckRefused(
+            f"the store was already checked for {latest}; checking an earlier day ({day}) "
+            f"would tell people about old changes again. Use `permanence status --as-of {day}` "
+            "to see that day.")
+
+
+# One check per store at a time ---------------------------------------------------------------
+
+# The PostgreSQL advisory lock key of the daily check ("perm" in ASCII); advisory locks are
+# scoped to one database, so two stores on one server do not wait for each other.
+CHECK_LOCK_KEY = 0x7065726D
+LOCK_POLL_SECONDS = 0.5
+
+
+@contextmanager
+def check_lock(engine: Engine, *, wait: float,
+               waiting: Callable[[str], None]) -> Iterator[float]:
+    """Hold the store's check lock for the block: one daily check per store at a time, whoever
+    started it (the schedule, a worker, a person at the command line). A check already running
+    is waited for, up to `wait` seconds: `waiting` is told once who holds the lock, and the
+    block gets the seconds waited. After that the check is refused, saying why.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own. SQLite: an exclusive
+    `flock` on `<database file>.check-lock` beside the store. Either is released by the server
+    or the operating system when the process holding it dies, so a crash never leaves a store
+    locked."""
+    started = time.monotonic()
+
+    def until_free(try_lock: Callable[[], bool]) -> float:
+        told = False
+        while not try_lock():
+            waited = time.monotonic() - started
+            if waited >= wait:
+                raise CheckRefused(f"{_running_check(engine)} has held the store for over "
+                                   f"{wait:.0f} s; this check did not start. Run it again once "
+                                   "that one has finished (its result is in the run history).")
+            if not told:
+                waiting(f"waiting for {_running_check(engine)} to finish: one check of a store "
+                        "runs at a time")
+                told = True
+            time.sleep(LOCK_POLL_SECONDS)
+        return time.monotonic() - started
+
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            def try_lock() -> bool:
+                return bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                               {"key": CHECK_LOCK_KEY}).scalar())
+
+            waited = until_free(try_lock)
+            try:
+                yield waited
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": CHECK_LOCK_KEY})
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":  # no other process can reach this store
+        yield 0.0
+        return
+    path = Path(database).resolve()
+    with open(path.with_name(path.name + ".check-lock"), "a") as handle:
+        def try_lock() -> bool:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        waited = until_free(try_lock)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _running_check(engine: Engine) -> str:
+    """The check that holds the lock, as far as the store knows: the newest unfinished run."""
+    with Session(engine) as session:
+        running = session.execute(select(CheckRun.as_of, CheckRun.flow_run_id,  # type: ignore[call-overload]
+                                         CheckRun.started_at)
+                                  .where(CheckRun.finished_at.is_(None))  # type: ignore[union-attr]
+                                  .order_by(CheckRun.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    if running is None:
+        return "another check of this store"
+    run = f", flow run {running.flow_run_id}" if running.flow_run_id else ""
+    return (f"the check for {running.as_of}{run} (started "
+            f"{running.started_at:%Y-%m-%d %H:%M:%S} UTC)")
+
+
+def claim_message(*, session: Session, outbox_id: int) -> bool:
+    """Mark a waiting message as being sent by this check; False when it is no longer waiting
+    (another sender has it, or it went out), so no message is ever sent by two senders."""
+    claimed = session.execute(update(Outbox).where(  # type: ignore[call-overload]
+        Outbox.id == outbox_id, Outbox.state.in_(WAITING_TO_SEND))  # type: ignore[attr-defined]
+        .values(state=OutboxState.SENDING))
+    return claimed.rowcount == 1
+
+
+def release_interrupted_sends(*, session: Session) -> int:
+    """Messages a check claimed but never recorded a result for: that check died while sending
+    (only the lock holder sends, so none is still running). They go back to waiting and are
+    sent again: a duplicate is preferred to a loss."""
+    released = session.execute(update(Outbox).where(  # type: ignore[call-overload]
+        Outbox.state == OutboxState.SENDING).values(  # type: ignore[arg-type]
+        state=OutboxState.FAILED, last_error="the check sending it stopped before it could "
+                                             "record the result; sent again"))
+    return int(released.rowcount)
 
 
 def milestone_history(*, session: Session, case_ref: str,

@@ -34,8 +34,10 @@ from typer.testing import CliRunner
 from permanence import csvfiles, store
 from permanence.cli import app, run_check
 from permanence.config import CheckConfig
-from permanence.flows.daily_drift_check import CHUNK_SIZE, CheckRefused, check_chunk
-from permanence.models import CaseState, CheckRun, Notice, Outbox, StatusChange
+from permanence.errors import CheckRefused
+from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, queue_digests
+from permanence.models import (CaseState, CheckRun, Notice, Outbox, OutboxState, StatusChange,
+                               utc_now)
 from permanence.notifications.receiver import JsonReceiver
 from permanence.timelines import load_timelines
 
@@ -485,6 +487,46 @@ class TestCrashRecovery:
         assert (summary["changes"], summary["queued"], summary["delivered"]) == (0, 1, 1)
         assert service.titles("sw-1") == ["1 due soon"]
         assert service.rows(func.count(Notice.id)) == [(1,)]
+
+
+    def test_a_send_interrupted_by_a_crash_is_sent_again(self, service: Service) -> None:
+        """The process died after claiming a message and before recording what happened: the
+        next run (the only sender, holding the lock) sends it again: a duplicate, not a loss."""
+        engine = store.make_engine(service.url)
+        try:
+            with Session(engine) as session:
+                ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+            timelines = load_timelines([service.rules])
+            for first, last in ranges:
+                check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+            assert queue_digests.fn(engine, timelines, AMBER_DAY, None, None) == 1
+            with Session(engine) as session, session.begin():
+                (outbox_id,) = session.execute(select(Outbox.id)).scalars()  # type: ignore[call-overload]
+                assert store.claim_message(session=session, outbox_id=outbox_id)
+        finally:
+            engine.dispose()
+        assert service.receiver.messages == []
+
+        summary = service.check(AMBER_DAY)
+        assert (summary["queued"], summary["delivered"], summary["undelivered"]) == (0, 1, [])
+        assert service.titles("sw-1") == ["1 due soon"]
+        assert service.rows(Outbox.state, Outbox.attempts) == [("sent", 1)]
+
+
+class TestOutboxClaims:
+    """A message is claimed before it is sent, so two senders can never send it both."""
+
+    def test_claimed_once(self, service: Service) -> None:
+        with service.session() as session, session.begin():
+            outbox_id = session.execute(Outbox.__table__.insert().returning(  # type: ignore[attr-defined]
+                Outbox.__table__.c.id), {  # type: ignore[attr-defined]
+                "lead_id": "sw-1", "as_of": AMBER_DAY, "title": "t", "body": "b",
+                "state": OutboxState.FAILED, "attempts": 1, "created_at": utc_now()}).scalar_one()
+        with service.session() as session, session.begin():
+            assert store.claim_message(session=session, outbox_id=outbox_id)
+        with service.session() as session, session.begin():
+            assert not store.claim_message(session=session, outbox_id=outbox_id)
+        assert service.rows(Outbox.state) == [("sending",)]
 
 
 class TestEarlierDayRefused:

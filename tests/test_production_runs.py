@@ -1,7 +1,8 @@
 """The daily check run the ways production runs it, each for real: `permanence serve` against a
-Prefect server, and `deployments/prefect.yaml` deployed to a process work pool and executed by
-a worker. Every step is the command a council's engineer would type, in its own process; the
-server is the session's Prefect test server, the leads' channels a local HTTP receiver.
+Prefect server, `deployments/prefect.yaml` deployed to a process work pool and executed by a
+worker, and two `permanence check` processes at once on one store. Every step is the command a
+council's engineer would type, in its own process; the server is the session's Prefect test
+server, the leads' channels a local HTTP receiver.
 
 Case C-1 on the drift rules (conftest) is amber on 2026-11-23: one run for that day tells its
 social worker, sw-1, that one step is due soon.
@@ -15,8 +16,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -29,7 +31,7 @@ from permanence import store
 from permanence.cli import app
 from permanence.deployments.serve import DEPLOYMENT_NAME
 from permanence.flows.daily_drift_check import FLOW_NAME
-from permanence.models import CheckRun
+from permanence.models import CaseState, CheckRun
 from permanence.notifications.receiver import JsonReceiver
 
 REPO = Path(__file__).parents[1]
@@ -38,17 +40,20 @@ DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
 BIN = Path(sys.executable).parent  # the venv's console scripts: permanence, prefect
 
 
-def make_store(url: str, rules: Path, folder: Path, receiver: JsonReceiver) -> None:
-    """A store with the drift test's leads (each reached at the receiver) and case C-1, made
-    with the command line as a new user would."""
+def make_store(url: str, rules: Path, folder: Path, receiver: JsonReceiver,
+               url_args: str = "") -> None:
+    """A store with the drift test's leads (each reached at the receiver, `url_args` added to
+    their URLs) and case C-1, made with the command line as a new user would."""
     leads, cases = folder / "leads.csv", folder / "cases.csv"
     with leads.open("w", newline="") as handle:
         csv.writer(handle).writerows([
             ("lead_id", "name", "role", "team", "notify"),
-            ("sw-1", "Sam Patel", "social_worker", "north", receiver.url_for("sw-1")),
-            ("tl-north", "Priya Shah", "team_leader", "north", receiver.url_for("tl-north")),
-            ("sm-all", "Morgan Lee", "service_manager", "*", receiver.url_for("sm-all")),
-            ("la-all", "Legal Services", "legal_adviser", "*", receiver.url_for("la-all"))])
+            ("sw-1", "Sam Patel", "social_worker", "north", receiver.url_for("sw-1") + url_args),
+            ("tl-north", "Priya Shah", "team_leader", "north",
+             receiver.url_for("tl-north") + url_args),
+            ("sm-all", "Morgan Lee", "service_manager", "*", receiver.url_for("sm-all") + url_args),
+            ("la-all", "Legal Services", "legal_adviser", "*",
+             receiver.url_for("la-all") + url_args)])
     with cases.open("w", newline="") as handle:
         csv.writer(handle).writerows([
             ("case_ref", "timeline", "team", "social_worker", "looked_after_on"),
@@ -171,3 +176,117 @@ def test_prefect_yaml_deploys_to_a_process_pool_run_by_a_worker(
     assert state == "COMPLETED", f"{message}\n{worker.stdout}\n{worker.stderr}"
     assert checked_days(url) == [AMBER_DAY]
     assert [p["title"] for p in receiver.messages_for("sw-1")] == ["1 due soon"]
+
+
+class Check:
+    """A `permanence check` in a process of its own, its output collected as it comes."""
+
+    def __init__(self, env: dict[str, str], folder: Path, day: date) -> None:
+        self.process = subprocess.Popen(
+            [str(BIN / "permanence"), "check", "--as-of", day.isoformat()], env=env, cwd=folder,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for_output(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                pytest.fail(f"no {text!r} in the output of a check:\n{self.output}")
+            time.sleep(0.1)
+
+    def finish(self, timeout: float = 120) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the process if a failed test left it running; close its output."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def checks() -> Iterator[Callable[[dict[str, str], Path, date], Check]]:
+    """Start checks; every one is stopped and closed at the end, whatever the test did."""
+    started: list[Check] = []
+
+    def start(env: dict[str, str], folder: Path, day: date) -> Check:
+        started.append(Check(env, folder, day))
+        return started[-1]
+
+    yield start
+    for check in started:
+        check.close()
+
+
+def stored_days(url: str) -> set[date]:
+    """The as-of dates of the stored case states: the state of the latest check, no other."""
+    engine = store.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(select(CaseState.as_of)))
+    finally:
+        engine.dispose()
+
+
+class TestOneCheckAtATime:
+    """One check per store at a time, guaranteed by the database whoever starts it. The first
+    check is held mid-delivery by a receiver that does not answer until the second check says
+    it is waiting, so the two runs overlap for certain."""
+
+    HELD = "?rto=60"  # apprise's read timeout, longer than the receiver is held
+
+    @pytest.fixture
+    def env(self, prefect_harness: None, db_url: str, drift_rules: Path, tmp_path: Path,
+            receiver: JsonReceiver) -> dict[str, str]:
+        make_store(db_url, drift_rules, tmp_path, receiver, url_args=self.HELD)
+        return production_env(db_url, drift_rules, tmp_path)
+
+    def test_same_day_twice_at_once_sends_what_one_run_sends(
+            self, env: dict[str, str], db_url: str, tmp_path: Path, receiver: JsonReceiver,
+            checks: Callable[[dict[str, str], Path, date], Check]) -> None:
+        receiver.answering.clear()
+        first = checks(env, tmp_path, AMBER_DAY)
+        assert receiver.requested.wait(90), first.output
+        second = checks(env, tmp_path, AMBER_DAY)
+        second.wait_for_output("waiting for the check for 2026-11-23")
+        receiver.answering.set()
+        assert (first.finish(), second.finish()) == (0, 0), first.output + second.output
+        assert [(path, p["title"]) for path, p in receiver.messages] == [("sw-1", "1 due soon")]
+        assert "waited" in second.output
+        assert "0 messages queued, 0 delivered" in second.output
+        assert checked_days(db_url) == [AMBER_DAY, AMBER_DAY]
+
+    def test_earlier_day_started_during_a_later_one_waits_then_is_refused(
+            self, env: dict[str, str], db_url: str, tmp_path: Path, receiver: JsonReceiver,
+            checks: Callable[[dict[str, str], Path, date], Check]) -> None:
+        later, earlier = date(2026, 11, 27), AMBER_DAY
+        receiver.answering.clear()
+        first = checks(env, tmp_path, later)
+        assert receiver.requested.wait(90), first.output
+        second = checks(env, tmp_path, earlier)
+        second.wait_for_output("waiting for the check for 2026-11-27")
+        receiver.answering.set()
+        assert first.finish() == 0, first.output
+        assert second.finish() == 1, second.output
+        assert ("the store was already checked for 2026-11-27; checking an earlier day "
+                "(2026-11-23) would tell people about old changes again") in second.output
+        assert [(path, p["title"]) for path, p in receiver.messages] == [("sw-1", "1 overdue")]
+        assert checked_days(db_url) == [later]
+        assert stored_days(db_url) == {later}
