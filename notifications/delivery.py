@@ -45,8 +45,11 @@ from apprise.utils.parse import is_hostname  # noqa: E402
 
 _SCHEMA = re.compile(r"^\s*(?P<schema>[a-z0-9][a-z0-9+.-]*)://", re.IGNORECASE)
 _USERINFO = re.compile(r"^(?P<head>[^:/?#]+://)(?P<user>[^:@/?#]*):(?P<password>[^@/?#]*)@")
+# The port as written (apprise reads port 0 as no port at all).
+_PORT = re.compile(r"^[^:/?#]+://(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(?P<port>\d+))?")
 _SECRET_KEYS = re.compile(r"pass|secret|token|key|auth|sig", re.IGNORECASE)
 MASK = "****"
+_QUIET = apprise.AppriseAsset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,50 +100,78 @@ def _reason(lines: Sequence[str], fallback: str) -> str:
 
 # Redaction -----------------------------------------------------------------------------------
 
+# The parts of a URL between its delimiters: user, password, host, port, path segments.
+_PART = re.compile(r"[^/:@?&=#]+")
+_EMAIL = re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")
 
-def _mask_word(word: str, *, strict: bool = False) -> str:
-    """apprise's CWE-312 masking of one URL part: token-like words become `t...n`.
 
-    Not strict: short plain names stay readable, anything of 16 characters or more is masked.
-    Strict also masks mixed-case or mixed-symbol words, as apprise does for user names."""
-    return word if not word else str(cwe312_word(unquote(word), advanced=strict))
+def _masked(part: str) -> str:
+    """A secret part as apprise shows it: first and last character, or `****` when short."""
+    return f"{part[0]}...{part[-1]}" if len(part) >= 8 else MASK
+
+
+def _secret_parts(url: str) -> tuple[set[str], str | None]:
+    """The parts of `url` that must not be shown, and its password.
+
+    apprise knows, service by service, which parts of its URLs are secrets (tokens, keys,
+    webhook ids, passwords) and masks them in its privacy form (`url(privacy=True)`): a part
+    that is not shown there as written is a secret here. Query values are kept when they are
+    email addresses and their key does not look secret. For a URL apprise cannot load, only
+    what looks like a token (long or mixed) is taken for a secret."""
+    match = _USERINFO.match(url)
+    password = unquote(match["password"]) if match else None
+    body = url[url.index("://") + 3:] if "://" in url else url
+    if match:
+        body = f"{match['user']}@{url[match.end():]}"
+    address, _, query = body.partition("?")
+    query, _, fragment = query.partition("#")
+    address += "#" + fragment
+    values = [value for _, _, value in (pair.partition("=") for pair in query.split("&"))]
+    parts = {unquote(part) for part in _PART.findall(address)} | {unquote(v) for v in values if v}
+    notifier = _loaded(url)
+    if notifier is None:
+        return {part for part in parts if _mask_word(part) != part}, password
+    shown = set(_PART.findall(unquote(notifier[0].url(privacy=True))))
+    secrets = {part for part in parts if part not in shown}
+    secrets -= {unquote(v) for key, _, v in (pair.partition("=") for pair in query.split("&"))
+                if _EMAIL.fullmatch(unquote(v)) and not _SECRET_KEYS.search(key)}
+    secrets |= {unquote(v) for key, _, v in (pair.partition("=") for pair in query.split("&"))
+                if v and _SECRET_KEYS.search(key)}
+    return secrets, password
+
+
+def _mask_word(word: str) -> str:
+    """apprise's CWE-312 test of one part: token-like words (long, or mixed letters, digits
+    and symbols) come back masked, plain names unchanged."""
+    return word if not word else str(cwe312_word(word, advanced=True))
 
 
 def redact_url(url: str) -> str:
-    """The URL as its owner wrote it, with the private parts masked: the password (`****`),
-    secret-looking query values (`****`), and token-like user names, hosts and path parts
-    (webhook keys, bot tokens). Readable hosts, paths and email addresses stay."""
-    head, sep, rest = url.strip().partition("://")
-    if not sep:
-        return _mask_word(url, strict=True)
-    rest, hash_sep, fragment = rest.partition("#")
-    rest, query_sep, query = rest.partition("?")
-    netloc, slash, path = rest.partition("/")
-    userinfo, at, hostport = netloc.rpartition("@")
-    if at:
-        user, colon, _password = userinfo.partition(":")
-        userinfo = _mask_word(user, strict=True) + (f":{MASK}" if colon else "")
-    port_match = re.fullmatch(r"(?P<host>.*?)(?P<port>:\d+)?", hostport)
-    assert port_match is not None  # the pattern matches any string
-    host = unquote(port_match["host"])
-    readable = is_hostname(host, ipv4=True, ipv6=True, underscore=True)
-    hostport = (host if readable else _mask_word(host)) + (port_match["port"] or "")
-    path = "/".join(_mask_word(part) for part in path.split("/"))
-    if query:
-        pairs = (pair.partition("=") for pair in query.split("&"))
-        query = "&".join(
-            f"{key}{eq}{MASK if value and _SECRET_KEYS.search(key) else value}"
-            for key, eq, value in pairs
-        )
-    return f"{head}{sep}{userinfo}{at}{hostport}{slash}{path}{query_sep}{query}{hash_sep}{fragment}"
+    """The URL as its owner wrote it, with every part apprise would hide masked (see
+    `_secret_parts`) and the password always `****`: safe to print, log and store. Readable
+    hosts, ports, paths and email addresses stay, so the owner can tell which URL it is. Text
+    that is no URL at all is shown as `****`."""
+    url = url.strip()
+    schema = _SCHEMA.match(url)
+    if schema is None:
+        return MASK
+    secrets, password = _secret_parts(url)
+    head, rest = url[:schema.end()], url[schema.end():]
+    if password is not None:
+        rest = _USERINFO.sub(lambda m: f"{m['head']}{m['user']}:{MASK}@", url,
+                             count=1)[schema.end():]
+
+    def hide(match: re.Match[str]) -> str:
+        part = unquote(match.group())
+        return _masked(part) if part in secrets else match.group()
+
+    return head + _PART.sub(hide, rest)
 
 
 def _scrub(text: str, url: str) -> str:
-    """Belt and braces: a URL's password never appears in a reason, whatever apprise logged."""
-    match = _USERINFO.match(url.strip())
-    if match is None:
-        return text
-    for secret in {match["password"], unquote(match["password"])}:
+    """A reason apprise gave, with every secret part of the URL masked, whatever it logged."""
+    secrets, password = _secret_parts(url.strip())
+    for secret in sorted(secrets | ({password} if password else set()), key=len, reverse=True):
         if len(secret) >= 3:
             text = text.replace(secret, MASK)
     return text
@@ -149,21 +180,44 @@ def _scrub(text: str, url: str) -> str:
 # Loading a URL -------------------------------------------------------------------------------
 
 
+def _loaded(url: str) -> apprise.Apprise | None:
+    """An Apprise holding just this URL, or None when apprise cannot load it."""
+    if _SCHEMA.match(url) is None:
+        return None
+    notifier = apprise.Apprise(asset=_QUIET)
+    # A list, not a bare string: apprise splits a string on commas and spaces.
+    return notifier if notifier.add([url]) and len(notifier) == 1 else None
+
+
 def _load(url: str) -> tuple[apprise.Apprise | None, str | None]:
-    """An Apprise holding just this URL, or None and the reason it cannot be loaded."""
+    """An Apprise holding just this URL, or None and the reason it cannot be used."""
     schema = _SCHEMA.match(url)
     if schema is None:
         return None, "not a URL (expected scheme://...)"
     with _apprise_reasons() as lines:
-        notifier = apprise.Apprise()
-        # A list, not a bare string: apprise splits a string on commas and spaces.
-        loaded = notifier.add([url])
-    if loaded and len(notifier) == 1:
-        return notifier, None
+        notifier = _loaded(url)
+    if notifier is not None:
+        return (None, impossible) if (impossible := _impossible_address(notifier, url)) else (
+            notifier, None)
     if schema["schema"].lower() not in N_MGR:
         return None, f"unsupported scheme '{schema['schema'].lower()}'"
     # apprise says why first, then "Could not load <URL>"; the why is the reason.
     return None, _scrub(_reason(lines[:1], "apprise cannot load this URL"), url)
+
+
+def _impossible_address(notifier: apprise.Apprise, url: str) -> str | None:
+    """Why a service that sends to a host of the owner's choosing could never reach it: a port
+    outside 1-65535 or a host that is no host name or address (apprise accepts both)."""
+    service = notifier[0]
+    if "host" not in type(service).template_tokens:
+        return None  # the "host" of such a URL is a token (Slack, Telegram...), not an address
+    written = _PORT.match(url)
+    port = written["port"] if written and written["port"] else service.port
+    if port is not None and not 1 <= int(port) <= 65535:
+        return f"port {port} is not a port number (1 to 65535)"
+    if not is_hostname(str(service.host), ipv4=True, ipv6=True, underscore=True):
+        return "its host is not a host name or an IP address"
+    return None
 
 
 def check_url(url: str) -> str | None:

@@ -117,10 +117,13 @@ def check_leads(data: CsvRows, *,
         if role and not NAME_PATTERN.match(role):
             reasons.append(f"role {role!r} is not a role name (lower-case letters, digits and "
                            "'_', e.g. team_leader)")
-        bad_urls = [url for url in notify.split() if not URL_FORM.match(url)]
+        # Numbered, never repeated: a value pasted into the wrong column may be a secret.
+        bad_urls = [number for number, url in enumerate(notify.split(), start=1)
+                    if not URL_FORM.match(url)]
         if bad_urls:
-            reasons.append(f"notify {' '.join(bad_urls)!r} is not an apprise URL such as "
-                           "mailto://user:pass@example.org or json://host/path")
+            reasons.extend(f"notify value {number} is not an apprise URL such as "
+                           "mailto://user:pass@example.org or json://host/path"
+                           for number in bad_urls)
         elif url_problem is not None:
             reasons.extend(f"notify URL {number} cannot be used: {problem}"
                            for number, url in enumerate(notify.split(), start=1)

@@ -133,11 +133,11 @@ class TestCheckLeads:
         assert refusal(lambda: check_leads(read_csv(path, LEAD_COLUMNS, ()))) == [
             f"{path}:3: lead_id 'a' appears twice in this file (first on line 2); role 'Team "
             "Leader' is not a role name (lower-case letters, digits and '_', e.g. team_leader); "
-            "notify 'nope' is not an apprise URL such as mailto://user:pass@example.org or "
+            "notify value 2 is not an apprise URL such as mailto://user:pass@example.org or "
             "json://host/path",
             f"{path}:4: name is empty; team is empty; notify is empty",
             f"{path}:5: role 'team-leader' is not a role name (lower-case letters, digits and "
-            "'_', e.g. team_leader); notify 'www.example.org' is not an apprise URL such as "
+            "'_', e.g. team_leader); notify value 1 is not an apprise URL such as "
             "mailto://user:pass@example.org or json://host/path",
             f"{path}: nothing imported; 3 bad rows to fix",
         ]

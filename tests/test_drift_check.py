@@ -513,6 +513,53 @@ class TestCrashRecovery:
         assert service.rows(Outbox.state, Outbox.attempts) == [("sent", 1)]
 
 
+def run_logs(flow_run_id: str, containing: str, timeout: float = 20) -> list[str]:
+    """The messages of a run's log as Prefect's API holds them, once `containing` is among them
+    (logs reach the server in batches, a moment after the run)."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    by_run = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(flow_run_id)]))
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            messages = [log.message for log in client.read_logs(log_filter=by_run)]
+            if any(containing in message for message in messages) or time.monotonic() > deadline:
+                return messages
+            time.sleep(0.2)
+
+
+class TestSecretsNeverShown:
+    """A run whose delivery fails shows the channel's URL only in apprise's privacy form: its
+    tokens are in none of the check's output, Prefect's run log, the artifacts, the outbox or
+    the stored summary."""
+
+    SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general"
+    TOKENS = ("T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ")
+
+    def test_failing_run_prints_no_token(self, sqlite_service: Service) -> None:
+        sqlite_service.import_leads(LEADS, urls={"sw-1": self.SLACK})
+        result = sqlite_service.cli("check", "--as-of", AMBER_DAY.isoformat())
+        assert result.exit_code == 1
+        [(summary_text, flow_run_id)] = sqlite_service.rows(CheckRun.summary, CheckRun.flow_run_id)
+        summary = json.loads(summary_text)
+        shown = "slack://T...2/A...D/T...Q/#general"
+        assert summary["undelivered"][0].startswith(f"sw-1 ({shown}: ")
+        artifacts = run_artifacts(summary)
+        texts = {
+            "output": result.output,
+            "stored summary": summary_text,
+            "outbox": " ".join(str(error) for (error,) in sqlite_service.rows(Outbox.last_error)),
+            "run log": "\n".join(run_logs(flow_run_id, "could not deliver")),
+            "artifacts": " ".join(f"{a.data} {a.description}" for a in artifacts),
+        }
+        assert shown in texts["run log"]
+        assert {where: [token for token in self.TOKENS if token in text]
+                for where, text in texts.items()} == {where: [] for where in texts}
+
+
 class TestOutboxClaims:
     """A message is claimed before it is sent, so two senders can never send it both."""
 

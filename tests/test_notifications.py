@@ -399,7 +399,7 @@ class TestDeliverJson:
         result = deliver(["foo://x:pw1234@host/p", "nonsense", receiver.url_for("ok")], self.digest)
         assert result.failures == (
             "foo://x:****@host/p: unsupported scheme 'foo'",
-            "nonsense: not a URL (expected scheme://...)",
+            "****: not a URL (expected scheme://...)",
         )
         assert len(receiver.messages) == 1
 
@@ -456,6 +456,9 @@ class TestCheckUrl:
             ("msteams://team/a/b/c", "unsupported scheme 'msteams'"),
             ("sw@example.org", "not a URL (expected scheme://...)"),
             ("mailto://127.0.0.1?from=nobody", "Invalid ~From~ email specified: nobody <>"),
+            ("json://127.0.0.1:99999/sw-1", "port 99999 is not a port number (1 to 65535)"),
+            ("mailto://127.0.0.1:0?from=a@example.org&to=b@example.org",
+             "port 0 is not a port number (1 to 65535)"),
         ],
     )
     def test_bad_urls(self, url: str, reason: str) -> None:
@@ -475,11 +478,53 @@ class TestRedactUrl:
             ("jsons://hooks.example.org/in?token=ab12", "jsons://hooks.example.org/in?token=****"),
             (
                 "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
-                "slack://T1JJ3T3L2/A1BRTD4JD/T...Q/#general",
+                "slack://T...2/A...D/T...Q/#general",
             ),
+            ("gotify://127.0.0.1:9/AbCdEfGhIj123", "gotify://127.0.0.1:9/A...3"),
+            ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js", "discord://4...8/J...s"),
+            ("ntfy://user:pw1234@127.0.0.1:9/topic", "ntfy://user:****@127.0.0.1:9/topic"),
+            (
+                "workflows://prod-00.westus.logic.azure.com:443/abcdefghij1234567890/?sig=ABCDEFGHIJ",
+                "workflows://prod-00.westus.logic.azure.com:443/a...0/?sig=A...J",
+            ),
+            ("not a url at all", "****"),
             ("json://127.0.0.1:8080/sw-north-1", "json://127.0.0.1:8080/sw-north-1"),
         ],
     )
     def test_masks_private_parts(self, url: str, shown: str) -> None:
         assert redact_url(url) == shown
 
+
+
+# Every secret part of a URL of each kind, as apprise's own privacy form masks it.
+SECRETS = [
+    ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
+     ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ"]),
+    ("gotify://127.0.0.1:9/AbCdEfGhIj123", ["AbCdEfGhIj123"]),
+    ("tgram://123456789:AABBCCDDEEFFGGHHIIJJKKLLMMNNOOPPQQ/987654",
+     ["123456789", "AABBCCDDEEFFGGHHIIJJKKLLMMNNOOPPQQ"]),
+    ("pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi",
+     ["uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "azGDORePK8gMaC0QOYAMyEEuzJnyUi"]),
+    ("discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js",
+     ["4174216298", "JHMHI8qBe7bk2ZwO5U711o3dV_js"]),
+    ("ntfy://user:pw1234@127.0.0.1:9/topic", ["pw1234"]),
+    ("json://lead:hunter2secret@127.0.0.1:9/sw-1?token=abc123", ["hunter2secret", "abc123"]),
+]
+
+
+class TestSecretsNeverShown:
+    """For every kind of service, the parts apprise keeps private (tokens, keys, webhook ids,
+    passwords) appear neither in the shown URL nor in a failed delivery's line."""
+
+    @pytest.mark.parametrize(("url", "secrets"), SECRETS)
+    def test_not_in_the_shown_url(self, url: str, secrets: list[str]) -> None:
+        shown = redact_url(url)
+        assert [secret for secret in secrets if secret in shown] == []
+
+    @pytest.mark.parametrize(("url", "secrets"), SECRETS)
+    def test_not_in_a_failed_delivery(self, url: str, secrets: list[str]) -> None:
+        # Nothing answers: 127.0.0.1:9 refuses, and this machine reaches no outside host.
+        result = deliver([url], Digest(title="t", body="b"))
+        assert not result.ok
+        line = "".join(result.failures)
+        assert [secret for secret in secrets if secret in line] == [], line
