@@ -31,6 +31,7 @@ finishes every other step, then fails, naming what it could not do.
 import hashlib
 import heapq
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -286,8 +287,18 @@ def fingerprint(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
+# Characters that markdown (and the HTML it may hold) would read as markup, not text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+
+
+def md(text: Any) -> str:
+    """Text quoted into markdown shows as written: markup characters escaped, one line."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
 def summary_markdown(summary: dict[str, Any]) -> str:
-    """The managers' summary of one run, as the Prefect UI shows it."""
+    """The managers' summary of one run, as the Prefect UI shows it; every value quoted from
+    the store or a channel is escaped (see `md`)."""
     counts: dict[str, dict[str, int]] = summary["by_team"]
     statuses = [str(status) for status in Status]
     lines = [f"# Daily drift check, {summary['as_of']}", "",
@@ -295,7 +306,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
              "| team | " + " | ".join(statuses) + " |",
              "|---|" + "---:|" * len(statuses)]
     for team in sorted(counts):
-        lines.append(f"| {team} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
+        lines.append(f"| {md(team)} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
                      + " |")
     lines += ["", "## New today", ""]
     transitions = summary["transitions"]
@@ -305,14 +316,14 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     lines.append(f"- messages queued: {summary['queued']}, delivered: {summary['delivered']}"
                  + ("" if summary["notify"] else " (notifications off for this run)"))
     lines += ["", "## Undelivered messages", ""]
-    lines += [f"- {line}" for line in summary["undelivered"]] or ["None."]
+    lines += [f"- {md(line)}" for line in summary["undelivered"]] or ["None."]
     lines += ["", "## Configuration problems", ""]
-    lines += [f"- team {problem['team']}: {problem['text']}"
+    lines += [f"- team {md(problem['team'])}: {md(problem['text'])}"
               for problem in summary["configuration_problems"]] or ["None."]
     if summary.get("report"):
-        lines += ["", f"Report: {summary['report']}"]
+        lines += ["", f"Report: {summary['report']}"]  # the operator's own folder, not data
     if summary.get("report_error"):
-        lines += ["", f"Report not written: {summary['report_error']}"]
+        lines += ["", f"Report not written: {md(summary['report_error'])}"]
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,6 @@ non-zero exit, never a traceback, and changes nothing.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -243,6 +242,8 @@ def record(
             occurred_on = csvfiles.parse_date(on, "--on", today)
         except ValueError as error:
             raise BadInput(str(error)) from None
+    if note is not None and (problem := csvfiles.text_problem("note", note)):
+        raise BadInput(f"--{problem}")
     timelines = settings.timelines()
     with session_for(settings) as session:
         cases = store.case_index(session=session)
@@ -317,7 +318,7 @@ def status(
         sys.stdout.write(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
         return
     if output is OutputFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csvfiles.SafeWriter(sys.stdout)
         writer.writerow(STATUS_COLUMNS)
         for row in rows:
             data = row.as_json()
@@ -610,7 +611,7 @@ def measures(
     if output is MeasuresFormat.json:
         sys.stdout.write(json.dumps(measured.as_json(), indent=1) + "\n")
         return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csvfiles.SafeWriter(sys.stdout)
     writer.writerow(figures.CSV_COLUMNS)
     writer.writerows(figures.csv_rows(measured))
 

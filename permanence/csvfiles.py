@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, TextIO
 
 from permanence.errors import ImportRefused
 from permanence.timelines import NAME_PATTERN, Timeline
@@ -22,6 +24,14 @@ CASE_OPTIONAL = ("child_name", "date_of_birth", "closed_on")
 EVENT_COLUMNS = ("case_ref", "milestone", "occurred_on")
 EVENT_OPTIONAL = ("note",)
 LEAD_COLUMNS = ("lead_id", "name", "role", "team", "notify")
+
+# Free text that may run over several lines; every other column is one line of plain text.
+MULTILINE_COLUMNS = frozenset({"note"})
+MULTILINE_ALLOWED = frozenset("\n\r\t")
+# Characters that change how text shows rather than being text: controls (ESC starts a terminal
+# escape sequence, a line break forges a line in a digest), format characters (bidirectional
+# overrides make a reference read backwards), line and paragraph separators.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 URL_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+\Z")
@@ -36,6 +46,27 @@ class CsvRows:
     warnings: list[str] = field(default_factory=list)
 
 
+def text_problem(column: str, value: str) -> str | None:
+    """Why `value` cannot be stored in `column`: a character that is not plain text (named by
+    its code point and position, never echoed, as it may be a terminal escape), or None."""
+    allowed = MULTILINE_ALLOWED if column in MULTILINE_COLUMNS else frozenset()
+    for position, character in enumerate(value, start=1):
+        if character not in allowed and unicodedata.category(character) in HIDDEN_CATEGORIES:
+            kind = "line break" if character in "\n\r\u2028\u2029" else "control character"
+            return (f"{column} contains a {kind} (U+{ord(character):04X}, character "
+                    f"{position}); it must be plain text on one line"
+                    if column not in MULTILINE_COLUMNS else
+                    f"{column} contains a control character (U+{ord(character):04X}, character "
+                    f"{position}); only text, tabs and line breaks are allowed")
+    return None
+
+
+def text_problems(row: Mapping[str, str], columns: Iterable[str]) -> list[str]:
+    """`text_problem` for each of a row's columns that has one."""
+    return [problem for column in columns
+            if (problem := text_problem(column, row.get(column, ""))) is not None]
+
+
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> CsvRows:
     """Read a UTF-8 CSV (a BOM is accepted) with a header row; refuse a missing column."""
     try:
@@ -46,6 +77,7 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -
                 raise ImportRefused(f"{path}: the file is empty; expected a header row with "
                                     f"{', '.join(required)}")
             names = [name.strip() for name in header]
+            _refuse_bad_header(path, names)
             missing = [name for name in required if name not in names]
             if missing:
                 raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
@@ -71,6 +103,49 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -
     warnings = [f"{path}: column {name!r} is not used and was ignored"
                 for name in names if name and name not in known]
     return CsvRows(path=path, rows=rows, warnings=warnings)
+
+
+def _refuse_bad_header(path: Path, names: list[str]) -> None:
+    """A header is unambiguous: every column named, no name twice (a second one would silently
+    win over the first)."""
+    problems = [f"{path}:1: column {number} of the header has no name; name it or delete "
+                "the column" for number, name in enumerate(names, start=1) if not name]
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name and name in first:
+            problems.append(f"{path}:1: column {name!r} appears twice in the header (columns "
+                            f"{first[name]} and {number}); keep one")
+        first.setdefault(name, number)
+    problems += [f"{path}:1: {problem}" for number, name in enumerate(names, start=1)
+                 if (problem := text_problem(f"column {number} of the header", name))]
+    if problems:
+        raise ImportRefused(problems + [f"{path}: nothing imported"])
+
+
+# Writing CSV for people: spreadsheets run a cell that starts like a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: text starting like a formula gets a leading `'`
+    (OWASP's rule for CSV injection); numbers and empty cells are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer for files people open in Excel: every text cell defused (see `defused`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([defused(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 EARLIEST = date(1900, 1, 1)
@@ -108,6 +183,7 @@ def check_leads(data: CsvRows, *,
     leads: list[dict[str, str]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in LEAD_COLUMNS if not row[column]]
+        reasons += text_problems(row, LEAD_COLUMNS)
         lead_id, role, notify = row["lead_id"], row["role"], row["notify"]
         if lead_id in seen:
             reasons.append(f"lead_id {lead_id!r} appears twice in this file (first on line "
@@ -147,6 +223,7 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
     cases: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in CASE_COLUMNS if not row[column]]
+        reasons += text_problems(row, (*CASE_COLUMNS, *CASE_OPTIONAL))
         case_ref = row["case_ref"]
         if case_ref in seen:
             reasons.append(f"case_ref {case_ref!r} appears twice in this file (first on line "
@@ -218,6 +295,7 @@ def check_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
     events: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in EVENT_COLUMNS if not row[column]]
+        reasons += text_problems(row, (*EVENT_COLUMNS, *EVENT_OPTIONAL))
         occurred_on = None
         if row["occurred_on"]:
             try:

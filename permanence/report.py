@@ -24,7 +24,6 @@ plain HTML and CSS, built with string formatting rather than per-row template ca
 from __future__ import annotations
 
 import bisect
-import csv
 import io
 import json
 import re
@@ -37,6 +36,7 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from permanence import csvfiles
 from permanence import measures as figures
 from permanence.dates import Duration, Unit
 from permanence.errors import BadInput, ReportError
@@ -622,7 +622,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     (out_dir / "measures.json").write_text(json.dumps(measured.as_json(), indent=1) + "\n",
                                            encoding="utf-8")
     buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
+    table = csvfiles.SafeWriter(buffer)
     table.writerow(figures.CSV_COLUMNS)
     table.writerows(figures.csv_rows(measured))
     (out_dir / "measures.csv").write_text(buffer.getvalue(), encoding="utf-8")

@@ -383,3 +383,35 @@ milestones:
         assert result.exit_code == 1
         assert result.stderr.splitlines()[0] == (
             f"{events}:2: occurred_on 0206-11-02 is before 1900; check the year")
+
+
+class TestSpreadsheetFormulas:
+    """A case_ref or team that a spreadsheet would run as a formula comes out of every CSV the
+    system writes as text, with a leading `'`: status, measures and the report's measures.csv."""
+
+    CASE_REF = "+cmd|' /C calc'!A0"
+    TEAM = '=HYPERLINK("http://example.org","x")'
+
+    def test_every_csv_output_is_defused(self, sqlite_url: str, examples: Path,
+                                         tmp_path: Path) -> None:
+        assert run(sqlite_url, "init").exit_code == 0
+        assert run(sqlite_url, "import", "leads", str(examples / "leads.csv")).exit_code == 0
+        cases = tmp_path / "cases.csv"
+        with cases.open("w", newline="") as handle:
+            csv.writer(handle).writerows([
+                ("case_ref", "timeline", "team", "social_worker", "looked_after_on"),
+                (self.CASE_REF, "scotland-adoption", self.TEAM, "sw-north-1", "2026-01-05")])
+        result = run(sqlite_url, "import", "cases", str(cases))
+        assert result.exit_code == 0, result.output
+        status = run(sqlite_url, "status", "--as-of", "2026-11-16", "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(status.stdout)))
+        assert {(row["case_ref"], row["team"]) for row in rows} == {
+            ("'" + self.CASE_REF, "'" + self.TEAM)}
+        measures = run(sqlite_url, "measures", "--as-of", "2026-11-16", "--format", "csv")
+        assert self.TEAM not in measures.stdout.replace("'" + self.TEAM, "")
+        assert run(sqlite_url, "report", "--as-of", "2026-11-16", "--out",
+                   str(tmp_path / "report")).exit_code == 0
+        written = (tmp_path / "report" / "measures.csv").read_text(encoding="utf-8")
+        assert self.TEAM not in written.replace("'" + self.TEAM, "")
+        cells = [cell for row in csv.reader(io.StringIO(written)) for cell in row]
+        assert [cell for cell in cells if cell.startswith(("=", "+", "@"))] == []

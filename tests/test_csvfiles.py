@@ -19,6 +19,7 @@ from permanence.csvfiles import (
     LEAD_COLUMNS,
     CsvRows,
     check_cases,
+    defused,
     check_events,
     check_leads,
     read_csv,
@@ -249,3 +250,63 @@ class TestCheckEvents:
         assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
             f"{path}:1: missing column milestone; the header must have case_ref, milestone, "
             "occurred_on"]
+
+
+class TestHostileFiles:
+    """Text that is not plain text is refused with its line, column and code point (never
+    echoed); a header is unambiguous; every CSV written for people is defused."""
+
+    def test_control_characters_in_identifiers_refused(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "c.csv", CASES_HEADER + "\n"
+                     '"C-1\nForged line",drift,north,sw-1,2026-01-05\n'
+                     "C-2,drift,nor\x1b[31mth,sw-1,2026-01-05\n"
+                     "C-3,drift,north,sw\u202e1,2026-01-05\n")
+        timelines = {"drift": Timeline(name="drift", title="d", jurisdiction="scotland",
+                                       version="1", milestones=())}
+        problems = refusal(lambda: check_cases(read_csv(path, CASE_COLUMNS, CASE_OPTIONAL),
+                                               timelines=timelines, lead_ids={"sw-1"},
+                                               today=TODAY))
+        assert problems[0] == (f"{path}:2: case_ref contains a line break (U+000A, character "
+                               "4); it must be plain text on one line")
+        assert problems[1].startswith(f"{path}:4: team contains a control character (U+001B, "
+                                      "character 4)")
+        assert problems[2].startswith(f"{path}:5: social_worker contains a control character "
+                                      "(U+202E, character 3)")
+        assert "\x1b" not in "".join(problems)
+
+    def test_leads_and_events_too(self, tmp_path: Path) -> None:
+        leads = write(tmp_path / "l.csv", LEADS_HEADER + "\n"
+                      "sw\x07-1,Sam,social_worker,north,json://h/a\n")
+        assert refusal(lambda: check_leads(read_csv(leads, LEAD_COLUMNS, ())))[0] == (
+            f"{leads}:2: lead_id contains a control character (U+0007, character 3); it must "
+            "be plain text on one line")
+        events = write(tmp_path / "e.csv", "case_ref,milestone,occurred_on,note\n"
+                       'C-1,panel,2026-01-05,"two\nlines, fine"\n'
+                       "C-1,panel,2026-01-05,bell\x07\n")
+        problems = refusal(lambda: check_events(
+            read_csv(events, EVENT_COLUMNS, EVENT_OPTIONAL), cases={}, timelines={},
+            today=TODAY))
+        assert problems[0] == f"{events}:2: unknown case 'C-1'"
+        assert problems[1] == (f"{events}:4: note contains a control character (U+0007, "
+                               "character 5); only text, tabs and line breaks are allowed; "
+                               "unknown case 'C-1'")
+
+    @pytest.mark.parametrize(("header", "problem"), [
+        ("case_ref,milestone,occurred_on,case_ref",
+         "column 'case_ref' appears twice in the header (columns 1 and 4); keep one"),
+        ("case_ref,,milestone,occurred_on",
+         "column 2 of the header has no name; name it or delete the column"),
+    ])
+    def test_ambiguous_header_refused(self, tmp_path: Path, header: str, problem: str) -> None:
+        path = write(tmp_path / "e.csv", header + "\nC-1,x,panel,2026-01-05\n")
+        assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            f"{path}:1: {problem}", f"{path}: nothing imported"]
+
+    @pytest.mark.parametrize(("cell", "written"), [
+        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+        ("C-1001", "C-1001"), ("", ""), (-3, -3), (None, None),
+    ])
+    def test_formula_cells_defused(self, cell: object, written: object) -> None:
+        assert defused(cell) == written

@@ -35,7 +35,7 @@ from permanence import csvfiles, store
 from permanence.cli import app, run_check
 from permanence.config import CheckConfig
 from permanence.errors import CheckRefused
-from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, queue_digests
+from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, md, queue_digests
 from permanence.models import (CaseState, CheckRun, Notice, Outbox, OutboxState, StatusChange,
                                utc_now)
 from permanence.notifications.receiver import JsonReceiver
@@ -457,7 +457,9 @@ class TestManagersView:
         assert set(by_key) == {"drift-summary", "red-milestones"}
         markdown = by_key["drift-summary"]
         assert markdown.type == "markdown"
-        assert f"- team east: {problem}" in markdown.data.splitlines()
+        # Quoted as text: markdown's `_` and `*` escaped, so they show as written.
+        assert f"- team east: {md(problem)}" in markdown.data.splitlines()
+        assert md(problem) == problem.replace("_", r"\_").replace("*", r"\*")
         table = by_key["red-milestones"]
         assert table.type == "table"
         red = json.loads(table.data) if isinstance(table.data, str) else table.data
@@ -652,3 +654,24 @@ class TestNotifySetting:
         assert result.exit_code == 0, result.output
         assert "notifications off" in result.stdout
         assert sqlite_service.receiver.messages == []
+
+
+class TestSummaryMarkdown:
+    """Team names, problems and undelivered lines are quoted into the drift-summary as text: a
+    `|` cannot break the table, HTML and markdown show as written."""
+
+    def test_quoted_values_are_escaped(self) -> None:
+        from permanence.flows.daily_drift_check import summary_markdown
+
+        team = "north|<img src=x onerror=alert(1)> *team*"
+        markdown = summary_markdown({
+            "as_of": "2026-11-23", "cases": 1, "changes": 0,
+            "by_team": {team: {"red": 1}}, "transitions": {}, "queued": 0, "delivered": 0,
+            "notify": True, "undelivered": ["sw-1 (json://h/x: [link](http://evil))"],
+            "configuration_problems": [{"team": team, "text": "no team_leader\nforged line"}]})
+        rows = [line for line in markdown.splitlines() if line.startswith("| north")]
+        assert rows == [r"| north\|\<img src=x onerror=alert(1)\> \*team\* | 0 | 0 | 0 | 0 | 0 "
+                        r"| 1 |"]
+        assert r"- sw-1 (json://h/x: \[link\](http://evil))" in markdown.splitlines()
+        assert (r"- team north\|\<img src=x onerror=alert(1)\> \*team\*: no team\_leader "
+                "forged line") in markdown.splitlines()
