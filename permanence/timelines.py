@@ -9,6 +9,7 @@ mistyped clock would silently move children's deadlines.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
+from ruamel.yaml.reader import ReaderError
 
 from permanence.dates import JURISDICTIONS, Duration, parse_duration
 from permanence.errors import RuleFileError
@@ -122,12 +124,24 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     """Parse and check one rule file's text; raise RuleFileError listing every problem."""
     problems = _Problems(filename)
     try:
-        document = YAML(typ="rt").load(text)
+        with warnings.catch_warnings():
+            # Legal YAML that ruamel merely remarks on (an anchor name used twice): the rules
+            # are checked below, so a remark would only be noise on the operator's terminal.
+            warnings.simplefilter("ignore", YAMLWarning)
+            document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = (error.problem or str(error)).strip()
         raise RuleFileError(f"{filename}:{line}: YAML: {problem}") from None
+    except ReaderError as error:  # a character YAML does not allow, before any parsing
+        line = text[:error.position].count("\n") + 1
+        raise RuleFileError(f"{filename}:{line}: YAML: character U+{error.character:04X} is "
+                            "not allowed in a YAML file; remove it") from None
+    except YAMLError as error:
+        raise RuleFileError(f"{filename}:1: YAML: {' '.join(str(error).split())}") from None
+    except RecursionError:
+        raise RuleFileError(f"{filename}:1: YAML: nested too deeply to be a rule file") from None
     if not isinstance(document, CommentedMap):
         raise RuleFileError(f"{filename}:1: file: expected a mapping with timeline, title, "
                             f"jurisdiction, version and milestones, got {_describe(document)}")
