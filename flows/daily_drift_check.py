@@ -47,6 +47,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from permanence import store
@@ -237,9 +238,10 @@ def write_daily_report(engine: Engine, timelines: dict[str, Timeline], as_of: da
 
 
 @task(cache_policy=NO_CACHE)
-def send_outbox(engine: Engine) -> tuple[int, list[str]]:
-    """Try every message not yet delivered, URL by URL, skipping the URLs that already took it;
-    returns (delivered, one line per lead still not reached)."""
+def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
+    """Try every message not yet delivered, URL by URL, skipping the URLs that already took it
+    and giving each at most `timeout` seconds; returns (delivered, one line per lead still not
+    reached)."""
     logger = get_run_logger()
     delivered, undelivered = 0, []
     with Session(engine) as session:
@@ -261,7 +263,7 @@ def send_outbox(engine: Engine) -> tuple[int, list[str]]:
         for url in (notify or "").split():
             if fingerprint(url) in took:
                 continue
-            result = deliver([url], digest)
+            result = deliver([url], digest, timeout=timeout)
             if result.ok:
                 took.add(fingerprint(url))
             failures.extend(result.failures)
@@ -330,25 +332,47 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 @flow(name=FLOW_NAME, log_prints=False)
 def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
     """Evaluate every open case for the as-of date, store what changed, tell who must know.
-    Returns the run's summary; a Failed state carrying it when a message was not delivered."""
+    Returns the run's summary; a Failed state carrying it when a message was not delivered, or
+    carrying the error when the run could not do its work (bad settings, rules or store)."""
     logger = get_run_logger()
-    config: CheckConfig = current_config()
     day = as_of or service_today()
     run_id = flow_run.id
-    timelines = load_timelines(config.rules)
-    engine = store.make_engine(config.db)
+    try:
+        config: CheckConfig = current_config()
+        timelines = load_timelines(config.rules)
+        engine = store.make_engine(config.db)
+    except PermanenceError as error:
+        return _refused(error)
     try:
         store.require_schema(engine)
-        with store.check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as waited:
-            return _check_locked(engine, config, timelines, day, run_id, waited)
+        with store.check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as lock:
+            return _check_locked(engine, config, timelines, day, run_id, lock)
+    except DBAPIError as error:
+        reason = " ".join(str(error.orig).split())
+        return _refused(PermanenceError(
+            f"the store {engine.url.render_as_string()} stopped answering during the check "
+            f"({reason}); what was stored before that stays. Run the check again once it "
+            "answers."))
+    except PermanenceError as error:
+        return _refused(error)
     finally:
         engine.dispose()
 
 
+def _refused(error: PermanenceError) -> State:
+    """A run that could not do its work ends Failed with the plain reason, as one log line:
+    the engineer on call reads the sentence, not a traceback. The CLI raises `error` again."""
+    message = " ".join(error.problems)
+    get_run_logger().error("%s", message)
+    return Failed(message=message, data=error)
+
+
 def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
-                  day: date, run_id: Any, waited: float) -> dict[str, Any] | State:
-    """The run itself, while it holds the store's check lock."""
+                  day: date, run_id: Any, lock: store.CheckLock) -> dict[str, Any] | State:
+    """The run itself, while it holds the store's check lock (confirmed before each step that
+    writes, since a database restart ends the session holding it)."""
     logger = get_run_logger()
+    waited = lock.waited
     if waited:
         logger.warning("started after waiting %.0f s for the check before it", waited)
     with Session(engine) as session, session.begin():
@@ -365,6 +389,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
 
     total = ChunkResult()
     for first, last in ranges:
+        lock.confirm()
         part = check_chunk(engine, timelines, day, first, last, config.notify, run_id)
         total.cases += part.cases
         total.changes += part.changes
@@ -379,8 +404,11 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     queued = delivered = 0
     undelivered: list[str] = []
     if config.notify:
+        lock.confirm()
         queued = queue_digests(engine, timelines, day, config.templates, run_id)
-        delivered, undelivered = send_outbox(engine)
+        lock.confirm()
+        delivered, undelivered = send_outbox(engine, config.delivery_timeout)
+    lock.confirm()
     report: Path | None = None
     report_error: str | None = None
     if config.report_dir is not None:
@@ -432,6 +460,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
          "days_overdue": "", "owner": "", "escalated_to": ""}],
         description=f"Every red milestone on {day}, most overdue first")
+    lock.confirm()
     with Session(engine) as session, session.begin():
         session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(  # type: ignore[arg-type]
             finished_at=utc_now(), summary=json.dumps(summary)))

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from permanence.config import DELIVERY_TIMEOUT
+
 from .digest import Digest
 
 if sys.version_info < (3, 13):  # pragma: no branch
@@ -40,6 +42,7 @@ if sys.version_info < (3, 13):  # pragma: no branch
 
 import apprise  # noqa: E402  (after the imghdr import above)
 from apprise.plugins import N_MGR  # noqa: E402  (apprise's registry of loaded plugins)
+from apprise.result import AppriseResultStatus  # noqa: E402
 from apprise.utils.cwe312 import cwe312_word  # noqa: E402
 from apprise.utils.parse import is_hostname  # noqa: E402
 
@@ -49,7 +52,6 @@ _USERINFO = re.compile(r"^(?P<head>[^:/?#]+://)(?P<user>[^:@/?#]*):(?P<password>
 _PORT = re.compile(r"^[^:/?#]+://(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(?P<port>\d+))?")
 _SECRET_KEYS = re.compile(r"pass|secret|token|key|auth|sig", re.IGNORECASE)
 MASK = "****"
-_QUIET = apprise.AppriseAsset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,7 @@ def _loaded(url: str) -> apprise.Apprise | None:
     """An Apprise holding just this URL, or None when apprise cannot load it."""
     if _SCHEMA.match(url) is None:
         return None
-    notifier = apprise.Apprise(asset=_QUIET)
+    notifier = apprise.Apprise()
     # A list, not a bare string: apprise splits a string on commas and spaces.
     return notifier if notifier.add([url]) and len(notifier) == 1 else None
 
@@ -225,17 +227,20 @@ def check_url(url: str) -> str | None:
     return _load(url)[1]
 
 
-def deliver(urls: Sequence[str], digest: Digest) -> DeliveryResult:
-    """Send `digest` to each URL separately; every failure is a line, never an exception."""
+def deliver(urls: Sequence[str], digest: Digest, *,
+            timeout: float = DELIVERY_TIMEOUT) -> DeliveryResult:
+    """Send `digest` to each URL separately, giving each at most `timeout` seconds (a channel
+    that hangs must not hold up everyone else's digest); every failure is a line, never an
+    exception."""
     failures: list[str] = []
     for url in urls:
-        reason = _send(url, digest)
+        reason = _send(url, digest, timeout)
         if reason is not None:
             failures.append(f"{redact_url(url)}: {reason}")
     return DeliveryResult(ok=not failures, failures=tuple(failures))
 
 
-def _send(url: str, digest: Digest) -> str | None:
+def _send(url: str, digest: Digest, timeout: float) -> str | None:
     """None when `url` took the digest, else why not."""
     notifier, reason = _load(url)
     if notifier is None:
@@ -245,9 +250,13 @@ def _send(url: str, digest: Digest) -> str | None:
             body=digest.body,
             title=digest.title,
             body_format=apprise.NotifyFormat.TEXT,
+            timeout=timeout,
         ) as outcome:  # an AppriseResult; closing it frees any log it kept on disk
             if outcome:
                 return None
+            if outcome.status == AppriseResultStatus.TIMEOUT:
+                within = f" within {timeout:g} s" if timeout else " in time"
+                return f"no answer{within}; the channel may be down or too slow"
             lines = [entry.message for entry in outcome.logs()]
     except Exception as error:  # noqa: BLE001  (a plugin bug must not stop everyone's digest)
         lines = [f"{type(error).__name__}: {error}"]

@@ -12,6 +12,7 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_TEMPLATES | folder of message templates overriding the built-in ones | none |
 | PERMANENCE_REPORT_DIR | folder where each run writes its HTML report, one subfolder per day; `off` for none | permanence-reports |
 | PERMANENCE_CHECK_WAIT | seconds a check waits for another check of the same store to finish before it gives up | 900 |
+| PERMANENCE_DELIVERY_TIMEOUT | seconds one channel URL may take to accept a message before it counts as failed (0: only the channel's own timeouts) | 30 |
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from permanence.errors import BadInput
 from permanence.store import database_url
 
 
+DELIVERY_TIMEOUT = 30.0  # seconds one channel URL may take to accept a message
+
+
 @dataclass(frozen=True)
 class CheckConfig:
     db: str
@@ -35,6 +39,7 @@ class CheckConfig:
     templates: Path | None = None
     report_dir: Path | None = None  # None: the run writes no report
     lock_wait: float = 900.0  # seconds to wait for another check of the same store
+    delivery_timeout: float = DELIVERY_TIMEOUT  # seconds one channel URL may take
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -49,6 +54,7 @@ class CheckConfig:
             templates=Path(templates) if templates else None,
             report_dir=None if report_dir.strip().lower() == "off" else Path(report_dir),
             lock_wait=_seconds("PERMANENCE_CHECK_WAIT", 900.0),
+            delivery_timeout=_seconds("PERMANENCE_DELIVERY_TIMEOUT", DELIVERY_TIMEOUT),
         )
 
 

@@ -12,14 +12,15 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel, create_engine
 
 from permanence.errors import BadInput, CheckRefused, PermanenceError
@@ -225,21 +226,33 @@ CHECK_LOCK_KEY = 0x7065726D
 LOCK_POLL_SECONDS = 0.5
 
 
+@dataclass
+class CheckLock:
+    """The held check lock: how long the check waited for it, and a way to make sure it is still
+    held (a PostgreSQL restart ends the session that holds it) before the check goes on."""
+
+    waited: float
+    confirm: Callable[[], None]
+
+
 @contextmanager
 def check_lock(engine: Engine, *, wait: float,
-               waiting: Callable[[str], None]) -> Iterator[float]:
+               waiting: Callable[[str], None]) -> Iterator[CheckLock]:
     """Hold the store's check lock for the block: one daily check per store at a time, whoever
     started it (the schedule, a worker, a person at the command line). A check already running
-    is waited for, up to `wait` seconds: `waiting` is told once who holds the lock, and the
-    block gets the seconds waited. After that the check is refused, saying why.
+    is waited for, up to `wait` seconds: `waiting` is told once who holds the lock. After that
+    the check is refused, saying why.
 
-    PostgreSQL: a session-level advisory lock on a connection of its own. SQLite: an exclusive
-    `flock` on `<database file>.check-lock` beside the store. Either is released by the server
-    or the operating system when the process holding it dies, so a crash never leaves a store
-    locked."""
+    PostgreSQL: a session-level advisory lock on a connection of its own; `confirm()` asks the
+    server that this session still holds it. SQLite: an exclusive `flock` on
+    `<database file>.check-lock` beside the store. Either is released by the server or the
+    operating system when the process holding it dies, so a crash never leaves a store locked."""
     started = time.monotonic()
 
     def until_free(try_lock: Callable[[], bool]) -> float:
+        """Seconds waited for the lock: 0 when it was free at once."""
+        if try_lock():
+            return 0.0
         told = False
         while not try_lock():
             waited = time.monotonic() - started
@@ -260,29 +273,39 @@ def check_lock(engine: Engine, *, wait: float,
                 return bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                                {"key": CHECK_LOCK_KEY}).scalar())
 
-            waited = until_free(try_lock)
+            def confirm() -> None:
+                held = connection.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND pid = pg_backend_pid() AND objid = :key"), {"key": CHECK_LOCK_KEY})
+                if not held.scalar():
+                    raise CheckRefused("this check lost the store's check lock; it stopped so "
+                                       "that no two checks run at once. Run it again.")
+
+            lock = CheckLock(until_free(try_lock), confirm)
             try:
-                yield waited
+                yield lock
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                   {"key": CHECK_LOCK_KEY})
+                if not connection.invalidated and not connection.closed:
+                    with suppress(DBAPIError):  # a server that went away has freed it already
+                        connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                           {"key": CHECK_LOCK_KEY})
         return
     database = engine.url.database
     if not database or database == ":memory:":  # no other process can reach this store
-        yield 0.0
+        yield CheckLock(0.0, lambda: None)
         return
     path = Path(database).resolve()
     with open(path.with_name(path.name + ".check-lock"), "a") as handle:
-        def try_lock() -> bool:
+        def try_flock() -> bool:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return False
             return True
 
-        waited = until_free(try_lock)
+        lock = CheckLock(until_free(try_flock), lambda: None)  # a held flock cannot be lost
         try:
-            yield waited
+            yield lock
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

@@ -675,3 +675,21 @@ class TestSummaryMarkdown:
         assert r"- sw-1 (json://h/x: \[link\](http://evil))" in markdown.splitlines()
         assert (r"- team north\|\<img src=x onerror=alert(1)\> \*team\*: no team\_leader "
                 "forged line") in markdown.splitlines()
+
+
+class TestConfiguration:
+    """Waiting and delivery limits come from the environment, refused plainly when wrong."""
+
+    def test_seconds_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from permanence.config import CheckConfig
+        from permanence.errors import BadInput
+
+        monkeypatch.setenv("PERMANENCE_DELIVERY_TIMEOUT", "2.5")
+        monkeypatch.setenv("PERMANENCE_CHECK_WAIT", "0")
+        config = CheckConfig.from_environment()
+        assert (config.delivery_timeout, config.lock_wait) == (2.5, 0.0)
+        monkeypatch.setenv("PERMANENCE_DELIVERY_TIMEOUT", "soon")
+        with pytest.raises(BadInput) as refused:
+            CheckConfig.from_environment()
+        assert refused.value.problems == [
+            "PERMANENCE_DELIVERY_TIMEOUT='soon': expected a number of seconds, from 0 to 86399"]

@@ -403,6 +403,15 @@ class TestDeliverJson:
         )
         assert len(receiver.messages) == 1
 
+    def test_a_channel_that_hangs_fails_after_the_timeout(self, receiver: JsonReceiver) -> None:
+        """The receiver never answers and the URL's own read timeout is a minute: the delivery
+        still ends after the timeout given, as a failure saying so."""
+        receiver.answering.clear()
+        url = receiver.url_for("sw-1") + "?rto=60"
+        result = deliver([url], self.digest, timeout=1)
+        assert result.failures == (
+            f"{redact_url(url)}: no answer within 1 s; the channel may be down or too slow",)
+
     def test_no_urls_is_ok(self) -> None:
         assert deliver([], self.digest) == DeliveryResult(ok=True, failures=())
 

@@ -2,7 +2,7 @@
 Prefect server, `deployments/prefect.yaml` deployed to a process work pool and executed by a
 worker, and two `permanence check` processes at once on one store. Every step is the command a
 council's engineer would type, in its own process; the server is the session's Prefect test
-server, the leads' channels a local HTTP receiver.
+server, the leads' channels a local HTTP receiver; PostgreSQL is restarted for real.
 
 Case C-1 on the drift rules (conftest) is amber on 2026-11-23: one run for that day tells its
 social worker, sw-1, that one step is due soon.
@@ -25,6 +25,7 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from permanence import store
@@ -290,3 +291,87 @@ class TestOneCheckAtATime:
         assert [(path, p["title"]) for path, p in receiver.messages] == [("sw-1", "1 overdue")]
         assert checked_days(db_url) == [later]
         assert stored_days(db_url) == {later}
+
+
+def restart_postgres(url: str) -> None:
+    """Restart the local PostgreSQL cluster serving `url` (fast mode: every session is ended),
+    as a database failover or an upgrade would. Needs the cluster that .ci/start-postgres made
+    and root; under CI that is always so, elsewhere the test is skipped."""
+    port = str(make_url(url).port or 5432)
+    try:
+        clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True,
+                                  check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        clusters = []
+    match = [line.split() for line in clusters if line.split()[2:3] == [port]]
+    if not match or os.geteuid() != 0:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but the PostgreSQL cluster on port {port} cannot be restarted")
+        pytest.skip("restarting PostgreSQL needs root and the cluster of .ci/start-postgres")
+    version, name = match[0][0], match[0][1]
+    subprocess.run(["pg_ctlcluster", version, name, "restart", "-m", "fast"], check=True,
+                   capture_output=True, timeout=120)
+
+
+class TestPostgresRestarts:
+    """The production store restarts (a failover, an upgrade) between two checks and in the
+    middle of one: the run caught by it fails naming the database, and the next run is clean
+    with nothing lost."""
+
+    @pytest.fixture
+    def env(self, prefect_harness: None, postgresql_url: str, drift_rules: Path,
+            tmp_path: Path, receiver: JsonReceiver) -> dict[str, str]:
+        make_store(postgresql_url, drift_rules, tmp_path, receiver, url_args="?rto=60")
+        return production_env(postgresql_url, drift_rules, tmp_path)
+
+    def test_between_two_runs(self, env: dict[str, str], postgresql_url: str, tmp_path: Path,
+                              receiver: JsonReceiver,
+                              checks: Callable[[dict[str, str], Path, date], Check]) -> None:
+        assert checks(env, tmp_path, AMBER_DAY).finish() == 0
+        restart_postgres(postgresql_url)
+        later = checks(env, tmp_path, date(2026, 11, 27))
+        assert later.finish() == 0, later.output
+        assert [(path, p["title"]) for path, p in receiver.messages] == [
+            ("sw-1", "1 due soon"), ("sw-1", "1 overdue")]
+
+    def test_in_the_middle_of_a_run(self, env: dict[str, str], postgresql_url: str,
+                                    tmp_path: Path, receiver: JsonReceiver,
+                                    checks: Callable[[dict[str, str], Path, date], Check]
+                                    ) -> None:
+        receiver.answering.clear()
+        caught = checks(env, tmp_path, AMBER_DAY)
+        assert receiver.requested.wait(90), caught.output
+        restart_postgres(postgresql_url)  # while the run is delivering
+        receiver.answering.set()
+        assert caught.finish() == 1, caught.output
+        assert ("the store postgresql+psycopg://permanence:***@" in caught.output
+                and "stopped answering during the check" in caught.output), caught.output
+        assert "Traceback" not in caught.output
+
+        again = checks(env, tmp_path, AMBER_DAY)
+        assert again.finish() == 0, again.output
+        # The message reached sw-1 while the database was going down; whether its sending was
+        # recorded decides whether it is sent again: at least once, never lost.
+        titles = [p["title"] for path, p in receiver.messages if path == "sw-1"]
+        assert titles[0] == "1 due soon" and set(titles) == {"1 due soon"}, titles
+        assert checked_days(postgresql_url)[-1] == AMBER_DAY
+        assert stored_days(postgresql_url) == {AMBER_DAY}
+
+
+def test_killed_while_delivering_the_next_run_sends_again(
+        prefect_harness: None, sqlite_url: str, drift_rules: Path, tmp_path: Path,
+        receiver: JsonReceiver, checks: Callable[[dict[str, str], Path, date], Check]) -> None:
+    """The process is killed (SIGKILL) while a message is on its way: its lock dies with it,
+    and the next run sends the message again: a duplicate, never a loss."""
+    make_store(sqlite_url, drift_rules, tmp_path, receiver, url_args="?rto=60")
+    env = production_env(sqlite_url, drift_rules, tmp_path)
+    receiver.answering.clear()
+    killed = checks(env, tmp_path, AMBER_DAY)
+    assert receiver.requested.wait(90), killed.output
+    killed.close()  # SIGKILL: nothing runs after it, no finally, no lock released by hand
+    receiver.answering.set()
+    again = checks(env, tmp_path, AMBER_DAY)
+    assert again.finish() == 0, again.output
+    assert "were being sent when an earlier check stopped" in again.output
+    assert [p["title"] for p in receiver.messages_for("sw-1")][-1] == "1 due soon"
+    assert checked_days(sqlite_url)[-1] == AMBER_DAY
