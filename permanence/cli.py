@@ -108,15 +108,15 @@ def plain_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def parse_as_of(text: str | None) -> date:
+def parse_as_of(text: str | None, option: str = "--as-of") -> date:
     if text is None:
         return service_today()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise BadInput(f"--as-of {text!r} is not a date in the form YYYY-MM-DD")
+        raise BadInput(f"{option} {text!r} is not a date in the form YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"--as-of {text!r} is not a real date") from None
+        raise BadInput(f"{option} {text!r} is not a real date") from None
 
 
 @contextmanager
@@ -150,6 +150,25 @@ def init(ctx: typer.Context) -> None:
     engine = settings.engine(require_schema=False)
     store.init_schema(engine)
     out.print(f"Store ready: {engine.url.render_as_string()}")
+
+
+@app.command()
+@plain_errors
+def purge(
+    ctx: typer.Context,
+    closed_before: Annotated[str, typer.Option(
+        "--closed-before", metavar="DATE",
+        help="YYYY-MM-DD: cases closed before this day lose their names and dates of birth.")],
+) -> None:
+    """Remove children's names and dates of birth from cases closed before a date; their
+    milestones stay, so the measures stay whole."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(closed_before, option="--closed-before")
+    with session_for(settings) as session:
+        changed = store.purge_personal_data(session=session, closed_before=day)
+    children = "1 child" if changed == 1 else f"{changed} children"
+    out.print(f"Removed the names and dates of birth of {children} whose cases closed before "
+              f"{day}; their milestones are kept.", markup=False)
 
 
 @rules_app.command("validate")

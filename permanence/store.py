@@ -59,8 +59,23 @@ def make_engine(url: str) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create every missing table; existing tables and rows are left alone."""
+    """Create every missing table; existing tables and rows are left alone. A SQLite store holds
+    children's names and dates of birth, so its file is made readable by its owner only."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(database, 0o600)
     SQLModel.metadata.create_all(engine)
+
+
+def purge_personal_data(*, session: Session, closed_before: date) -> int:
+    """Forget the names and dates of birth of children whose cases closed before the date,
+    keeping every milestone, so measures stay whole; returns how many cases changed."""
+    purged = session.execute(update(Case).where(  # type: ignore[call-overload]
+        Case.closed_on < closed_before,  # type: ignore[operator]
+        (Case.child_name.is_not(None)) | (Case.date_of_birth.is_not(None)))  # type: ignore[union-attr]
+        .values(child_name=None, date_of_birth=None))
+    return int(purged.rowcount)
 
 
 def require_schema(engine: Engine) -> None:

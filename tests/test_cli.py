@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from permanence import store
 from permanence.cli import app
-from permanence.models import MilestoneEvent
+from permanence.models import Case, MilestoneEvent
 
 runner = CliRunner()
 
@@ -415,3 +415,45 @@ class TestSpreadsheetFormulas:
         assert self.TEAM not in written.replace("'" + self.TEAM, "")
         cells = [cell for row in csv.reader(io.StringIO(written)) for cell in row]
         assert [cell for cell in cells if cell.startswith(("=", "+", "@"))] == []
+
+
+class TestPersonalData:
+    """The store holds children's names and dates of birth: a SQLite store is readable by its
+    owner only, and `purge` forgets them for cases closed before a date, keeping milestones."""
+
+    def test_init_makes_the_store_private(self, tmp_path: Path) -> None:
+        path = tmp_path / "permanence.db"
+        assert run(f"sqlite:///{path}", "init").exit_code == 0
+        assert path.stat().st_mode & 0o777 == 0o600
+
+    def test_purge_keeps_milestones(self, sqlite_url: str, examples: Path,
+                                    tmp_path: Path) -> None:
+        assert run(sqlite_url, "init").exit_code == 0
+        assert run(sqlite_url, "import", "leads", str(examples / "leads.csv")).exit_code == 0
+        cases = write(tmp_path / "cases.csv",
+                      "case_ref,timeline,team,social_worker,looked_after_on,child_name,"
+                      "date_of_birth,closed_on\n"
+                      "P-1,scotland-adoption,north,sw-north-1,2025-01-06,Ann A,2020-01-01,"
+                      "2026-03-01\n"
+                      "P-2,scotland-adoption,north,sw-north-1,2025-01-06,Ben B,2020-01-01,"
+                      "2026-09-01\n"
+                      "P-3,scotland-adoption,north,sw-north-1,2025-01-06,Cat C,2020-01-01,\n")
+        assert run(sqlite_url, "import", "cases", str(cases)).exit_code == 0
+        assert run(sqlite_url, "record", "P-1", "health_assessment", "--on",
+                   "2025-01-20").exit_code == 0
+        result = run(sqlite_url, "purge", "--closed-before", "2026-06-01")
+        assert (result.exit_code, result.stdout) == (0, (
+            "Removed the names and dates of birth of 1 child whose cases closed before "
+            "2026-06-01; their milestones are kept.\n"))
+        with session_on(sqlite_url) as session:
+            rows = session.exec(select(Case.case_ref, Case.child_name, Case.date_of_birth)
+                                .order_by(Case.case_ref)).all()
+            events = session.exec(select(MilestoneEvent.case_ref)).all()
+        assert rows == [("P-1", None, None), ("P-2", "Ben B", date(2020, 1, 1)),
+                        ("P-3", "Cat C", date(2020, 1, 1))]
+        assert events == ["P-1"]
+        again = run(sqlite_url, "purge", "--closed-before", "2026-06-01")
+        assert again.stdout.startswith("Removed the names and dates of birth of 0 children")
+        bad = run(sqlite_url, "purge", "--closed-before", "June")
+        assert (bad.exit_code, bad.stderr) == (
+            1, "--closed-before 'June' is not a date in the form YYYY-MM-DD\n")
