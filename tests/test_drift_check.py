@@ -28,6 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import Result
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -39,7 +40,7 @@ from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, md, queu
 from permanence.models import (CaseState, CheckRun, Notice, Outbox, OutboxState, StatusChange,
                                utc_now)
 from permanence.notifications.receiver import JsonReceiver
-from permanence.timelines import load_timelines
+from permanence.timelines import Timeline, load_timelines
 
 GREEN_DAY = date(2026, 11, 20)
 AMBER_DAY = date(2026, 11, 23)
@@ -471,14 +472,20 @@ class TestCrashRecovery:
     """Notices are stored with the state that caused them, so a crash between evaluating and
     queueing loses nothing: the next run for the same day delivers them."""
 
+    @staticmethod
+    def evaluate_only(service: Service, engine: Engine) -> dict[str, Timeline]:
+        """What a run does before it dies: every chunk evaluated and stored, notices kept."""
+        with Session(engine) as session:
+            ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+        timelines = load_timelines([service.rules])
+        for first, last in ranges:
+            check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+        return timelines
+
     def test_notices_left_behind_are_delivered(self, service: Service) -> None:
         engine = store.make_engine(service.url)
         try:
-            with Session(engine) as session:
-                ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
-            timelines = load_timelines([service.rules])
-            for first, last in ranges:
-                check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+            self.evaluate_only(service, engine)
         finally:
             engine.dispose()
         assert service.rows(Notice.lead_id, Notice.reason, Notice.outbox_id) == [
@@ -490,17 +497,12 @@ class TestCrashRecovery:
         assert service.titles("sw-1") == ["1 due soon"]
         assert service.rows(func.count(Notice.id)) == [(1,)]
 
-
     def test_a_send_interrupted_by_a_crash_is_sent_again(self, service: Service) -> None:
         """The process died after claiming a message and before recording what happened: the
         next run (the only sender, holding the lock) sends it again: a duplicate, not a loss."""
         engine = store.make_engine(service.url)
         try:
-            with Session(engine) as session:
-                ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
-            timelines = load_timelines([service.rules])
-            for first, last in ranges:
-                check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+            timelines = self.evaluate_only(service, engine)
             assert queue_digests.fn(engine, timelines, AMBER_DAY, None, None) == 1
             with Session(engine) as session, session.begin():
                 (outbox_id,) = session.execute(select(Outbox.id)).scalars()  # type: ignore[call-overload]

@@ -259,15 +259,24 @@ class TestOneCheckAtATime:
         make_store(db_url, drift_rules, tmp_path, receiver, url_args=self.HELD)
         return production_env(db_url, drift_rules, tmp_path)
 
+    @staticmethod
+    def overlapping(env: dict[str, str], folder: Path, receiver: JsonReceiver,
+                    checks: Callable[[dict[str, str], Path, date], Check], first_day: date,
+                    second_day: date) -> tuple[Check, Check]:
+        """Start a check, hold it mid-delivery, start a second, and let the first go on once
+        the second says it is waiting for it."""
+        receiver.answering.clear()
+        first = checks(env, folder, first_day)
+        assert receiver.requested.wait(90), first.output
+        second = checks(env, folder, second_day)
+        second.wait_for_output(f"waiting for the check for {first_day}")
+        receiver.answering.set()
+        return first, second
+
     def test_same_day_twice_at_once_sends_what_one_run_sends(
             self, env: dict[str, str], db_url: str, tmp_path: Path, receiver: JsonReceiver,
             checks: Callable[[dict[str, str], Path, date], Check]) -> None:
-        receiver.answering.clear()
-        first = checks(env, tmp_path, AMBER_DAY)
-        assert receiver.requested.wait(90), first.output
-        second = checks(env, tmp_path, AMBER_DAY)
-        second.wait_for_output("waiting for the check for 2026-11-23")
-        receiver.answering.set()
+        first, second = self.overlapping(env, tmp_path, receiver, checks, AMBER_DAY, AMBER_DAY)
         assert (first.finish(), second.finish()) == (0, 0), first.output + second.output
         assert [(path, p["title"]) for path, p in receiver.messages] == [("sw-1", "1 due soon")]
         assert "waited" in second.output
@@ -278,12 +287,7 @@ class TestOneCheckAtATime:
             self, env: dict[str, str], db_url: str, tmp_path: Path, receiver: JsonReceiver,
             checks: Callable[[dict[str, str], Path, date], Check]) -> None:
         later, earlier = date(2026, 11, 27), AMBER_DAY
-        receiver.answering.clear()
-        first = checks(env, tmp_path, later)
-        assert receiver.requested.wait(90), first.output
-        second = checks(env, tmp_path, earlier)
-        second.wait_for_output("waiting for the check for 2026-11-27")
-        receiver.answering.set()
+        first, second = self.overlapping(env, tmp_path, receiver, checks, later, earlier)
         assert first.finish() == 0, first.output
         assert second.finish() == 1, second.output
         assert ("the store was already checked for 2026-11-27; checking an earlier day "
