@@ -220,28 +220,37 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
         if after not in lines_of:
             problems.add(line, f"{where}, field 'after'",
                          f"no milestone with id {after!r} in this file")
-    by_id = {m.id: m for m in milestones}
-    reported: set[str] = set()
-    for milestone in milestones:
-        chain = [milestone.id]
-        current = milestone
-        while current.after is not None and current.after in by_id:
-            if current.after in chain:
-                cycle = chain[chain.index(current.after):] + [current.after]
-                if not reported.intersection(cycle):
-                    problems.add(after_lines[milestone.id],
-                                 f"milestone {milestone.id!r}, field 'after'",
-                                 f"milestones wait on each other in a cycle: {' -> '.join(cycle)}")
-                    reported.update(cycle)
-                break
-            chain.append(current.after)
-            current = by_id[current.after]
+    for start, cycle in _cycles(milestones):
+        problems.add(after_lines[start], f"milestone {start!r}, field 'after'",
+                     f"milestones wait on each other in a cycle: {' -> '.join(cycle)}")
 
     if problems.lines:
         raise RuleFileError(problems.lines)
     assert name is not None and jurisdiction is not None and version is not None
     return Timeline(name=name, title=title, jurisdiction=jurisdiction, version=version,
                     milestones=tuple(milestones), path=filename)
+
+
+def _cycles(milestones: Sequence[Milestone]) -> list[tuple[str, list[str]]]:
+    """Each cycle of `after` links once, as (the milestone in file order whose chain reaches it
+    first, the cycle from where that chain enters it back to there). Every milestone has one
+    `after` at most, so one walk per chain, never revisiting a milestone, finds them all: time
+    in proportion to the number of milestones, however many there are."""
+    after = {m.id: m.after for m in milestones}
+    finished: set[str] = set()
+    cycles: list[tuple[str, list[str]]] = []
+    for milestone in milestones:
+        place: dict[str, int] = {}  # this walk's chain, by position
+        chain: list[str] = []
+        current: str | None = milestone.id
+        while current in after and current not in finished and current not in place:
+            place[current] = len(chain)
+            chain.append(current)
+            current = after[current]
+        if current is not None and current in place:
+            cycles.append((milestone.id, chain[place[current]:] + [current]))
+        finished.update(chain)
+    return cycles
 
 
 def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Problems,

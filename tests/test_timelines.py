@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from permanence.dates import Duration, Unit
 from permanence.errors import RuleFileError
@@ -17,6 +19,8 @@ from permanence.rules import BUILTIN_RULES_DIR
 from permanence.timelines import (
     NAME_PATTERN,
     Escalation,
+    Milestone,
+    _cycles,
     load_rule_file,
     load_timelines,
     parse_rule_text,
@@ -464,3 +468,32 @@ class TestValidateRuleFiles:
     def test_empty_folder(self, tmp_path: Path) -> None:
         assert validate_rule_files([tmp_path]) == (
             [], [f"{tmp_path}: no .yaml or .yml rule files in this folder"])
+
+
+def cycles_by_walking(milestones: list[Milestone]) -> list[tuple[str, list[str]]]:
+    """The reference: walk every milestone's whole chain (cubic, but plainly right)."""
+    by_id = {m.id: m for m in milestones}
+    reported: set[str] = set()
+    found = []
+    for milestone in milestones:
+        chain, current = [milestone.id], milestone
+        while current.after is not None and current.after in by_id:
+            if current.after in chain:
+                cycle = chain[chain.index(current.after):] + [current.after]
+                if not reported.intersection(cycle):
+                    found.append((milestone.id, cycle))
+                    reported.update(cycle)
+                break
+            chain.append(current.after)
+            current = by_id[current.after]
+    return found
+
+
+class TestCycles:
+    """The linear cycle check finds exactly what walking every chain finds."""
+
+    @given(st.lists(st.integers(-1, 11), min_size=1, max_size=12))
+    def test_same_as_walking_every_chain(self, links: list[int]) -> None:
+        milestones = [Milestone(id=f"m{n}", title="t", after=None if to < 0 else f"m{to}")
+                      for n, to in enumerate(links)]
+        assert _cycles(milestones) == cycles_by_walking(milestones)
