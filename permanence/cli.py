@@ -28,6 +28,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.csvfiles import printable
 from permanence.clock import service_today
 from permanence.config import CheckConfig, configured
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
@@ -352,9 +353,10 @@ def status(
                    "owner", "escalated to"):
         table.add_column(column, no_wrap=column in {"case", "due", "completed"})
     for row in rows:
-        table.add_row(row.case_ref, row.team, row.milestone, _status_text(row.status), _day(row.due),
-                      _day(row.completed_on), _days(row.days_overdue), row.owner or "(nobody)",
-                      " ".join(row.escalated_to))
+        table.add_row(*map(printable, (
+            row.case_ref, row.team, row.milestone, _status_text(row.status), _day(row.due),
+            _day(row.completed_on), _days(row.days_overdue), row.owner or "(nobody)",
+            " ".join(row.escalated_to))))
     out.print(table)
     counts = {s: sum(1 for row in rows if row.status is s) for s in Status}
     summary = Text(f"{len({row.case_ref for row in rows})} open cases: ")
@@ -395,21 +397,22 @@ def timeline(
     if rules is None:
         raise PermanenceError(f"case {case_ref} is on timeline {facts.timeline!r}, which no rule "
                               "file defines; pass its file with --rules")
-    out.print(Text.assemble((case_ref, "bold"), f"  {rules.title} ({rules.name} {rules.version})"))
-    out.print(f"team {facts.team}, social worker {facts.social_worker}, looked after since "
-              f"{facts.looked_after_on}; as of {day}{f' ({note})' if note else ''}", markup=False)
+    out.print(Text.assemble((printable(case_ref), "bold"),
+                            f"  {rules.title} ({rules.name} {rules.version})"))
+    out.print(f"team {printable(facts.team)}, social worker {printable(facts.social_worker)}, "
+              f"looked after since {facts.looked_after_on}; as of {day}"
+              f"{f' ({note})' if note else ''}", markup=False)
     table = Table(show_header=True, header_style="bold")
     for column in ("", "milestone", "after", "clock", "due", "completed", "status", "days over",
                    "owner", "escalated to"):
         table.add_column(column)
     for row, milestone in zip(rows, rules.milestones, strict=True):
         marker = "○" if row.status is Status.WAITING else "●"
-        table.add_row(Text(marker, style=STATUS_STYLES[row.status]),
-                      row.title, milestone.after or "start",
-                      str(milestone.within) if milestone.within else "",
-                      _day(row.due), _day(row.completed_on), _status_text(row.status),
-                      _days(row.days_overdue), row.owner or "(nobody)",
-                      " ".join(row.escalated_to))
+        table.add_row(*map(printable, (
+            Text(marker, style=STATUS_STYLES[row.status]), row.title, milestone.after or "start",
+            str(milestone.within) if milestone.within else "", _day(row.due),
+            _day(row.completed_on), _status_text(row.status), _days(row.days_overdue),
+            row.owner or "(nobody)", " ".join(row.escalated_to))))
     out.print(table)
 
 
@@ -438,18 +441,20 @@ def history(
     for column in ("milestone", "occurred on", "recorded at (UTC)", "how", "note"):
         recorded.add_column(column)
     for event in events:
-        recorded.add_row(event.milestone, str(event.occurred_on),
-                         f"{event.recorded_at:%Y-%m-%d %H:%M}", event.source, event.note or "")
+        recorded.add_row(*map(printable, (
+            event.milestone, str(event.occurred_on), f"{event.recorded_at:%Y-%m-%d %H:%M}",
+            event.source, event.note or "")))
     out.print(recorded if events else f"{case_ref}: no completion dates recorded.")
     seen = Table(title=f"{case_ref}: status changes seen by the daily check", title_justify="left")
     for column in ("as of", "milestone", "from", "to", "tiers", "due", "days over", "owner",
                    "rules"):
         seen.add_column(column)
     for change in changes:
-        seen.add_row(str(change.as_of), change.milestone, change.old_status or "(first check)",
-                     _status_text(Status(change.new_status)), change.new_tiers, _day(change.due),
-                     _days(change.days_overdue), change.owner or "",
-                     f"{change.timeline} {change.rules_version}")
+        seen.add_row(*map(printable, (
+            str(change.as_of), change.milestone, change.old_status or "(first check)",
+            _status_text(Status(change.new_status)), change.new_tiers, _day(change.due),
+            _days(change.days_overdue), change.owner or "",
+            f"{change.timeline} {change.rules_version}")))
     out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
 
 
@@ -477,10 +482,10 @@ def print_check_summary(summary: dict[str, Any]) -> None:
     out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
               f"{moves.get('escalated', 0)} escalations; {told}", markup=False)
     for problem in summary["configuration_problems"]:
-        err.print(f"configuration problem, team {problem['team']}: {problem['text']}",
-                  markup=False)
+        err.print(printable(f"configuration problem, team {problem['team']}: "
+                            f"{problem['text']}"), markup=False)
     for line_text in summary["undelivered"]:
-        err.print(f"undelivered: {line_text}", markup=False)
+        err.print(printable(f"undelivered: {line_text}"), markup=False)
     if summary.get("report"):
         out.print(f"report: {summary['report']}", markup=False)
     if summary.get("report_error"):

@@ -61,6 +61,18 @@ def text_problem(column: str, value: str) -> str | None:
     return None
 
 
+def printable(value: Any) -> Any:
+    """Stored text as a terminal may show it: a character that would act rather than show (ESC
+    starting an escape sequence, a line break, a bidirectional override) is written out as its
+    escape, `\\x1b`. Imports refuse such text; this guards stores that hold some already.
+    Anything but text is returned as it is."""
+    if not isinstance(value, str) or value.isprintable():
+        return value
+    return "".join(character.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(character) in HIDDEN_CATEGORIES else character
+                   for character in value)
+
+
 def text_problems(row: Mapping[str, str], columns: Iterable[str]) -> list[str]:
     """`text_problem` for each of a row's columns that has one."""
     return [problem for column in columns

@@ -457,3 +457,28 @@ class TestPersonalData:
         bad = run(sqlite_url, "purge", "--closed-before", "June")
         assert (bad.exit_code, bad.stderr) == (
             1, "--closed-before 'June' is not a date in the form YYYY-MM-DD\n")
+
+
+class TestTerminalOutput:
+    """A store that already holds an escape sequence (written before imports refused them, or by
+    hand) never sends it to the terminal raw: status, timeline and history show it escaped."""
+
+    def test_stored_escape_sequences_are_shown_escaped(self, sqlite_url: str,
+                                                       examples: Path) -> None:
+        assert run(sqlite_url, "init").exit_code == 0
+        for kind in ("leads", "cases", "events"):
+            assert run(sqlite_url, "import", kind, str(examples / f"{kind}.csv")).exit_code == 0
+        hostile = "\x1b]2;owned\x07north\u202e"
+        with session_on(sqlite_url) as session:
+            case = session.get(Case, "C-1001")
+            assert case is not None
+            case.team = hostile
+            session.add(case)
+            session.commit()
+        outputs = [run(sqlite_url, "status", "--as-of", "2026-11-16", "--team", hostile),
+                   run(sqlite_url, "timeline", "C-1001", "--as-of", "2026-11-16"),
+                   run(sqlite_url, "history", "C-1001")]
+        for result in outputs:
+            assert result.exit_code == 0, result.output
+            assert "\x1b" not in result.output and "\u202e" not in result.output
+        assert r"\x1b]2;owned\x07north\u202e" in outputs[1].output
