@@ -62,7 +62,7 @@ from permanence.models import (WAITING_TO_SEND, CaseState, CheckRun, Lead, Notic
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
-from permanence.timelines import Timeline, load_timelines
+from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
 FLOW_NAME = "daily-drift-check"
 CHUNK_SIZE = 20_000
@@ -322,6 +322,13 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     lines += ["", "## Configuration problems", ""]
     lines += [f"- team {md(problem['team'])}: {md(problem['text'])}"
               for problem in summary["configuration_problems"]] or ["None."]
+    lines += ["", "## Rules in force", ""]
+    lines += [f"- {md(rule['timeline'])} {md(rule['version'])} ({md(rule['file'])})"
+              for rule in summary.get("rules", [])]
+    if summary.get("rules_changed"):
+        lines += ["", "Changed since the last check (children's due dates on these routes "
+                      "move):", ""]
+        lines += [f"- {md(line)}" for line in summary["rules_changed"]]
     if summary.get("report"):
         lines += ["", f"Report: {summary['report']}"]  # the operator's own folder, not data
     if summary.get("report_error"):
@@ -379,6 +386,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         # Under the lock: a later day checked while this run waited refuses this one here.
         store.refuse_earlier_day(session=session, day=day)
         interrupted = store.release_interrupted_sends(session=session)
+        rules_before = store.rules_of_last_check(session=session)
         check_run_id = session.execute(CheckRun.__table__.insert().returning(  # type: ignore[attr-defined]
             CheckRun.__table__.c.id), {"as_of": day, "flow_run_id": run_id,  # type: ignore[attr-defined]
                                        "started_at": utc_now()}).scalar_one()
@@ -386,6 +394,10 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     if interrupted:
         logger.warning("%s messages were being sent when an earlier check stopped; they are "
                        "sent again", interrupted)
+    rules = rules_in_force(timelines)
+    rules_changed = rule_changes(rules_before, rules) if rules_before is not None else []
+    for line in rules_changed:
+        logger.warning("rules changed since the last check (due dates move): %s", line)
 
     total = ChunkResult()
     for first, last in ranges:
@@ -444,6 +456,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
         "report": str(report.resolve()) if report else None, "report_error": report_error,
         "failures": failures, "waited_seconds": round(waited, 1),
+        "rules": rules, "rules_changed": rules_changed,
         "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
     create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
                              description=f"Daily drift check for {day}")

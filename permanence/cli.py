@@ -490,6 +490,9 @@ def print_check_summary(summary: dict[str, Any]) -> None:
         out.print(f"report: {summary['report']}", markup=False)
     if summary.get("report_error"):
         err.print(f"report not written: {summary['report_error']}", markup=False)
+    for line in summary.get("rules_changed", []):
+        err.print(printable(f"rules changed since the last check (due dates move): {line}"),
+                  markup=False)
     if summary.get("waited_seconds"):
         out.print(f"waited {summary['waited_seconds']:.0f} s for another check of this store "
                   "to finish first", markup=False)

@@ -8,6 +8,7 @@ one query per table: evaluation needs tuples, not ORM objects.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
 from collections import defaultdict
@@ -220,6 +221,15 @@ def latest_checked_day(*, session: Session) -> date | None:
     """The latest as-of date a drift check finished for."""
     return session.execute(select(func.max(CheckRun.as_of)).where(  # type: ignore[arg-type]
         CheckRun.finished_at.is_not(None))).scalar()  # type: ignore[union-attr]
+
+
+def rules_of_last_check(*, session: Session) -> list[dict[str, str]] | None:
+    """The rules in force (timeline, version, file) the latest finished check recorded, or None
+    when no check recorded them."""
+    text_ = session.execute(select(CheckRun.summary).where(  # type: ignore[call-overload]
+        CheckRun.finished_at.is_not(None)).order_by(CheckRun.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+    rules = json.loads(text_).get("rules") if text_ else None
+    return rules if isinstance(rules, list) else None
 
 
 def refuse_earlier_day(*, session: Session, day: date) -> None:

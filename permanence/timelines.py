@@ -8,9 +8,10 @@ mistyped clock would silently move children's deadlines.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -358,19 +359,32 @@ def load_rule_file(path: Path) -> Timeline:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if path.is_symlink():
+            raise RuleFileError(f"{path}: is a link to {os.readlink(path)}, which does not "
+                                "exist; its rules cannot be in force") from None
         raise RuleFileError(f"{path}: no such rule file") from None
+    except IsADirectoryError:
+        raise RuleFileError(f"{path}: is a folder, not a rule file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise RuleFileError(f"{path}: cannot be read ({error})") from None
     return parse_rule_text(text, str(path))
 
 
+RULE_SUFFIXES = {".yaml", ".yml"}
+
+
 def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into their *.yaml and *.yml files, in name order."""
+    """Expand folders into their rule files (`*.yaml`, `*.yml`, in any case), in name order.
+    Every such entry is taken, so one that cannot be read (a broken link, a folder, a file
+    without permission) is reported by `load_rule_file` rather than silently left out, which
+    would put a built-in back in force. Hidden entries (editors' lock and backup files) are
+    not rule files."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for p in path.iterdir()
-                                if p.suffix in {".yaml", ".yml"} and p.is_file()))
+                                if p.suffix.lower() in RULE_SUFFIXES
+                                and not p.name.startswith(".")))
         else:
             files.append(path)
     return files
@@ -410,3 +424,35 @@ def validate_rule_files(paths: Sequence[Path]) -> tuple[list[Timeline], list[str
         seen[timeline.name] = str(path)
         timelines.append(timeline)
     return timelines, problems
+
+
+def rules_in_force(timelines: Mapping[str, Timeline]) -> list[dict[str, str]]:
+    """Which timeline, at which version, from which file: what a check records it used."""
+    def origin(timeline: Timeline) -> str:
+        path = Path(timeline.path)
+        return "built-in" if path.parent == BUILTIN_RULES_DIR else timeline.path
+
+    return [{"timeline": name, "version": timelines[name].version,
+             "file": origin(timelines[name])} for name in sorted(timelines)]
+
+
+def rule_changes(before: Sequence[Mapping[str, str]],
+                 now: Sequence[Mapping[str, str]]) -> list[str]:
+    """One line per timeline whose version or file differs between two checks: such a change
+    moves children's due dates, so the run says so."""
+    old = {rule["timeline"]: rule for rule in before}
+    new = {rule["timeline"]: rule for rule in now}
+
+    def shown(rule: Mapping[str, str]) -> str:
+        return f"{rule['version']} ({rule['file']})"
+
+    lines = []
+    for name in sorted(old.keys() | new.keys()):
+        if name not in new:
+            lines.append(f"{name}: no longer loaded (was {shown(old[name])})")
+        elif name not in old:
+            lines.append(f"{name}: newly loaded, {shown(new[name])}")
+        elif (old[name]["version"], old[name]["file"]) != (new[name]["version"],
+                                                           new[name]["file"]):
+            lines.append(f"{name}: {shown(old[name])} -> {shown(new[name])}")
+    return lines

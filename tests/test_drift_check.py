@@ -695,3 +695,27 @@ class TestConfiguration:
             CheckConfig.from_environment()
         assert refused.value.problems == [
             "PERMANENCE_DELIVERY_TIMEOUT='soon': expected a number of seconds, from 0 to 86399"]
+
+
+class TestRulesChangeSaid:
+    """Each check records the rules it used; a change since the last check (it moves due dates)
+    is said in the summary, the drift-summary artifact and the check's output."""
+
+    def test_a_new_version_between_two_checks(self, sqlite_service: Service,
+                                              tmp_path: Path) -> None:
+        first = sqlite_service.check(AMBER_DAY)
+        assert first["rules_changed"] == []
+        assert {"timeline": "drift-test", "version": "test.1",
+                "file": str(sqlite_service.rules)} in first["rules"]
+        bumped = tmp_path / "bumped" / "drift-test.yaml"
+        bumped.parent.mkdir()
+        bumped.write_text(sqlite_service.rules.read_text().replace('"test.1"', '"test.2"'))
+        result = runner.invoke(app, ["--db", sqlite_service.url, "--rules", str(bumped),
+                                     "check", "--as-of", NEXT_DAY.isoformat()])
+        line = f"drift-test: test.1 ({sqlite_service.rules}) -> test.2 ({bumped})"
+        assert f"rules changed since the last check (due dates move): {line}" in result.stderr
+        [(summary_text,)] = sqlite_service.rows(CheckRun.summary, order_by=CheckRun.id)[1:]
+        summary = json.loads(summary_text)
+        assert summary["rules_changed"] == [line]
+        markdown = {a.key: a for a in run_artifacts(summary)}["drift-summary"].data
+        assert f"- {md(line)}" in markdown.splitlines()

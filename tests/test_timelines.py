@@ -24,7 +24,9 @@ from permanence.timelines import (
     load_rule_file,
     load_timelines,
     parse_rule_text,
+    rule_changes,
     rule_files,
+    rules_in_force,
     validate_rule_files,
 )
 
@@ -497,3 +499,40 @@ class TestCycles:
         milestones = [Milestone(id=f"m{n}", title="t", after=None if to < 0 else f"m{to}")
                       for n, to in enumerate(links)]
         assert _cycles(milestones) == cycles_by_walking(milestones)
+
+
+class TestRulesInForce:
+    """Rules in force are exactly the rules named: an entry of a rules folder that cannot be
+    read is an error, never silently skipped (which would put a built-in back in force)."""
+
+    def override(self, folder: Path, name: str) -> Path:
+        text = (BUILTIN_RULES_DIR / "scotland-adoption.yaml").read_text()
+        path = folder / name
+        path.write_text(text.replace('version: "2026.1"', 'version: "local.1"'))
+        return path
+
+    def test_broken_link_in_a_folder_is_an_error(self, tmp_path: Path) -> None:
+        (tmp_path / "scotland-adoption.yaml").symlink_to(tmp_path / "gone.yaml")
+        with pytest.raises(RuleFileError) as refused:
+            load_timelines([tmp_path])
+        assert refused.value.problems == [
+            f"{tmp_path / 'scotland-adoption.yaml'}: is a link to {tmp_path / 'gone.yaml'}, "
+            "which does not exist; its rules cannot be in force"]
+        assert validate_rule_files([tmp_path])[1] == refused.value.problems
+
+    def test_upper_case_suffix_is_a_rule_file(self, tmp_path: Path) -> None:
+        self.override(tmp_path, "Scotland-Adoption.YAML")
+        assert load_timelines([tmp_path])["scotland-adoption"].version == "local.1"
+
+    def test_hidden_entries_are_not_rule_files(self, tmp_path: Path) -> None:
+        self.override(tmp_path, "ours.yaml")
+        (tmp_path / ".#ours.yaml").symlink_to(tmp_path / "editor-lock")
+        assert load_timelines([tmp_path])["scotland-adoption"].version == "local.1"
+
+    def test_changes_between_checks_are_named(self, tmp_path: Path) -> None:
+        before = rules_in_force(load_timelines())
+        now = rules_in_force(load_timelines([self.override(tmp_path, "ours.yaml")]))
+        assert {"timeline": "scotland-adoption", "version": "2026.1", "file": "built-in"} in before
+        assert rule_changes(before, now) == [
+            f"scotland-adoption: 2026.1 (built-in) -> local.1 ({tmp_path / 'ours.yaml'})"]
+        assert rule_changes(now, now) == []
