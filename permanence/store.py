@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from permanence.errors import BadInput, CheckRefused, PermanenceError
@@ -39,24 +39,26 @@ def database_url(explicit: str | None) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a SQLite or PostgreSQL URL, refusing anything else in plain words."""
+    """An engine for a SQLite or PostgreSQL URL, refusing anything else in plain words that
+    never show the password. PostgreSQL URLs in any spelling (`postgres://` as hosting
+    providers print it, `postgresql://`, or another driver's `+psycopg2`, `+asyncpg`) are
+    served by psycopg 3, the driver installed with the project."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise BadInput(f"--db {url!r} is not a database URL; expected sqlite:///PATH or "
-                       "postgresql+psycopg://USER:PASSWORD@HOST/DBNAME") from None
+        # Not echoed: what cannot be parsed cannot be told apart from its password.
+        raise BadInput("--db: the value given is not a database URL; expected sqlite:///PATH "
+                       "or postgresql://USER:PASSWORD@HOST/DBNAME") from None
+    shown = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not Path(database).parent.exists():
-            raise BadInput(f"--db {url!r}: folder {Path(database).parent} does not exist")
-        return create_engine(url, connect_args={"timeout": 30})
-    if backend == "postgresql":
-        try:
-            return create_engine(url, pool_pre_ping=True)
-        except NoSuchModuleError:
-            raise BadInput(f"--db {url!r}: use the psycopg driver, postgresql+psycopg://...") from None
-    raise BadInput(f"--db {url!r}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
+            raise BadInput(f"--db {shown!r}: folder {Path(database).parent} does not exist")
+        return create_engine(parsed.set(drivername="sqlite"), connect_args={"timeout": 30})
+    if backend in {"postgresql", "postgres"}:
+        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    raise BadInput(f"--db {shown!r}: only sqlite:/// and postgresql:// URLs are supported")
 
 
 def init_schema(engine: Engine) -> None:

@@ -68,8 +68,24 @@ class TestInit:
     def test_bad_url(self) -> None:
         result = run("mysql://x/y", "init")
         assert result.exit_code == 1
-        assert result.stderr == ("--db 'mysql://x/y': only sqlite:/// and postgresql+psycopg:// "
+        assert result.stderr == ("--db 'mysql://x/y': only sqlite:/// and postgresql:// "
                                  "URLs are supported\n")
+
+    @pytest.mark.parametrize("url", ["mysql://root:S3cretPw@db.example.org/permanence",
+                                     "postgres//root:S3cretPw@db.example.org/permanence",
+                                     "::root:S3cretPw@"])
+    def test_refusals_never_show_the_password(self, url: str) -> None:
+        result = run(url, "init")
+        assert result.exit_code == 1 and result.stderr.startswith("--db")
+        assert "S3cretPw" not in result.output
+
+    @pytest.mark.parametrize("spelling", ["postgres", "postgresql", "postgresql+psycopg2",
+                                          "postgresql+asyncpg"])
+    def test_every_postgresql_spelling_works(self, postgresql_url: str, spelling: str) -> None:
+        url = spelling + postgresql_url[postgresql_url.index("://"):]
+        result = run(url, "init")
+        assert (result.exit_code, result.stderr) == (0, "")
+        assert "Store ready: postgresql+psycopg://permanence:***@" in result.stdout
 
 
 class TestImport:
