@@ -109,15 +109,24 @@ def plain_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+# Records start in 1900 (imports refuse earlier dates); a century is left before the end of the
+# calendar for due dates, escalations and the report's four weeks ahead.
+AS_OF_RANGE = (date(1900, 1, 1), date(9899, 12, 31))
+
+
 def parse_as_of(text: str | None, option: str = "--as-of") -> date:
     if text is None:
         return service_today()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise BadInput(f"{option} {text!r} is not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"{option} {text!r} is not a real date") from None
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        raise BadInput(f"{option} {day} is outside the dates this tool works with "
+                       f"({AS_OF_RANGE[0]} to {AS_OF_RANGE[1]}); check the year")
+    return day
 
 
 @contextmanager

@@ -498,3 +498,38 @@ class TestTerminalOutput:
             assert result.exit_code == 0, result.output
             assert "\x1b" not in result.output and "\u202e" not in result.output
         assert r"\x1b]2;owned\x07north\u202e" in outputs[1].output
+
+
+class TestCalendarEdges:
+    """Every command that takes a date answers in one plain line across the whole calendar,
+    never a traceback: inside the range it works, outside it says the range."""
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "1900-01-01", "2026-02-28",
+                                     "9899-12-31", "9900-01-01", "9999-12-31"])
+    @pytest.mark.parametrize("command", [["status"], ["measures"], ["timeline", "C-1001"],
+                                         ["report", "--out", "{tmp}"], ["check", "--no-notify"]])
+    def test_every_command_every_date(self, prefect_harness: None, sample_sqlite: str,
+                                      tmp_path: Path, day: str,
+                                      command: list[str]) -> None:
+        args = [part.replace("{tmp}", str(tmp_path / "report")) for part in command]
+        result = runner.invoke(app, ["--db", sample_sqlite, *args, "--as-of", day])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception)
+        assert result.exit_code in (0, 1)
+        if result.exit_code == 1:
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        if not "1900-01-01" <= day <= "9899-12-31":
+            assert result.stderr == (f"--as-of {day} is outside the dates this tool works with "
+                                     "(1900-01-01 to 9899-12-31); check the year\n")
+
+
+@pytest.fixture(scope="module")
+def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample in a SQLite store, made once for the module's read-mostly tests."""
+    from permanence.examples import EXAMPLES_DIR
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'permanence.db'}"
+    assert run(url, "init").exit_code == 0
+    for kind in ("leads", "cases", "events"):
+        assert run(url, "import", kind, str(EXAMPLES_DIR / f"{kind}.csv")).exit_code == 0
+    return url
