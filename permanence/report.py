@@ -27,6 +27,7 @@ import bisect
 import io
 import json
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
@@ -513,20 +514,89 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     puts children's names on the timelines and marks every page as containing personal data;
     without it no name appears. `lead_names` (lead_id -> name) labels leads."""
     try:
-        if out_dir.exists() and not out_dir.is_dir():
-            raise ReportError(f"cannot write the report to {out_dir}: it is a file, not a "
-                              "folder; choose a folder (it is created if missing)")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with collector_paused():  # a million rows alive, short-lived objects by the million
-            return _write_report(out_dir=out_dir, timelines=timelines, facts=facts,
-                                 leads=list(leads), as_of=as_of, evaluation=evaluation,
-                                 team=team, names=names, lead_names=lead_names or {},
-                                 page_size=page_size)
+        previous = _previous_report(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        # A new, private folder beside the target: nothing in it but what is written now, so
+        # no planted link is followed and nothing of anyone else's is touched.
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+        try:
+            with collector_paused():  # a million rows alive, short-lived objects by the million
+                _write_report(out_dir=staging, timelines=timelines, facts=facts,
+                              leads=list(leads), as_of=as_of, evaluation=evaluation,
+                              team=team, names=names, lead_names=lead_names or {},
+                              page_size=page_size)
+            files = sorted(path.name for path in staging.iterdir())
+            (staging / REPORT_MARKER).write_text(json.dumps(
+                {"as_of": as_of.isoformat(), "files": files}, indent=1) + "\n", "utf-8")
+            for path in staging.iterdir():  # pages with names: the owner only, like the store
+                path.chmod(0o600 if names is not None else 0o644)
+            staging.chmod(0o700 if names is not None else 0o755)
+            _replace(out_dir, staging, previous)
+        finally:
+            if staging.exists():
+                _remove_report(staging, None)
+        return out_dir / "index.html"
     except OSError as error:
         reason = error.strerror or str(error)
         raise ReportError(f"cannot write the report to {out_dir}: {reason} "
                           f"({error.filename or out_dir}); choose a folder you can write "
                           "to") from None
+
+
+REPORT_MARKER = ".permanence-report"  # in every report folder: the files that report wrote
+
+
+def _previous_report(out_dir: Path) -> list[str] | None:
+    """The files of the report already in `out_dir` (None when there is no folder or it is
+    empty); refuse a folder holding anything a report did not write."""
+    if out_dir.is_symlink():
+        raise ReportError(f"cannot write the report to {out_dir}: it is a link; name the "
+                          "folder itself (it is created if missing)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"cannot write the report to {out_dir}: it is a file, not a "
+                          "folder; choose a folder (it is created if missing)")
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        return None
+    try:
+        files = json.loads((out_dir / REPORT_MARKER).read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ReportError(f"cannot write the report to {out_dir}: the folder holds files no "
+                          "report wrote; choose an empty folder, a new one, or one a report "
+                          "was written to") from None
+    theirs = sorted({path.name for path in out_dir.iterdir()} - set(files) - {REPORT_MARKER})
+    if theirs:
+        raise ReportError(f"cannot write the report to {out_dir}: it also holds "
+                          f"{', '.join(theirs[:5])}{' ...' if len(theirs) > 5 else ''}, which "
+                          "no report wrote; move them out first (the report replaces the "
+                          "whole folder)")
+    return list(files)
+
+
+def _replace(out_dir: Path, staging: Path, previous: list[str] | None) -> None:
+    """Put the finished report in place of the previous one: readers see the old report whole
+    or the new one whole, never a mix, and only the old report's own files are removed."""
+    if previous is None:
+        if out_dir.exists():
+            out_dir.rmdir()  # empty: checked before writing
+        staging.rename(out_dir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+    retired.rmdir()
+    out_dir.rename(retired)
+    staging.rename(out_dir)
+    _remove_report(retired, previous)
+
+
+def _remove_report(folder: Path, files: list[str] | None) -> None:
+    """Remove a report folder of ours: the files listed (all, for a staging folder), never a
+    link's target, then the folder if that left it empty."""
+    names = files if files is not None else [path.name for path in folder.iterdir()]
+    for name in [*names, REPORT_MARKER]:
+        (folder / name).unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # something else in it: left as it is rather than lost
 
 
 def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
@@ -558,12 +628,10 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
 
     common = {"as_of": as_of, "team": team, "personal": personal, "lead": lead, "role": role,
               "scope": f"team {team}" if team else "all teams"}
-    written: set[str] = set()
 
     def write(file: str, template: str, **context: Any) -> None:
         text = environment.get_template(template).render(**common, **context)
         (out_dir / file).write_text(text, encoding="utf-8")
-        written.add(file)
 
     # Children's timelines, per team, a page of `page_size` cases each.
     by_ref = {case.case_ref: case for case in facts}
@@ -586,7 +654,6 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
             for chunk, file in zip(chunks, files, strict=True)]
         jobs.extend(_PageJob(team_name, number, files, chunk, directories[team_name])
                     for number, chunk in enumerate(chunks, start=1))
-    written.update(job.files[job.number - 1] for job in jobs)
     writer = _TimelineWriter(out_dir=out_dir, environment=environment, common=common,
                              timelines=timelines, as_of=as_of, names=names,
                              lead_names=lead_names)
@@ -626,7 +693,6 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     table.writerow(figures.CSV_COLUMNS)
     table.writerows(figures.csv_rows(measured))
     (out_dir / "measures.csv").write_text(buffer.getvalue(), encoding="utf-8")
-    written.update({"measures.json", "measures.csv"})
 
     # The index.
     months = chart_months(as_of)
@@ -649,9 +715,6 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
           directories=directories,
           versions=versions, quality=_quality_groups(measured, QUALITY_ROWS),
           quality_total=len(measured.quality), page_of=page_of, page_size=page_size)
-    for stale in out_dir.glob("*.html"):
-        if stale.name not in written and stale.name.startswith(("timelines-", "drift-", "team-")):
-            stale.unlink()
     return out_dir / "index.html"
 
 

@@ -317,12 +317,49 @@ class TestCommands:
     def test_report_with_names(self, loaded: str, tmp_path: Path) -> None:
         result = runner.invoke(app, ["--db", loaded, "report", "--as-of", "2026-11-20",
                                      "--team", "north", "--with-names", "--out",
-                                     str(tmp_path)])
+                                     str(tmp_path / "r")])
         assert result.exit_code == 0, result.output
         assert result.stdout.endswith("It contains children's names: personal data.\n")
-        assert "C-1001 · Ari Sample" in (tmp_path / "timelines-north-001.html").read_text(
+        assert "C-1001 · Ari Sample" in (tmp_path / "r" / "timelines-north-001.html").read_text(
             encoding="utf-8")
-        assert not (tmp_path / "timelines-south-001.html").exists()
+        assert not (tmp_path / "r" / "timelines-south-001.html").exists()
+        # Personal data: readable by the owner only, like the store.
+        assert (tmp_path / "r").stat().st_mode & 0o777 == 0o700
+        assert {path.stat().st_mode & 0o777 for path in (tmp_path / "r").iterdir()} == {0o600}
+
+    def test_writes_only_its_own_files(self, loaded: str, tmp_path: Path) -> None:
+        """A folder holding anyone else's files is refused and left as it was; a report folder
+        is replaced whole, its stale pages gone; a link planted in it is removed, never
+        followed."""
+        def report(out: Path, *extra: str) -> Any:
+            return runner.invoke(app, ["--db", loaded, "report", "--as-of", "2026-11-20",
+                                       *extra, "--out", str(out)])
+
+        theirs = tmp_path / "theirs"
+        theirs.mkdir()
+        (theirs / "team-budget.html").write_text("mine")
+        refused = report(theirs)
+        assert refused.exit_code == 1
+        assert "holds files no report wrote" in refused.stderr
+        assert [p.name for p in theirs.iterdir()] == ["team-budget.html"]
+
+        ours = tmp_path / "ours"
+        assert report(ours).exit_code == 0
+        assert (ours / "timelines-south-001.html").exists()
+        outside = tmp_path / "outside.txt"
+        outside.write_text("keep me")
+        (ours / "index.html").unlink()
+        (ours / "index.html").symlink_to(outside)
+        assert report(ours, "--team", "north").exit_code == 0
+        assert outside.read_text() == "keep me"
+        assert not (ours / "index.html").is_symlink()
+        assert not (ours / "timelines-south-001.html").exists()
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no debris
+
+        (ours / "notes.txt").write_text("a manager's notes")
+        again = report(ours)
+        assert again.exit_code == 1 and "notes.txt" in again.stderr
+        assert (ours / "notes.txt").read_text() == "a manager's notes"
 
     def test_unknown_team(self, loaded: str, tmp_path: Path) -> None:
         result = runner.invoke(app, ["--db", loaded, "report", "--team", "nrth", "--out",
