@@ -467,12 +467,41 @@ def history(
     out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
 
 
+PREFECT_PROBE_SECONDS = 10.0
+
+
 def prepare_prefect() -> None:
     """Without PREFECT_API_URL, Prefect starts a temporary server; on a fresh machine that takes
-    10-30 s, longer than its default wait, so give it time, and keep it from calling home."""
-    if not os.environ.get("PREFECT_API_URL"):
+    10-30 s, longer than its default wait, so give it time, and keep it from calling home.
+    With it, make sure the server answers first: Prefect's own client would retry for minutes
+    (behind a proxy that does not know the server) and then end in a traceback."""
+    api = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api:
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    else:
+        require_prefect_server(api)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def require_prefect_server(api: str) -> None:
+    """One plain sentence, within PREFECT_PROBE_SECONDS, when the server cannot be reached."""
+    import httpx
+
+    proxied = [name for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy",
+                                 "http_proxy", "all_proxy") if os.environ.get(name)]
+    hint = (f"; {proxied[0]} is set: if the server is on this network, add its host to "
+            "NO_PROXY" if proxied else "")
+    try:
+        answer = httpx.get(f"{api.rstrip('/')}/health", timeout=PREFECT_PROBE_SECONDS)
+        answer.raise_for_status()
+    except (httpx.HTTPError, ValueError) as error:
+        reason = (f"it answered HTTP {error.response.status_code} at {error.request.url}"
+                  if isinstance(error, httpx.HTTPStatusError)
+                  else " ".join(str(error).split()) or type(error).__name__)
+        raise PermanenceError(
+            f"the Prefect server at {api} (PREFECT_API_URL) does not answer: {reason}. Start "
+            "it (`prefect server start`), correct PREFECT_API_URL, or unset it to run with a "
+            f"temporary server{hint}") from None
 
 
 def print_check_summary(summary: dict[str, Any]) -> None:
@@ -578,6 +607,7 @@ def serve(ctx: typer.Context) -> None:
                        "PREFECT_API_URL=http://127.0.0.1:4200/api)")
     settings.timelines()
     store.require_schema(settings.engine())
+    require_prefect_server(os.environ["PREFECT_API_URL"])
     os.environ["PERMANENCE_DB"] = settings.url
     if settings.rules:
         os.environ["PERMANENCE_RULES"] = os.pathsep.join(str(p) for p in settings.rules)
