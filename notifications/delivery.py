@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 from permanence.config import DELIVERY_TIMEOUT
 
-from .digest import Digest
+from .digest import Digest, fit_body
 
 if sys.version_info < (3, 13):  # pragma: no branch
     # apprise's email plugin imports pgpy, which imports the stdlib's deprecated `imghdr`
@@ -245,9 +245,12 @@ def _send(url: str, digest: Digest, timeout: float) -> str | None:
     notifier, reason = _load(url)
     if notifier is None:
         return reason
+    service = notifier[0]
+    # What the channel accepts: a service without titles (Telegram) counts the title in.
+    limit = int(service.body_maxlen) - (0 if service.title_maxlen else len(digest.title) + 2)
     try:
         with notifier.notify(
-            body=digest.body,
+            body=fit_body(digest.body, limit),
             title=digest.title,
             body_format=apprise.NotifyFormat.TEXT,
             timeout=timeout,

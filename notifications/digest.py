@@ -158,3 +158,28 @@ def render_digest(
     body_lines = _render(env, BODY_TEMPLATE, context).strip().splitlines()
     body = "\n".join(line.rstrip() for line in body_lines)
     return Digest(title=title, body=body)
+
+
+def fit_body(body: str, limit: int) -> str:
+    """The body cut at a line break to at most `limit` characters, for a channel that refuses
+    longer messages (Teams takes 1,000, Discord 2,000): the first lines as they stand, then
+    how many lines were left out and where to see them, then the body's last line (the as-of
+    date). Never refused whole: a lead always hears that there is something."""
+    if len(body) <= limit:
+        return body
+    lines = body.rstrip("\n").split("\n")
+    head, footer = lines[:-1], lines[-1]
+    kept: list[str] = []
+    for number, line in enumerate(head):
+        left_out = sum(1 for rest in head[number:] if rest.strip())
+        note = (f"... and {left_out} more line{'s' if left_out != 1 else ''} not shown here "
+                f"(this channel takes {limit:,} characters): see them with `permanence "
+                "status` or in today's report.")
+        candidate = "\n".join([*kept, line])
+        if len(candidate) + len(note) + len(footer) + 4 > limit:
+            while kept and not kept[-1].strip():
+                kept.pop()
+            text = "\n".join([*kept, "", note, "", footer]).lstrip("\n")
+            return text if len(text) <= limit else text[:limit]
+        kept.append(line)
+    return body[:limit]

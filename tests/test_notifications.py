@@ -27,6 +27,7 @@ from permanence.notifications.digest import (
     Digest,
     DigestItem,
     DigestTemplateError,
+    fit_body,
     render_digest,
 )
 from permanence.notifications.receiver import JsonReceiver
@@ -537,3 +538,33 @@ class TestSecretsNeverShown:
         assert not result.ok
         line = "".join(result.failures)
         assert [secret for secret in secrets if secret in line] == [], line
+
+
+class TestDigestTooLargeForItsChannel:
+    """A digest longer than its channel accepts is cut to fit at a line break, saying how many
+    lines were left out and where to see them: never refused whole."""
+
+    def test_fit_body(self) -> None:
+        body = "Hello Sam,\n" + "".join(f"C-{n} | Step | due 2026-11-20 | red\n\n"
+                                        for n in range(100)) + "Status as of 2026-11-23."
+        assert fit_body(body, len(body)) == body
+        cut = fit_body(body, 1000)
+        assert len(cut) <= 1000
+        lines = cut.splitlines()
+        assert lines[0] == "Hello Sam," and lines[-1] == "Status as of 2026-11-23."
+        shown = sum(1 for line in lines if line.startswith("C-"))
+        assert lines[-3] == (f"... and {100 - shown} more lines not shown here (this channel "
+                             "takes 1,000 characters): see them with `permanence status` or in "
+                             "today's report.")
+
+    def test_a_huge_digest_arrives_cut(self, receiver: JsonReceiver) -> None:
+        items = [DigestItem(case_ref=f"C-{n:05d}", milestone_title="Legal advice received",
+                            due=date(2026, 11, 1), status="red", days_overdue=22,
+                            reason="overdue") for n in range(5000)]
+        digest = render_digest(recipient_name="Sam Patel", items=items, as_of=AS_OF)
+        assert len(digest.body) > 200_000
+        assert deliver([receiver.url_for("sw-1")], digest).ok
+        [payload] = receiver.messages_for("sw-1")
+        assert len(payload["message"]) <= 32_768  # what apprise's json:// takes
+        assert "more lines not shown here" in payload["message"]
+        assert payload["title"] == digest.title
