@@ -128,17 +128,16 @@ def _secret_parts(url: str) -> tuple[set[str], str | None]:
     address, _, query = body.partition("?")
     query, _, fragment = query.partition("#")
     address += "#" + fragment
-    values = [value for _, _, value in (pair.partition("=") for pair in query.split("&"))]
-    parts = {unquote(part) for part in _PART.findall(address)} | {unquote(v) for v in values if v}
+    pairs = [(key, unquote(value)) for key, _, value in
+             (pair.partition("=") for pair in query.split("&")) if value]
+    parts = {unquote(part) for part in _PART.findall(address)} | {value for _, value in pairs}
+    keyed = {value for key, value in pairs if _SECRET_KEYS.search(key)}  # ?token=, ?sig= ...
     notifier = _loaded(url)
     if notifier is None:
-        return {part for part in parts if _mask_word(part) != part}, password
+        return {part for part in parts if _mask_word(part) != part} | keyed, password
     shown = set(_PART.findall(unquote(notifier[0].url(privacy=True))))
-    secrets = {part for part in parts if part not in shown}
-    secrets -= {unquote(v) for key, _, v in (pair.partition("=") for pair in query.split("&"))
-                if _EMAIL.fullmatch(unquote(v)) and not _SECRET_KEYS.search(key)}
-    secrets |= {unquote(v) for key, _, v in (pair.partition("=") for pair in query.split("&"))
-                if v and _SECRET_KEYS.search(key)}
+    emails = {value for key, value in pairs if _EMAIL.fullmatch(value)}
+    secrets = ({part for part in parts if part not in shown} - emails) | keyed
     return secrets, password
 
 
