@@ -53,10 +53,11 @@ from sqlmodel import Session
 from permanence import store
 from permanence.clock import service_today
 from permanence.config import CheckConfig, current_config
+from permanence.collector import collector_paused
 from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import PermanenceError
 from permanence.evaluate import (Evaluation, LeadDirectory, MilestoneStatus, Status,
-                                 UnresolvedRole, collector_paused, evaluate)
+                                 UnresolvedRole, evaluate)
 from permanence.models import (WAITING_TO_SEND, CaseState, CheckRun, Lead, Notice, Outbox,
                                OutboxState, StatusChange, utc_now)
 from permanence.notifications.delivery import deliver

@@ -8,14 +8,13 @@ cases, and role look-ups once per (role, team).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from permanence.collector import collector_paused
 from permanence.dates import add_duration, subtract_duration
 from permanence.timelines import Milestone, Timeline
 
@@ -228,18 +227,6 @@ def evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
     otherwise trigger repeated full collections, half the time of a 100,000-case run."""
     with collector_paused():
         return _evaluate(timelines, cases, leads, as_of)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a bulk pass over many short-lived rows."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],

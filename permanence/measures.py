@@ -47,7 +47,6 @@ Definitions, fixed here because a committee compares them month by month:
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from permanence.collector import collector_paused
 from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus, Status, due_date
 from permanence.timelines import Milestone, Timeline
 
@@ -308,13 +308,8 @@ def history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFact
     """Per milestone and month of completion: n, median and p90 days from the anchor and the
     share on time; per timeline and month: journey days; and the completions left out because
     their anchor is missing or later than they are. Sorted by timeline, rule order, month."""
-    collecting = gc.isenabled()
-    gc.disable()  # a million appends beside a million live status rows: see evaluate()
-    try:
+    with collector_paused():  # a million appends beside a million live status rows
         return _history_measures(timelines, facts, as_of)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFacts],

@@ -48,9 +48,9 @@ from permanence.evaluate import (
     MilestoneStatus,
     Status,
     case_is_open,
-    collector_paused,
     evaluate,
 )
+from permanence.collector import collector_paused
 from permanence.measures import Measures, MonthMeasure, Projector, Step
 from permanence.timelines import Timeline
 

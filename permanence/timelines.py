@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
-from ruamel.yaml.reader import ReaderError
+from yaml import MarkedYAMLError, YAMLError
+from yaml.reader import ReaderError
 
+from permanence.collector import collector_paused
 from permanence.dates import JURISDICTIONS, Duration, parse_duration
 from permanence.errors import RuleFileError
+from permanence.located_yaml import LocatedList, LocatedMap
+from permanence.located_yaml import load as load_yaml
 from permanence.rules import BUILTIN_RULES_DIR
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -99,24 +99,10 @@ class _Problems:
         self.lines.append(f"{self.filename}:{line}: {where}: {message}")
 
 
-def _line_of_key(node: CommentedMap, key: str) -> int:
-    try:
-        return int(node.lc.key(key)[0]) + 1
-    except (KeyError, TypeError, AttributeError):
-        return int(node.lc.line) + 1
-
-
-def _line_of_value(node: CommentedMap, key: str) -> int:
-    try:
-        return int(node.lc.value(key)[0]) + 1
-    except (KeyError, TypeError, AttributeError):
-        return _line_of_key(node, key)
-
-
 def _describe(value: Any) -> str:
-    if isinstance(value, CommentedMap):
+    if isinstance(value, LocatedMap):
         return "a mapping"
-    if isinstance(value, CommentedSeq):
+    if isinstance(value, LocatedList):
         return "a list"
     return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
 
@@ -125,15 +111,14 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     """Parse and check one rule file's text; raise RuleFileError listing every problem."""
     problems = _Problems(filename)
     try:
-        with warnings.catch_warnings():
-            # Legal YAML that ruamel merely remarks on (an anchor name used twice): the rules
-            # are checked below, so a remark would only be noise on the operator's terminal.
-            warnings.simplefilter("ignore", YAMLWarning)
-            document = YAML(typ="rt").load(text)
+        with collector_paused():  # tens of thousands of small mappings and lists
+            document = load_yaml(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = (error.problem or str(error)).strip()
+        if "nesting depth" in problem:  # libyaml's own limit, far beyond any rule file
+            problem = "nested too deeply to be a rule file"
         raise RuleFileError(f"{filename}:{line}: YAML: {problem}") from None
     except ReaderError as error:  # a character YAML does not allow, before any parsing
         line = text[:error.position].count("\n") + 1
@@ -143,23 +128,23 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
         raise RuleFileError(f"{filename}:1: YAML: {' '.join(str(error).split())}") from None
     except RecursionError:
         raise RuleFileError(f"{filename}:1: YAML: nested too deeply to be a rule file") from None
-    if not isinstance(document, CommentedMap):
+    if not isinstance(document, LocatedMap):
         raise RuleFileError(f"{filename}:1: file: expected a mapping with timeline, title, "
                             f"jurisdiction, version and milestones, got {_describe(document)}")
 
     for key in document:
         if key not in TOP_KEYS:
-            problems.add(_line_of_key(document, key), f"field {key!r}",
+            problems.add(document.line_of_key(key), f"field {key!r}",
                          f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
 
-    def text_field(node: CommentedMap, key: str, where: str, *, required: bool) -> str | None:
+    def text_field(node: LocatedMap, key: str, where: str, *, required: bool) -> str | None:
         if key not in node:
             if required:
-                problems.add(int(node.lc.line) + 1, where, f"field {key!r} is missing")
+                problems.add(node.line, where, f"field {key!r} is missing")
             return None
         value = node[key]
         if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-            problems.add(_line_of_value(node, key), f"{where}, field {key!r}",
+            problems.add(node.line_of_value(key), f"{where}, field {key!r}",
                          f"expected a non-empty text, got {_describe(value)}")
             return None
         return str(value).strip()
@@ -167,18 +152,18 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     top = "timeline"
     name = text_field(document, "timeline", top, required=True)
     if name is not None and not TIMELINE_PATTERN.match(name):
-        problems.add(_line_of_value(document, "timeline"), "field 'timeline'",
+        problems.add(document.line_of_value("timeline"), "field 'timeline'",
                      f"expected a name of lower-case letters, digits, '-', '_' or '.', got {name!r}")
     title = text_field(document, "title", top, required=False) or name or ""
     jurisdiction = text_field(document, "jurisdiction", top, required=True)
     if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
-        problems.add(_line_of_value(document, "jurisdiction"), "field 'jurisdiction'",
+        problems.add(document.line_of_value("jurisdiction"), "field 'jurisdiction'",
                      f"expected one of {' | '.join(JURISDICTIONS)}, got {jurisdiction!r}")
     version = None
     if "version" not in document:
         problems.add(1, "field 'version'", "is missing; expected a quoted text such as \"2026.1\"")
     elif isinstance(document["version"], float):
-        problems.add(_line_of_value(document, "version"), "field 'version'",
+        problems.add(document.line_of_value("version"), "field 'version'",
                      f"expected a quoted text such as \"2026.1\" (unquoted, {document['version']!r} "
                      "is read as a number and may lose digits)")
     else:
@@ -191,15 +176,15 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     raw_milestones = document.get("milestones")
     if "milestones" not in document:
         problems.add(1, "field 'milestones'", "is missing; expected a list of milestones")
-    elif not isinstance(raw_milestones, CommentedSeq) or not raw_milestones:
-        problems.add(_line_of_value(document, "milestones"), "field 'milestones'",
+    elif not isinstance(raw_milestones, LocatedList) or not raw_milestones:
+        problems.add(document.line_of_value("milestones"), "field 'milestones'",
                      f"expected a non-empty list of milestones, got {_describe(raw_milestones)}")
     else:
         for position, node in enumerate(raw_milestones):
             milestone = _parse_milestone(node, position, raw_milestones, problems, text_field)
-            if not isinstance(node, CommentedMap):
+            if not isinstance(node, LocatedMap):
                 continue
-            line = int(node.lc.line) + 1
+            line = node.line
             declared = node.get("id")
             if isinstance(declared, str):
                 if declared in lines_of:
@@ -211,10 +196,10 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
             if isinstance(after, str) and NAME_PATTERN.match(after):
                 where = (f"milestone {declared!r}" if isinstance(declared, str)
                          else f"milestones[{position}]")
-                after_refs.append((where, after, _line_of_value(node, "after")))
+                after_refs.append((where, after, node.line_of_value("after")))
             if milestone is not None:
                 if milestone.after is not None:
-                    after_lines[milestone.id] = _line_of_value(node, "after")
+                    after_lines[milestone.id] = node.line_of_value("after")
                 milestones.append(milestone)
 
     for where, after, line in after_refs:
@@ -254,10 +239,10 @@ def _cycles(milestones: Sequence[Milestone]) -> list[tuple[str, list[str]]]:
     return cycles
 
 
-def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Problems,
+def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Problems,
                      text_field: Any) -> Milestone | None:
-    if not isinstance(node, CommentedMap):
-        problems.add(int(seq.lc.item(position)[0]) + 1, f"milestones[{position}]",
+    if not isinstance(node, LocatedMap):
+        problems.add(seq.item_lines[position], f"milestones[{position}]",
                      f"expected a mapping with id, title, after and within, got {_describe(node)}")
         return None
     milestone_id = node.get("id")
@@ -265,12 +250,12 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
     before = len(problems.lines)
     for key in node:
         if key not in MILESTONE_KEYS:
-            problems.add(_line_of_key(node, key), f"{where}, field {key!r}",
+            problems.add(node.line_of_key(key), f"{where}, field {key!r}",
                          f"unknown key; expected one of {', '.join(sorted(MILESTONE_KEYS))}")
     if "id" not in node:
-        problems.add(int(node.lc.line) + 1, where, "field 'id' is missing")
+        problems.add(node.line, where, "field 'id' is missing")
     elif not isinstance(milestone_id, str) or not NAME_PATTERN.match(milestone_id):
-        problems.add(_line_of_value(node, "id"), f"{where}, field 'id'",
+        problems.add(node.line_of_value("id"), f"{where}, field 'id'",
                      f"expected lower-case letters, digits and '_', starting with a letter "
                      f"([a-z][a-z0-9_]*), got {_describe(milestone_id)}")
     title = text_field(node, "title", where, required=True)
@@ -280,11 +265,11 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
     if "after" in node:
         after = node["after"]
         if not isinstance(after, str) or not NAME_PATTERN.match(after):
-            problems.add(_line_of_value(node, "after"), f"{where}, field 'after'",
+            problems.add(node.line_of_value("after"), f"{where}, field 'after'",
                          f"expected the id of another milestone, got {_describe(after)}")
             after = None
 
-    def duration(mapping: CommentedMap, key: str, label: str, minimum: int) -> Duration | None:
+    def duration(mapping: LocatedMap, key: str, label: str, minimum: int) -> Duration | None:
         if key not in mapping:
             return None
         value = mapping[key]
@@ -292,17 +277,17 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
             return parse_duration(value if isinstance(value, str) else str(value),
                                   minimum=minimum)
         except ValueError as error:
-            problems.add(_line_of_value(mapping, key), f"{label}, field {key!r}", str(error))
+            problems.add(mapping.line_of_value(key), f"{label}, field {key!r}", str(error))
             return None
 
     within = duration(node, "within", where, 1)
     if "after" in node and "within" not in node:
-        problems.add(_line_of_key(node, "after"), f"{where}, field 'within'",
+        problems.add(node.line_of_key("after"), f"{where}, field 'within'",
                      "is missing; a milestone with `after` needs a clock such as '4 weeks'")
     if "after" not in node:
         for key in ("within", "amber", "escalate"):
             if key in node:
-                problems.add(_line_of_key(node, key), f"{where}, field {key!r}",
+                problems.add(node.line_of_key(key), f"{where}, field {key!r}",
                              "a start milestone (no `after`) has no clock; add `after` or remove this")
     amber = duration(node, "amber", where, 0)
 
@@ -310,7 +295,7 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
     if "owner" in node:
         value = node["owner"]
         if not isinstance(value, str) or not NAME_PATTERN.match(value):
-            problems.add(_line_of_value(node, "owner"), f"{where}, field 'owner'",
+            problems.add(node.line_of_value("owner"), f"{where}, field 'owner'",
                          f"expected a role name ([a-z][a-z0-9_]*, e.g. social_worker), "
                          f"got {_describe(value)}")
         else:
@@ -319,29 +304,29 @@ def _parse_milestone(node: Any, position: int, seq: CommentedSeq, problems: _Pro
     escalations: list[Escalation] = []
     if "escalate" in node:
         tiers = node["escalate"]
-        if not isinstance(tiers, CommentedSeq):
-            problems.add(_line_of_value(node, "escalate"), f"{where}, field 'escalate'",
+        if not isinstance(tiers, LocatedList):
+            problems.add(node.line_of_value("escalate"), f"{where}, field 'escalate'",
                          f"expected a list like [{{after: 1 day, to: team_leader}}], "
                          f"got {_describe(tiers)}")
         else:
             for index, tier in enumerate(tiers):
                 tier_where = f"{where}, escalate[{index}]"
-                if not isinstance(tier, CommentedMap):
-                    problems.add(int(tiers.lc.item(index)[0]) + 1, tier_where,
+                if not isinstance(tier, LocatedMap):
+                    problems.add(tiers.item_lines[index], tier_where,
                                  f"expected a mapping {{after: DURATION, to: ROLE}}, "
                                  f"got {_describe(tier)}")
                     continue
                 for key in tier:
                     if key not in ESCALATION_KEYS:
-                        problems.add(_line_of_key(tier, key), f"{tier_where}, field {key!r}",
+                        problems.add(tier.line_of_key(key), f"{tier_where}, field {key!r}",
                                      "unknown key; expected 'after' and 'to'")
                 for key in ("after", "to"):
                     if key not in tier:
-                        problems.add(int(tier.lc.line) + 1, tier_where, f"field {key!r} is missing")
+                        problems.add(tier.line, tier_where, f"field {key!r} is missing")
                 tier_after = duration(tier, "after", tier_where, 0)
                 to = tier.get("to")
                 if "to" in tier and (not isinstance(to, str) or not NAME_PATTERN.match(to)):
-                    problems.add(_line_of_value(tier, "to"), f"{tier_where}, field 'to'",
+                    problems.add(tier.line_of_value("to"), f"{tier_where}, field 'to'",
                                  f"expected a role name ([a-z][a-z0-9_]*, e.g. team_leader), "
                                  f"got {_describe(to)}")
                     to = None

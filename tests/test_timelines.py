@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from permanence import located_yaml
 from permanence.dates import Duration, Unit
 from permanence.errors import RuleFileError
 from permanence.rules import BUILTIN_RULES_DIR
@@ -316,7 +317,7 @@ class TestRefusedValues:
 
     def test_yaml_syntax_error(self) -> None:
         assert problems_of(HEAD + "  - id: a\n  title: A\n") == [
-            "r.yaml:9: YAML: expected <block end>, but found '?'"]
+            "r.yaml:9: YAML: did not find expected '-' indicator"]
 
     def test_yaml_duplicate_key(self) -> None:
         assert problems_of(HEAD + "  - id: a\n    title: A\n    title: B\n") == [
@@ -489,6 +490,35 @@ def cycles_by_walking(milestones: list[Milestone]) -> list[tuple[str, list[str]]
             chain.append(current.after)
             current = by_id[current.after]
     return found
+
+
+class TestYamlReading:
+    """Rule files are read as YAML 1.2 reads them, so everyday words are never booleans, and a
+    file's errors name the line in the file whatever it holds before them."""
+
+    def test_yes_no_on_off_stay_text(self) -> None:
+        timeline = parse_rule_text(HEAD.replace("title: Start", "title: No")
+                                   + "  - id: a\n    title: on\n    after: start\n"
+                                   "    within: 2 days\n", "r.yaml")
+        assert [m.title for m in timeline.milestones] == ["No", "on"]
+
+    def test_numbers_as_yaml_1_2_reads_them(self) -> None:
+        assert located_yaml.load("a: 010\nb: 0o10\nc: 0x10\nd: 1.5\ne: yes\nf: true\n") == {
+            "a": 10, "b": 8, "c": 16, "d": 1.5, "e": "yes", "f": True}
+
+    def test_forbidden_character_after_accented_text_names_its_line(self) -> None:
+        assert problems_of("timeline: t\ntitle: Pàipearan éé\njurisdiction: s\x07\n") == [
+            "r.yaml:3: YAML: character U+0007 is not allowed in a YAML file; remove it"]
+
+    def test_merged_keys_keep_their_lines(self) -> None:
+        document = located_yaml.load("base: &b\n  x: 1\n  z: 1\nm:\n  <<: *b\n  y: 2\n  z: 3\n")
+        assert document["m"] == {"x": 1, "y": 2, "z": 3}  # its own key overrides a merged one
+        assert [document["m"].line_of_key(key) for key in "xyz"] == [2, 6, 7]
+
+    def test_python_objects_are_refused(self) -> None:
+        assert problems_of("timeline: !!python/object/apply:os.system [echo]\n") == [
+            "r.yaml:1: YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'"]
 
 
 class TestCycles:
