@@ -70,6 +70,10 @@ class Settings:
         return store.database_url(self.db)
 
     def engine(self, *, require_schema: bool = True) -> Engine:
+        """The store, opened once the rules named are known to be usable: no command runs
+        against a store while a named rule file is missing or broken (a vanished override
+        would otherwise go unnoticed until the check moved children's dates)."""
+        self.timelines()
         if self._engine is None:
             self._engine = store.make_engine(self.url)
         if require_schema:
@@ -494,10 +498,14 @@ def require_prefect_server(api: str) -> None:
     try:
         answer = httpx.get(f"{api.rstrip('/')}/health", timeout=PREFECT_PROBE_SECONDS)
         answer.raise_for_status()
+    except httpx.HTTPStatusError as error:
+        raise PermanenceError(
+            f"PREFECT_API_URL {api} does not lead to a Prefect server: {error.request.url} "
+            f"answered HTTP {error.response.status_code}. Correct it (a Prefect server's "
+            "address ending in /api, e.g. http://127.0.0.1:4200/api), or unset it to run with "
+            f"a temporary server{hint}") from None
     except (httpx.HTTPError, ValueError) as error:
-        reason = (f"it answered HTTP {error.response.status_code} at {error.request.url}"
-                  if isinstance(error, httpx.HTTPStatusError)
-                  else " ".join(str(error).split()) or type(error).__name__)
+        reason = " ".join(str(error).split()) or type(error).__name__
         raise PermanenceError(
             f"the Prefect server at {api} (PREFECT_API_URL) does not answer: {reason}. Start "
             "it (`prefect server start`), correct PREFECT_API_URL, or unset it to run with a "

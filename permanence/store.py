@@ -68,7 +68,10 @@ def init_schema(engine: Engine) -> None:
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
         os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(database, 0o600)
-    SQLModel.metadata.create_all(engine)
+    try:
+        SQLModel.metadata.create_all(engine)
+    except DatabaseError as error:
+        raise _cannot_open(engine, error) from None
 
 
 def purge_personal_data(*, session: Session, closed_before: date) -> int:
@@ -81,14 +84,17 @@ def purge_personal_data(*, session: Session, closed_before: date) -> int:
     return int(purged.rowcount)
 
 
+def _cannot_open(engine: Engine, error: DatabaseError) -> PermanenceError:
+    reason = " ".join(str(error.orig).split())
+    return PermanenceError(f"cannot open the store {engine.url.render_as_string()}: {reason}")
+
+
 def require_schema(engine: Engine) -> None:
     """Refuse to work on a store that `permanence init` has not prepared."""
     try:
         tables = set(inspect(engine).get_table_names())
     except DatabaseError as error:
-        reason = " ".join(str(error.orig).split())
-        raise PermanenceError(f"cannot open the store {engine.url.render_as_string()}: "
-                              f"{reason}") from None
+        raise _cannot_open(engine, error) from None
     missing = set(SQLModel.metadata.tables) - tables
     if missing:
         raise PermanenceError(f"the store {engine.url.render_as_string()} is not initialised "
