@@ -112,9 +112,8 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> str:
             rows = csvfiles.check_events(data, cases=store.case_index(session=session),
                                          timelines=timelines, today=AS_OF)
             store.record_events(session=session, events=rows, source="import bench")
-    with timed("read every case's facts back (SQLite)"):
-        with Session(engine) as session:
-            facts = store.load_case_facts(session=session)
+    with timed("read every case's facts back (SQLite)"), Session(engine) as session:
+        facts = store.load_case_facts(session=session)
     assert len(facts) == len(cases)
     engine.dispose()
     return f"sqlite:///{folder / 'bench.db'}"

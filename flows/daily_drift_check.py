@@ -40,26 +40,40 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import (create_link_artifact, create_markdown_artifact,
-                               create_table_artifact)
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from permanence import store
 from permanence.clock import service_today
-from permanence.config import CheckConfig, current_config
 from permanence.collector import collector_paused
+from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import PermanenceError
-from permanence.evaluate import (Evaluation, LeadDirectory, MilestoneStatus, Status,
-                                 UnresolvedRole, evaluate)
-from permanence.models import (WAITING_TO_SEND, CaseState, CheckRun, Lead, Notice, Outbox,
-                               OutboxState, StatusChange, utc_now)
+from permanence.evaluate import (
+    Evaluation,
+    LeadDirectory,
+    MilestoneStatus,
+    Status,
+    UnresolvedRole,
+    evaluate,
+)
+from permanence.models import (
+    WAITING_TO_SEND,
+    CaseState,
+    CheckRun,
+    Lead,
+    Notice,
+    Outbox,
+    OutboxState,
+    StatusChange,
+    utc_now,
+)
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
@@ -82,7 +96,7 @@ class ChunkResult:
     red_count: int = 0
     unresolved: list[UnresolvedRole] = field(default_factory=list)
     unknown_timelines: dict[str, list[str]] = field(default_factory=dict)
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="check cases {first}..{last}")
@@ -101,14 +115,15 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
     def lap(step: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        result.seconds[step] += now - clock
+        result.seconds[step] = result.seconds.get(step, 0.0) + now - clock
         clock = now
 
     with Session(engine) as session, session.begin():
         facts = store.load_case_facts(session=session, between=(first, last))
         leads = LeadDirectory(store.lead_roles(session=session))
-        stored = dict(session.execute(select(CaseState.case_ref, CaseState.milestones).where(
-            CaseState.case_ref >= first, CaseState.case_ref <= last)).all())  # type: ignore[arg-type, operator]
+        stored: dict[str, Any] = dict(session.execute(
+            select(col(CaseState.case_ref), col(CaseState.milestones)).where(
+                col(CaseState.case_ref) >= first, col(CaseState.case_ref) <= last)).all())
         lap("read")
         evaluation = evaluate(timelines, facts, leads, as_of)
         lap("evaluate")
@@ -187,13 +202,14 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
         folded = list(session.execute(select(Outbox.id).where(  # type: ignore[call-overload]
             Outbox.state.in_(WAITING_TO_SEND), Outbox.delivered_to == "",  # type: ignore[attr-defined]
             Outbox.lead_id.in_({row.lead_id for row in fresh}))).scalars())  # type: ignore[attr-defined]
-        pending = sorted(fresh + session.execute(select(*columns).join(  # type: ignore[call-overload]
+        pending = sorted([*fresh, *session.execute(select(*columns).join(  # type: ignore[call-overload]
             StatusChange, StatusChange.id == Notice.change_id).where(
-            Notice.outbox_id.in_(folded))).all(), key=lambda row: row.id)  # type: ignore[union-attr]
+            Notice.outbox_id.in_(folded))).all()], key=lambda row: row.id)  # type: ignore[union-attr]
         if folded:
             session.execute(update(Outbox).where(Outbox.id.in_(folded))  # type: ignore[union-attr]
                             .values(state=OutboxState.SUPERSEDED))
-        names = dict(session.execute(select(Lead.lead_id, Lead.name)).all())  # type: ignore[call-overload]
+        names: dict[str, str] = dict(session.execute(
+            select(col(Lead.lead_id), col(Lead.name))).all())
         told_about: dict[int, list[str]] = defaultdict(list)
         for change_id, lead_id in session.execute(select(Notice.change_id, Notice.lead_id).where(  # type: ignore[call-overload]
                 Notice.change_id.in_({row.change_id for row in pending})).order_by(Notice.id)):  # type: ignore[attr-defined]
@@ -250,7 +266,8 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
                                          Outbox.delivered_to)
                                   .where(Outbox.state.in_(WAITING_TO_SEND))  # type: ignore[attr-defined]
                                   .order_by(Outbox.id)).all()
-        urls = dict(session.execute(select(Lead.lead_id, Lead.notify)).all())  # type: ignore[call-overload]
+        urls: dict[str, str] = dict(session.execute(
+            select(col(Lead.lead_id), col(Lead.notify))).all())
     for message in waiting:
         with Session(engine) as session, session.begin():
             if not store.claim_message(session=session, outbox_id=message.id):
@@ -275,7 +292,7 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
                 values.update(state=OutboxState.FAILED, last_error="; ".join(failures))
             else:
                 values.update(state=OutboxState.SENT, sent_at=utc_now(), last_error=None)
-            session.execute(update(Outbox).where(Outbox.id == message.id).values(**values))  # type: ignore[arg-type]
+            session.execute(update(Outbox).where(col(Outbox.id) == message.id).values(**values))
         if failures:
             logger.error("could not deliver to %s: %s", message.lead_id, "; ".join(failures))
             undelivered.append(f"{message.lead_id} ({'; '.join(failures)})")
@@ -327,8 +344,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     lines += [f"- {md(rule['timeline'])} {md(rule['version'])} ({md(rule['file'])})"
               for rule in summary.get("rules", [])]
     if summary.get("rules_changed"):
-        lines += ["", "Changed since the last check (children's due dates on these routes "
-                      "move):", ""]
+        lines += ["", ("Changed since the last check (children's due dates on these routes "
+                      "move):"), ""]
         lines += [f"- {md(line)}" for line in summary["rules_changed"]]
     if summary.get("report"):
         lines += ["", f"Report: {summary['report']}"]  # the operator's own folder, not data
@@ -411,7 +428,8 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         total.red.extend(part.red)
         total.red_count += part.red_count
         total.unresolved.extend(part.unresolved)
-        total.seconds.update(part.seconds)
+        for step, seconds in part.seconds.items():
+            total.seconds[step] = total.seconds.get(step, 0.0) + seconds
         for name, refs in part.unknown_timelines.items():
             total.unknown_timelines.setdefault(name, []).extend(refs)
     queued = delivered = 0
@@ -476,7 +494,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         description=f"Every red milestone on {day}, most overdue first")
     lock.confirm()
     with Session(engine) as session, session.begin():
-        session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(  # type: ignore[arg-type]
+        session.execute(update(CheckRun).where(col(CheckRun.id) == check_run_id).values(
             finished_at=utc_now(), summary=json.dumps(summary)))
     logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                 total.cases, total.changes, queued, delivered, len(undelivered))
@@ -493,13 +511,14 @@ def _drift_order(row: MilestoneStatus) -> tuple[int, str]:
 def _merge_problems(unresolved: list[UnresolvedRole]) -> list[dict[str, str]]:
     """One line per (timeline, team, role), chunks merged."""
     merged: dict[tuple[str, str, str], UnresolvedRole] = {}
-    for problem in unresolved:
-        key = (problem.timeline, problem.team, problem.role)
+    for found in unresolved:
+        key = (found.timeline, found.team, found.role)
+        problem = found
         if key in merged:
             before = merged[key]
             problem = UnresolvedRole(*key, tuple(sorted(set(before.milestones)
-                                                        | set(problem.milestones))),
-                                     before.case_refs + problem.case_refs)
+                                                        | set(found.milestones))),
+                                     before.case_refs + found.case_refs)
         merged[key] = problem
     return [{"team": p.team, "role": p.role, "text": p.describe()}
             for _, p in sorted(merged.items())]

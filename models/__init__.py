@@ -19,7 +19,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _timestamp() -> Column:  # type: ignore[type-arg]
+def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False)
 
 
@@ -32,7 +32,8 @@ class LeadBase(SQLModel):
 
 
 class Lead(LeadBase, table=True):
-    """A named person who owns milestones or is escalated to, with the apprise URLs that reach them."""
+    """A named person who owns milestones or is escalated to, with the apprise URLs that reach
+    them."""
 
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 

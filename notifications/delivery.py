@@ -38,13 +38,13 @@ if sys.version_info < (3, 13):  # pragma: no branch
     # plugin loading, so import it once here, with only that deprecation silenced.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
-        import imghdr  # noqa: F401
+        import imghdr  # noqa: F401  (imported for that side effect)
 
-import apprise  # noqa: E402  (after the imghdr import above)
-from apprise.plugins import N_MGR  # noqa: E402  (apprise's registry of loaded plugins)
-from apprise.result import AppriseResultStatus  # noqa: E402
-from apprise.utils.cwe312 import cwe312_word  # noqa: E402
-from apprise.utils.parse import is_hostname  # noqa: E402
+import apprise
+from apprise.plugins import N_MGR
+from apprise.result import AppriseResultStatus
+from apprise.utils.cwe312 import cwe312_word
+from apprise.utils.parse import is_hostname
 
 _SCHEMA = re.compile(r"^\s*(?P<schema>[a-z0-9][a-z0-9+.-]*)://", re.IGNORECASE)
 _USERINFO = re.compile(r"^(?P<head>[^:/?#]+://)(?P<user>[^:@/?#]*):(?P<password>[^@/?#]*)@")
@@ -260,6 +260,6 @@ def _send(url: str, digest: Digest, timeout: float) -> str | None:
                 within = f" within {timeout:g} s" if timeout else " in time"
                 return f"no answer{within}; the channel may be down or too slow"
             lines = [entry.message for entry in outcome.logs()]
-    except Exception as error:  # noqa: BLE001  (a plugin bug must not stop everyone's digest)
+    except Exception as error:
         lines = [f"{type(error).__name__}: {error}"]
     return _scrub(_reason(lines, "apprise reported a failure without a reason"), url)

@@ -31,7 +31,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"
@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     # apprise's json:// posts by default; `?method=put` and friends land here too.
     do_POST = do_PUT = do_PATCH = _receive
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: a demo's terminal and a test's output are not access logs."""
 
 
@@ -97,7 +97,7 @@ class JsonReceiver:
 
     # Lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> JsonReceiver:
+    def start(self) -> Self:
         """Bind and start serving in a daemon thread; returns self."""
         if self._server is not None:
             raise RuntimeError("this JsonReceiver is already running")
@@ -123,7 +123,7 @@ class JsonReceiver:
             thread.join()
         self._server = self._thread = None
 
-    def __enter__(self) -> JsonReceiver:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

@@ -28,9 +28,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
-from permanence.csvfiles import printable
 from permanence.clock import service_today
 from permanence.config import CheckConfig, configured
+from permanence.csvfiles import printable
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
 from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
 from permanence.models import Case
@@ -241,7 +241,8 @@ def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
 
 @import_app.command("events")
 @plain_errors
-def import_events(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+def import_events(ctx: typer.Context,
+                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import milestone completions: case_ref, milestone, occurred_on [, note]. A second date for
     the same case and milestone replaces the first, which is kept in the history."""
     settings: Settings = ctx.obj
@@ -261,8 +262,8 @@ def record(
     ctx: typer.Context,
     case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
     milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
-    on: Annotated[str | None, typer.Option("--on", metavar="DATE",
-                                           help="Completion date, YYYY-MM-DD (default today).")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--on", metavar="DATE", help="Completion date, YYYY-MM-DD (default today).")] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT")] = None,
 ) -> None:
     """Record that a milestone of a case was completed."""
@@ -548,8 +549,8 @@ def print_check_summary(summary: dict[str, Any]) -> None:
 @plain_errors
 def check(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
-                                              help="YYYY-MM-DD (default today, Europe/London).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="YYYY-MM-DD (default today, Europe/London).")] = None,
     no_notify: Annotated[bool, typer.Option("--no-notify",
                                             help="Evaluate and store; tell nobody.")] = False,
 ) -> None:
@@ -581,10 +582,10 @@ def run_check(config: CheckConfig, day: date) -> dict[str, Any]:
     with configured(config):
         state = daily_drift_check(as_of=day, return_state=True)
     result = state.result(raise_on_failure=False)
-    if isinstance(result, PermanenceError):
+    if isinstance(result, BaseException):  # a refusal (PermanenceError) or a fault
         raise result
-    if isinstance(result, BaseException):
-        raise result
+    if not isinstance(result, dict):
+        raise TypeError(f"the daily check ended {state.type} without its summary")
     return result
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from permanence.errors import BadInput
 from permanence.store import database_url
 
-
 DELIVERY_TIMEOUT = 30.0  # seconds one channel URL may take to accept a message
 
 

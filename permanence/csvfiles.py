@@ -131,7 +131,7 @@ def _refuse_bad_header(path: Path, names: list[str]) -> None:
     problems += [f"{path}:1: {problem}" for number, name in enumerate(names, start=1)
                  if (problem := text_problem(f"column {number} of the header", name))]
     if problems:
-        raise ImportRefused(problems + [f"{path}: nothing imported"])
+        raise ImportRefused([*problems, f"{path}: nothing imported"])
 
 
 # Writing CSV for people: spreadsheets run a cell that starts like a formula.
@@ -182,8 +182,8 @@ def parse_date(text: str, column: str, today: date) -> date:
 def _refuse_if(problems: list[str], path: Path) -> None:
     if problems:
         count = len(problems)
-        raise ImportRefused(problems + [f"{path}: nothing imported; {count} bad "
-                                        f"row{'s' if count > 1 else ''} to fix"])
+        rows = "1 bad row" if count == 1 else f"{count} bad rows"
+        raise ImportRefused([*problems, f"{path}: nothing imported; {rows} to fix"])
 
 
 def check_leads(data: CsvRows, *,
@@ -281,7 +281,8 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
 
 
 def check_event(case_ref: str, milestone: str, occurred_on: date,
-                cases: Mapping[str, tuple[str, date]], timelines: Mapping[str, Timeline]) -> str | None:
+                cases: Mapping[str, tuple[str, date]],
+                timelines: Mapping[str, Timeline]) -> str | None:
     """Why a completion cannot be recorded, or None. `cases` maps case_ref to (timeline,
     looked_after_on)."""
     known = cases.get(case_ref)

@@ -101,7 +101,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
             moves = summary["transitions"]
             note = ""
             if summary["undelivered"]:
-                note = f"  [red]{len(summary['undelivered'])} undelivered (receiver down), kept[/red]"
+                undelivered = len(summary["undelivered"])
+                note = f"  [red]{undelivered} undelivered (receiver down), kept[/red]"
             out.print(f"  {day:%a %d %b}: {moves.get('overdue', 0)} newly overdue, "
                       f"{moves.get('due_soon', 0)} due soon, {moves.get('escalated', 0)} "
                       f"escalations; {summary['delivered']} messages delivered{note}")
@@ -111,8 +112,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
         receiver.fail = False
     show_messages(out, arrived)
     show_board(out, url, LAST_DAY)
-    out.print(f"\nThe report for {LAST_DAY}: {folder / 'reports' / LAST_DAY.isoformat() / 'index.html'}"
-              " (open it in a browser)")
+    page = folder / "reports" / LAST_DAY.isoformat() / "index.html"
+    out.print(f"\nThe report for {LAST_DAY}: {page} (open it in a browser)")
     out.print(f"\nThe store is kept in {folder}. Look around with, for example:\n"
               f"  permanence --db {url} timeline C-1006 --as-of {LAST_DAY}\n"
               f"  permanence --db {url} status --as-of {LAST_DAY} --team north")

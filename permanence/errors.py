@@ -1,4 +1,5 @@
-"""Domain exceptions: each is a mistake a user can act on, turned into plain lines at the CLI edge."""
+"""Domain exceptions: each is a mistake a user can act on, turned into plain lines at the CLI
+edge."""
 
 from __future__ import annotations
 

@@ -153,7 +153,7 @@ class _ClockRule:
     depends only on its anchor (the as-of date is fixed), so it is worked out once per anchor
     and shared by every case with that anchor."""
 
-    __slots__ = ("milestone", "jurisdiction", "as_of", "clocks")
+    __slots__ = ("as_of", "clocks", "jurisdiction", "milestone")
 
     def __init__(self, milestone: Milestone, jurisdiction: str, as_of: date) -> None:
         self.milestone = milestone
@@ -240,7 +240,8 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
     escalated_of: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]] = {}
     untold: dict[tuple[str, str, str], tuple[set[str], list[str]]] = {}
     for case in sorted(cases, key=lambda c: c.case_ref):
-        if not (case.looked_after_on <= as_of and (case.closed_on is None or case.closed_on > as_of)):
+        if not (case.looked_after_on <= as_of
+                and (case.closed_on is None or case.closed_on > as_of)):
             continue
         plan = plans.get(case.timeline)
         if plan is None:

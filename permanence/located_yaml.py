@@ -20,7 +20,7 @@ from yaml.reader import ReaderError
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class LocatedMap(dict):  # type: ignore[type-arg]
+class LocatedMap(dict[Any, Any]):
     """A mapping with its own line and the line of each key and of each value (1-based)."""
 
     line: int
@@ -34,7 +34,7 @@ class LocatedMap(dict):  # type: ignore[type-arg]
         return self.value_lines.get(key, self.line_of_key(key))
 
 
-class LocatedList(list):  # type: ignore[type-arg]
+class LocatedList(list[Any]):
     """A sequence with its own line and the line of each item (1-based)."""
 
     line: int
@@ -54,11 +54,11 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
             for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
                 if pattern.match(value):
                     return str(tag)
-            return self.DEFAULT_SCALAR_TAG
+            return str(self.DEFAULT_SCALAR_TAG)
         return str(super().resolve(kind, value, implicit))
 
     def construct_yaml_int(self, node: Node) -> int:
-        text = str(self.construct_scalar(node))  # type: ignore[arg-type]
+        text = str(self.construct_scalar(node))
         if text.startswith(("0o", "0x")):
             return int(text[2:], 8 if text[1] == "o" else 16)
         return int(text, 10)

@@ -524,7 +524,8 @@ class Projector:
 
         for index in range(len(timeline.milestones)):
             place(index)
-        plan = [(index, -1 if m.after is None else position[m.after], m, {})
+        plan: list[tuple[int, int, Milestone, dict[date, date]]] = [
+            (index, -1 if m.after is None else position[m.after], m, {})
                 for index in order for m in [timeline.milestones[index]]]
         self._plans[name] = plan
         return plan

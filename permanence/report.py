@@ -24,6 +24,7 @@ plain HTML and CSS, built with string formatting rather than per-row template ca
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import json
 import re
@@ -32,13 +33,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from permanence import csvfiles
 from permanence import measures as figures
+from permanence.collector import collector_paused
 from permanence.dates import Duration, Unit
 from permanence.errors import BadInput, ReportError
 from permanence.evaluate import (
@@ -50,7 +52,6 @@ from permanence.evaluate import (
     case_is_open,
     evaluate,
 )
-from permanence.collector import collector_paused
 from permanence.measures import Measures, MonthMeasure, Projector, Step
 from permanence.timelines import Timeline
 
@@ -120,7 +121,7 @@ def nominal_days(duration: Duration) -> float:
 
 # -- Charts -------------------------------------------------------------------------------------
 
-CHART_STYLE = {
+CHART_STYLE: dict[str, Any] = {
     "svg.fonttype": "none",  # text stays text: small, selectable, in the page's own font
     "font.family": "sans-serif",
     "font.sans-serif": ["Segoe UI", "Helvetica Neue", "Arial", "DejaVu Sans"],
@@ -139,7 +140,7 @@ def charting(key: str) -> Any:
     two charts on one page never share an id."""
     import matplotlib
 
-    return matplotlib.rc_context({**CHART_STYLE, "svg.hashsalt": key})
+    return matplotlib.rc_context(cast(Any, {**CHART_STYLE, "svg.hashsalt": key}))
 
 
 def _figure(width: float, height: float) -> Any:
@@ -368,7 +369,7 @@ def child_card(case: CaseFacts, steps: Sequence[Step], as_of: date, *, name: str
                     for months in range(0, int((end - start) / 30.44) + 1, 6)
                     for left in [int(begin + months * month)] if not -55 < now - left < 100)
     red = amber = green = late = 0
-    body = []
+    body: list[str] = []
     add = body.append
     done_status, waiting, red_status, late_status, amber_status = (
         Status.DONE, Status.WAITING, Status.RED, Status.LATE, Status.AMBER)
@@ -455,7 +456,7 @@ class Page(NamedTuple):
     file: str
     first: str
     last: str
-    count: int
+    cases: int
     red: int = 0
 
 
@@ -593,10 +594,8 @@ def _remove_report(folder: Path, files: list[str] | None) -> None:
     names = files if files is not None else [path.name for path in folder.iterdir()]
     for name in [*names, REPORT_MARKER]:
         (folder / name).unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # something else in it: left as it is, never lost
         folder.rmdir()
-    except OSError:
-        pass  # something else in it: left as it is rather than lost
 
 
 def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
@@ -838,14 +837,14 @@ def _measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
                                  f"{after.title.lower() if after else milestone.after}",
                 rows[-1]))
         journey_rows = journeys.get(name)
-        journey = None
+        journey_chart = None
         if journey_rows:
             last = timeline.milestones[-1]
             label = f"{timeline.milestones[0].title} → {last.title.lower()}"
-            journey = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
+            journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
                                           on_time=False),
                             timeline.title, label, journey_rows[-1])
-        groups.append(ChartGroup(name, timeline.title, charts, journey))
+        groups.append(ChartGroup(name, timeline.title, charts, journey_chart))
     return groups
 
 
@@ -871,7 +870,7 @@ def load_from_store(engine: Any, team: str | None = None, with_names: bool = Fal
     """Cases (of one team), leads with their names and, with `with_names`, children's names;
     a team that has no cases is refused, naming the teams there are."""
     from sqlalchemy import select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     from permanence import store
     from permanence.models import Case, Lead
@@ -879,11 +878,12 @@ def load_from_store(engine: Any, team: str | None = None, with_names: bool = Fal
     with Session(engine) as session:
         facts = store.load_case_facts(session=session, team=team)
         if team is not None and not facts:
-            teams = sorted(session.execute(select(Case.team).distinct()).scalars())  # type: ignore[call-overload]
+            teams = sorted(session.execute(select(col(Case.team)).distinct()).scalars())
             raise BadInput(f"--team {team!r}: no case is in that team; teams in the store: "
                            f"{', '.join(teams) if teams else '(none: import cases first)'}")
         leads = store.lead_roles(session=session)
-        lead_names = dict(session.execute(select(Lead.lead_id, Lead.name)).all())  # type: ignore[call-overload]
+        lead_names: dict[str, str] = dict(session.execute(
+            select(col(Lead.lead_id), col(Lead.name))).all())
         names = None
         if with_names:
             query = select(Case.case_ref, Case.child_name).where(  # type: ignore[call-overload]

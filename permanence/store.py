@@ -17,17 +17,28 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy import CursorResult, Executable, func, inspect, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine
 
 from permanence.errors import BadInput, CheckRefused, PermanenceError
 from permanence.evaluate import CaseFacts
-from permanence.models import (WAITING_TO_SEND, Case, CheckRun, Lead, MilestoneCompletion,
-                               MilestoneEvent, Outbox, OutboxState, StatusChange, utc_now)
+from permanence.models import (
+    WAITING_TO_SEND,
+    Case,
+    CheckRun,
+    Lead,
+    MilestoneCompletion,
+    MilestoneEvent,
+    Outbox,
+    OutboxState,
+    StatusChange,
+    utc_now,
+)
 
 DEFAULT_DB = "sqlite:///permanence.db"
 CHUNK = 5_000
@@ -77,11 +88,15 @@ def init_schema(engine: Engine) -> None:
 def purge_personal_data(*, session: Session, closed_before: date) -> int:
     """Forget the names and dates of birth of children whose cases closed before the date,
     keeping every milestone, so measures stay whole; returns how many cases changed."""
-    purged = session.execute(update(Case).where(  # type: ignore[call-overload]
-        Case.closed_on < closed_before,  # type: ignore[operator]
-        (Case.child_name.is_not(None)) | (Case.date_of_birth.is_not(None)))  # type: ignore[union-attr]
+    return _changed(session, update(Case).where(
+        col(Case.closed_on) < closed_before,
+        col(Case.child_name).is_not(None) | col(Case.date_of_birth).is_not(None))
         .values(child_name=None, date_of_birth=None))
-    return int(purged.rowcount)
+
+
+def _changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE changed."""
+    return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
 
 
 def _cannot_open(engine: Engine, error: DatabaseError) -> PermanenceError:
@@ -103,11 +118,10 @@ def require_schema(engine: Engine) -> None:
 
 
 def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (upserts)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        return postgresql.insert
+    return sqlite.insert
 
 
 def upsert(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]],
@@ -155,7 +169,7 @@ def record_events(*, session: Session, events: Sequence[dict[str, Any]], source:
 
 
 def lead_ids(*, session: Session) -> set[str]:
-    return set(session.execute(select(Lead.lead_id)).scalars())  # type: ignore[arg-type]
+    return set(session.execute(select(col(Lead.lead_id))).scalars())
 
 
 def lead_roles(*, session: Session) -> list[tuple[str, str, str]]:
@@ -215,19 +229,21 @@ def load_case_facts(*, session: Session, team: str | None = None,
 
 def teams(*, session: Session) -> list[str]:
     """Every team that has a case, in order."""
-    return list(session.execute(select(Case.team).distinct().order_by(Case.team)).scalars())  # type: ignore[arg-type]
+    return list(session.execute(select(col(Case.team)).distinct().order_by(col(Case.team)))
+                .scalars())
 
 
 def case_ref_ranges(*, session: Session, size: int) -> list[tuple[str, str]]:
     """Consecutive (first, last) case_ref ranges of at most `size` cases: the check's chunks."""
-    refs = list(session.execute(select(Case.case_ref).order_by(Case.case_ref)).scalars())  # type: ignore[arg-type]
+    refs = list(session.execute(select(col(Case.case_ref)).order_by(col(Case.case_ref)))
+                .scalars())
     return [(refs[start], refs[min(start + size, len(refs)) - 1])
             for start in range(0, len(refs), size)]
 
 
 def latest_checked_day(*, session: Session) -> date | None:
     """The latest as-of date a drift check finished for."""
-    return session.execute(select(func.max(CheckRun.as_of)).where(  # type: ignore[arg-type]
+    return session.execute(select(func.max(CheckRun.as_of)).where(
         CheckRun.finished_at.is_not(None))).scalar()  # type: ignore[union-attr]
 
 
@@ -360,36 +376,34 @@ def _running_check(engine: Engine) -> str:
 def claim_message(*, session: Session, outbox_id: int) -> bool:
     """Mark a waiting message as being sent by this check; False when it is no longer waiting
     (another sender has it, or it went out), so no message is ever sent by two senders."""
-    claimed = session.execute(update(Outbox).where(  # type: ignore[call-overload]
-        Outbox.id == outbox_id, Outbox.state.in_(WAITING_TO_SEND))  # type: ignore[attr-defined]
-        .values(state=OutboxState.SENDING))
-    return claimed.rowcount == 1
+    return _changed(session, update(Outbox).where(
+        col(Outbox.id) == outbox_id, col(Outbox.state).in_(WAITING_TO_SEND))
+        .values(state=OutboxState.SENDING)) == 1
 
 
 def release_interrupted_sends(*, session: Session) -> int:
     """Messages a check claimed but never recorded a result for: that check died while sending
     (only the lock holder sends, so none is still running). They go back to waiting and are
     sent again: a duplicate is preferred to a loss."""
-    released = session.execute(update(Outbox).where(  # type: ignore[call-overload]
-        Outbox.state == OutboxState.SENDING).values(  # type: ignore[arg-type]
+    return _changed(session, update(Outbox).where(
+        col(Outbox.state) == OutboxState.SENDING).values(
         state=OutboxState.FAILED, last_error="the check sending it stopped before it could "
                                              "record the result; sent again"))
-    return int(released.rowcount)
 
 
 def milestone_history(*, session: Session, case_ref: str,
                       milestone: str | None = None) -> list[MilestoneEvent]:
     """Every date recorded for a case (or one of its milestones), oldest first."""
-    query = select(MilestoneEvent).where(MilestoneEvent.case_ref == case_ref)
+    query = select(MilestoneEvent).where(col(MilestoneEvent.case_ref) == case_ref)
     if milestone is not None:
-        query = query.where(MilestoneEvent.milestone == milestone)
-    return list(session.execute(query.order_by(MilestoneEvent.id)).scalars())  # type: ignore[arg-type]
+        query = query.where(col(MilestoneEvent.milestone) == milestone)
+    return list(session.execute(query.order_by(col(MilestoneEvent.id))).scalars())
 
 
 def status_history(*, session: Session, case_ref: str,
                    milestone: str | None = None) -> list[StatusChange]:
     """Every change of status the daily check stored for a case, oldest first."""
-    query = select(StatusChange).where(StatusChange.case_ref == case_ref)
+    query = select(StatusChange).where(col(StatusChange.case_ref) == case_ref)
     if milestone is not None:
-        query = query.where(StatusChange.milestone == milestone)
-    return list(session.execute(query.order_by(StatusChange.id)).scalars())  # type: ignore[arg-type]
+        query = query.where(col(StatusChange.milestone) == milestone)
+    return list(session.execute(query.order_by(col(StatusChange.id))).scalars())

@@ -44,7 +44,8 @@ class Escalation:
 
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    """One step of a timeline; a milestone without `after` is a start (its date is looked_after_on)."""
+    """One step of a timeline; a milestone without `after` is a start (its date is
+    looked_after_on)."""
 
     id: str
     title: str
@@ -153,7 +154,8 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     name = text_field(document, "timeline", top, required=True)
     if name is not None and not TIMELINE_PATTERN.match(name):
         problems.add(document.line_of_value("timeline"), "field 'timeline'",
-                     f"expected a name of lower-case letters, digits, '-', '_' or '.', got {name!r}")
+                     "expected a name of lower-case letters, digits, '-', '_' or '.', "
+                     f"got {name!r}")
     title = text_field(document, "title", top, required=False) or name or ""
     jurisdiction = text_field(document, "jurisdiction", top, required=True)
     if jurisdiction is not None and jurisdiction not in JURISDICTIONS:
@@ -164,7 +166,8 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
         problems.add(1, "field 'version'", "is missing; expected a quoted text such as \"2026.1\"")
     elif isinstance(document["version"], float):
         problems.add(document.line_of_value("version"), "field 'version'",
-                     f"expected a quoted text such as \"2026.1\" (unquoted, {document['version']!r} "
+                     "expected a quoted text such as \"2026.1\" "
+                     f"(unquoted, {document['version']!r} "
                      "is read as a number and may lose digits)")
     else:
         version = text_field(document, "version", top, required=True)
@@ -234,7 +237,7 @@ def _cycles(milestones: Sequence[Milestone]) -> list[tuple[str, list[str]]]:
             chain.append(current)
             current = after[current]
         if current is not None and current in place:
-            cycles.append((milestone.id, chain[place[current]:] + [current]))
+            cycles.append((milestone.id, [*chain[place[current]:], current]))
         finished.update(chain)
     return cycles
 
@@ -246,7 +249,8 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
                      f"expected a mapping with id, title, after and within, got {_describe(node)}")
         return None
     milestone_id = node.get("id")
-    where = f"milestone {milestone_id!r}" if isinstance(milestone_id, str) else f"milestones[{position}]"
+    where = (f"milestone {milestone_id!r}" if isinstance(milestone_id, str)
+             else f"milestones[{position}]")
     before = len(problems.lines)
     for key in node:
         if key not in MILESTONE_KEYS:
@@ -288,7 +292,8 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
         for key in ("within", "amber", "escalate"):
             if key in node:
                 problems.add(node.line_of_key(key), f"{where}, field {key!r}",
-                             "a start milestone (no `after`) has no clock; add `after` or remove this")
+                             "a start milestone (no `after`) has no clock; add `after` or "
+                             "remove this")
     amber = duration(node, "amber", where, 0)
 
     owner = DEFAULT_OWNER
@@ -333,7 +338,7 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
                 if tier_after is not None and isinstance(to, str):
                     escalations.append(Escalation(after=tier_after, to=to))
 
-    if len(problems.lines) > before:
+    if len(problems.lines) > before or not isinstance(milestone_id, str):
         return None
     return Milestone(id=milestone_id, title=title or milestone_id, after=after, within=within,
                      amber=amber, owner=owner, source=source, escalate=tuple(escalations))

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from permanence.examples import EXAMPLES_DIR
 from typer.testing import CliRunner, Result
 
 from permanence.cli import app
+from permanence.examples import EXAMPLES_DIR
 
 runner = CliRunner()
 PASSWORD = "S3cretPw"

@@ -144,9 +144,9 @@ class TestImport:
         assert result.stderr.splitlines() == [
             f"warning: {bad}: column 'extra' is not used and was ignored",
             f"{bad}:3: case_ref 'C-2001' appears twice in this file (first on line 2)",
-            f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, scotland-adoption,"
+            (f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, scotland-adoption,"
             f" scotland-permanence-order); social_worker 'nobody' is not a known lead_id; import "
-            "the leads first; looked_after_on '2026-13-01' is not a real date",
+            "the leads first; looked_after_on '2026-13-01' is not a real date"),
             f"{bad}:5: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05",
             f"{bad}: nothing imported; 3 bad rows to fix",
         ]
@@ -312,10 +312,10 @@ milestones:
         result = runner.invoke(app, ["rules", "validate", str(bad)])
         assert result.exit_code == 1
         assert result.stderr.splitlines() == [
-            f"{bad}:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
-            "northern-ireland, got 'wales'",
-            f"{bad}:11: milestone 'next', field 'within': expected a duration like '8 days', "
-            "'10 working days', '6 weeks' or '6 months', got '8 dayz'",
+            (f"{bad}:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
+            "northern-ireland, got 'wales'"),
+            (f"{bad}:11: milestone 'next', field 'within': expected a duration like '8 days', "
+            "'10 working days', '6 weeks' or '6 months', got '8 dayz'"),
         ]
 
 

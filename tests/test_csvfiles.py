@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -19,9 +20,9 @@ from permanence.csvfiles import (
     LEAD_COLUMNS,
     CsvRows,
     check_cases,
-    defused,
     check_events,
     check_leads,
+    defused,
     read_csv,
 )
 from permanence.errors import ImportRefused
@@ -59,21 +60,21 @@ class TestReadCsv:
     def test_missing_column(self, tmp_path: Path) -> None:
         path = write(tmp_path / "e.csv", "case_ref,milestone\nC-1,panel\n")
         assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
-            f"{path}:1: missing column occurred_on; the header must have case_ref, milestone, "
-            "occurred_on"]
+            (f"{path}:1: missing column occurred_on; the header must have case_ref, milestone, "
+            "occurred_on")]
 
     def test_missing_columns(self, tmp_path: Path) -> None:
         path = write(tmp_path / "c.csv", "case_ref,timeline,team\nC-1,x,north\n")
         assert refusal(lambda: read_csv(path, CASE_COLUMNS, CASE_OPTIONAL)) == [
-            f"{path}:1: missing columns social_worker, looked_after_on; the header must have "
-            "case_ref, timeline, team, social_worker, looked_after_on"]
+            (f"{path}:1: missing columns social_worker, looked_after_on; the header must have "
+            "case_ref, timeline, team, social_worker, looked_after_on")]
 
     @pytest.mark.parametrize("text", ["", "\ufeff"], ids=["empty", "bom-only"])
     def test_empty_file(self, tmp_path: Path, text: str) -> None:
         path = write(tmp_path / "e.csv", text)
         assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
-            f"{path}: the file is empty; expected a header row with case_ref, milestone, "
-            "occurred_on"]
+            (f"{path}: the file is empty; expected a header row with case_ref, milestone, "
+            "occurred_on")]
 
     def test_header_only(self, tmp_path: Path) -> None:
         path = write(tmp_path / "e.csv", EVENTS_HEADER + "\n")
@@ -132,14 +133,14 @@ class TestCheckLeads:
                      "b,,team_leader,,\n"
                      "c,C,team-leader,north,www.example.org\n")
         assert refusal(lambda: check_leads(read_csv(path, LEAD_COLUMNS, ()))) == [
-            f"{path}:3: lead_id 'a' appears twice in this file (first on line 2); role 'Team "
+            (f"{path}:3: lead_id 'a' appears twice in this file (first on line 2); role 'Team "
             "Leader' is not a role name (lower-case letters, digits and '_', e.g. team_leader); "
             "notify value 2 is not an apprise URL such as mailto://user:pass@example.org or "
-            "json://host/path",
+            "json://host/path"),
             f"{path}:4: name is empty; team is empty; notify is empty",
-            f"{path}:5: role 'team-leader' is not a role name (lower-case letters, digits and "
+            (f"{path}:5: role 'team-leader' is not a role name (lower-case letters, digits and "
             "'_', e.g. team_leader); notify value 1 is not an apprise URL such as "
-            "mailto://user:pass@example.org or json://host/path",
+            "mailto://user:pass@example.org or json://host/path"),
             f"{path}: nothing imported; 3 bad rows to fix",
         ]
 
@@ -182,14 +183,14 @@ class TestCheckCases:
                                            timelines=timelines, lead_ids={"sw"},
                                            today=TODAY)) == [
             f"{path}:3: case_ref 'C-1' appears twice in this file (first on line 2)",
-            f"{path}:4: unknown timeline 'mars-route' (known: england-adoption, "
+            (f"{path}:4: unknown timeline 'mars-route' (known: england-adoption, "
             "scotland-adoption, scotland-permanence-order); social_worker 'nobody' is not a "
             "known lead_id; import the leads first; looked_after_on '2026-13-01' is not a real "
-            "date",
+            "date"),
             f"{path}:5: looked_after_on '2026/01/05' is not a date in the form YYYY-MM-DD",
             f"{path}:6: looked_after_on 2026-11-24 is in the future (today is 2026-11-23)",
-            f"{path}:7: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05; closed_on "
-            "2025-12-31 is before the child became looked after (2026-01-05)",
+            (f"{path}:7: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05; closed_on "
+            "2025-12-31 is before the child became looked after (2026-01-05)"),
             f"{path}:8: case_ref is empty; timeline is empty",
             f"{path}: nothing imported; 6 bad rows to fix",
         ]
@@ -200,7 +201,8 @@ class TestCheckEvents:
     that is neither in the future nor before the child became looked after. A second row for
     the same case and milestone is kept (it replaces the date on import)."""
 
-    CASES = {"C-1": ("scotland-adoption", date(2026, 1, 5)), "C-9": ("gone", date(2026, 1, 5))}
+    CASES: ClassVar = {"C-1": ("scotland-adoption", date(2026, 1, 5)),
+                       "C-9": ("gone", date(2026, 1, 5))}
 
     def check(self, path: Path, timelines: dict[str, Timeline]) -> list[dict[str, object]]:
         return check_events(read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL), cases=self.CASES,
@@ -232,13 +234,13 @@ class TestCheckEvents:
         milestones = ", ".join(timelines["scotland-adoption"].milestone_ids)
         assert refusal(lambda: self.check(path, timelines)) == [
             f"{path}:3: unknown case 'C-2'",
-            f"{path}:4: unknown milestone 'moon_landing' for timeline scotland-adoption (its "
-            f"milestones: {milestones})",
+            (f"{path}:4: unknown milestone 'moon_landing' for timeline scotland-adoption (its "
+            f"milestones: {milestones})"),
             f"{path}:5: occurred_on '01/02/2026' is not a date in the form YYYY-MM-DD",
             f"{path}:6: occurred_on '2026-02-30' is not a real date",
             f"{path}:7: occurred_on 2026-11-24 is in the future (today is 2026-11-23)",
-            f"{path}:8: occurred_on 2026-01-04 is before case C-1 became looked after "
-            "(2026-01-05)",
+            (f"{path}:8: occurred_on 2026-01-04 is before case C-1 became looked after "
+            "(2026-01-05)"),
             f"{path}:9: case C-9 is on timeline 'gone', which no rule file defines",
             f"{path}:10: occurred_on is empty",
             f"{path}:11: occurred_on '2026-02-30' is not a real date; unknown case 'C-2'",
@@ -248,8 +250,8 @@ class TestCheckEvents:
     def test_missing_column(self, tmp_path: Path) -> None:
         path = write(tmp_path / "e.csv", "case_ref,occurred_on\nC-1,2026-02-01\n")
         assert refusal(lambda: read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
-            f"{path}:1: missing column milestone; the header must have case_ref, milestone, "
-            "occurred_on"]
+            (f"{path}:1: missing column milestone; the header must have case_ref, milestone, "
+            "occurred_on")]
 
 
 class TestHostileFiles:

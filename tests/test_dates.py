@@ -145,7 +145,7 @@ class TestDuration:
         assert str(duration) == text
 
     def test_negative_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="^a duration cannot be negative, got -1 days$"):
+        with pytest.raises(ValueError, match=r"^a duration cannot be negative, got -1 days$"):
             Duration(-1, Unit.DAYS)
 
     def test_unit_is_its_rule_file_spelling(self) -> None:
@@ -405,9 +405,9 @@ class TestWorkingDays:
         assert calendar.subtract(d("2026-01-02"), 1) == d("2025-12-31")
 
     def test_negative_count_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="^expected a count of working days of at least 0"):
+        with pytest.raises(ValueError, match=r"^expected a count of working days of at least 0"):
             working_days(ENG).add(d("2026-01-05"), -1)
-        with pytest.raises(ValueError, match="^expected a count of working days of at least 0"):
+        with pytest.raises(ValueError, match=r"^expected a count of working days of at least 0"):
             working_days(ENG).subtract(d("2026-01-05"), -1)
 
     def test_one_shared_calendar_per_jurisdiction(self) -> None:

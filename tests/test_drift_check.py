@@ -37,8 +37,15 @@ from permanence.cli import app, run_check
 from permanence.config import CheckConfig
 from permanence.errors import CheckRefused
 from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, md, queue_digests
-from permanence.models import (CaseState, CheckRun, Notice, Outbox, OutboxState, StatusChange,
-                               utc_now)
+from permanence.models import (
+    CaseState,
+    CheckRun,
+    Notice,
+    Outbox,
+    OutboxState,
+    StatusChange,
+    utc_now,
+)
 from permanence.notifications.receiver import JsonReceiver
 from permanence.timelines import Timeline, load_timelines
 
@@ -225,8 +232,8 @@ class TestFailedDelivery:
             service.import_leads(LEADS, urls={"sw-1": down.url_for("sw-1")})
             first = service.check(AMBER_DAY)
             assert first["undelivered"] == [
-                f"sw-1 ({down.url_for('sw-1')}: Failed to send JSON POST notification: "
-                "Internal server error, error=500)"]
+                (f"sw-1 ({down.url_for('sw-1')}: Failed to send JSON POST notification: "
+                "Internal server error, error=500)")]
             assert (first["queued"], first["delivered"]) == (2, 1)
             assert flow_run_state(first) == (
                 "FAILED", "could not deliver to sw-1; kept in the outbox for the next run")
@@ -672,8 +679,8 @@ class TestSummaryMarkdown:
             "notify": True, "undelivered": ["sw-1 (json://h/x: [link](http://evil))"],
             "configuration_problems": [{"team": team, "text": "no team_leader\nforged line"}]})
         rows = [line for line in markdown.splitlines() if line.startswith("| north")]
-        assert rows == [r"| north\|\<img src=x onerror=alert(1)\> \*team\* | 0 | 0 | 0 | 0 | 0 "
-                        r"| 1 |"]
+        assert rows == [(r"| north\|\<img src=x onerror=alert(1)\> \*team\* | 0 | 0 | 0 | 0 | 0 "
+                        r"| 1 |")]
         assert r"- sw-1 (json://h/x: \[link\](http://evil))" in markdown.splitlines()
         assert (r"- team north\|\<img src=x onerror=alert(1)\> \*team\*: no team\_leader "
                 "forged line") in markdown.splitlines()

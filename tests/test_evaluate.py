@@ -13,12 +13,12 @@ import os
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from conftest import load_sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import load_sample
 
 from permanence.dates import Duration, Unit
 from permanence.evaluate import (
@@ -367,8 +367,8 @@ class TestAsJson:
     """as_json gives exactly the contract's keys, with ISO dates, JSON nulls, an int
     days_overdue and a list of lead_ids."""
 
-    KEYS = ["case_ref", "team", "timeline", "milestone", "title", "status", "due", "completed_on",
-            "days_overdue", "owner", "escalated_to"]
+    KEYS: ClassVar = ["case_ref", "team", "timeline", "milestone", "title", "status", "due",
+                      "completed_on", "days_overdue", "owner", "escalated_to"]
 
     def test_red_row(self) -> None:
         row = row_of(escalating(), ESCALATING_CASE, date(2026, 12, 2), "step")

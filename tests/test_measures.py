@@ -335,7 +335,7 @@ class TestMeasure:
     """measure() puts it all together; with a team, only that team's cases and rows."""
 
     def test_team_filter(self) -> None:
-        facts = WORKED + [case("C-8", d(1, 5), team="south", worker="sw-2", step=d(1, 7))]
+        facts = [*WORKED, case("C-8", d(1, 5), team="south", worker="sw-2", step=d(1, 7))]
         evaluation = evaluate(RULES, facts, LeadDirectory(LEADS), AS_OF)
         everyone = measure(timelines=RULES, facts=facts, evaluation=evaluation,
                            lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF)

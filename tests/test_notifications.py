@@ -227,8 +227,8 @@ class TestTemplateOverrides:
         with pytest.raises(DigestTemplateError) as refused:
             render_digest(recipient_name="S", items=[OVERDUE_1], as_of=AS_OF)
         assert refused.value.problems == [
-            f"template folder {tmp_path / 'nowhere'} (from {TEMPLATES_ENV}) is not a folder; "
-            "create it or point it at the folder holding your digest templates"
+            (f"template folder {tmp_path / 'nowhere'} (from {TEMPLATES_ENV}) is not a folder; "
+            "create it or point it at the folder holding your digest templates")
         ]
 
     def test_broken_override_names_its_file_and_line(self, tmp_path: Path) -> None:
@@ -282,8 +282,8 @@ class TestPrivacy:
 
         # Every word of the message is template wording or comes from a listed field.
         wording = {
-            *"Hello due day days overdue escalated to you tier owner".split(),
-            *"also told Status as of soon red amber".split(),
+            *["Hello", "due", "day", "days", "overdue", "escalated", "to", "you", "tier", "owner"],
+            *["also", "told", "Status", "as", "of", "soon", "red", "amber"],
         }
         counts = {str(n) for n in range(1, len(items) + 1)}  # the title's counts
         from_fields = {"Sam", "Patel", AS_OF.isoformat(), *counts}
@@ -392,8 +392,8 @@ class TestDeliverJson:
         port = free_port()
         result = deliver([f"json://lead:hunter2secret@127.0.0.1:{port}/sw-1"], self.digest)
         assert result.failures == (
-            f"json://lead:****@127.0.0.1:{port}/sw-1: "
-            "A Connection error occurred sending JSON notification to 127.0.0.1",
+            (f"json://lead:****@127.0.0.1:{port}/sw-1: "
+            "A Connection error occurred sending JSON notification to 127.0.0.1"),
         )
 
     def test_bad_urls_are_failures_not_exceptions(self, receiver: JsonReceiver) -> None:

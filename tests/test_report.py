@@ -10,6 +10,7 @@ browser tests skip on a developer's machine and fail under CI (CI=true).
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import json
 import os
@@ -25,9 +26,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import load_sample
+from typer.testing import CliRunner
 
 from permanence.cli import app
 from permanence.evaluate import LeadDirectory, Status, evaluate
@@ -473,10 +473,8 @@ class Browser:
         while not any(event.get("method") == method for event in self.events):
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"no {method} within {timeout} s"
-            try:
+            with contextlib.suppress(TimeoutError):
                 self.events.append(json.loads(self.socket.recv(timeout=remaining)))
-            except TimeoutError:
-                pass
 
     def settle(self, seconds: float = 0.5) -> None:
         deadline = time.monotonic() + seconds

@@ -126,8 +126,8 @@ class TestRefusedKeys:
 
     def test_top_level(self) -> None:
         assert problems_of(HEAD.replace("title: T\n", "colour: red\n")) == [
-            "r.yaml:2: field 'colour': unknown key; expected one of jurisdiction, milestones, "
-            "timeline, title, version"]
+            ("r.yaml:2: field 'colour': unknown key; expected one of jurisdiction, milestones, "
+            "timeline, title, version")]
 
     def test_milestone(self) -> None:
         assert problems_of(HEAD + """\
@@ -136,8 +136,8 @@ class TestRefusedKeys:
     after: start
     within: 2 days
     colour: red
-""") == [f"r.yaml:12: milestone 'a', field 'colour': unknown key; expected one of "
-         f"{MILESTONE_KEYS}"]
+""") == [(f"r.yaml:12: milestone 'a', field 'colour': unknown key; expected one of "
+         f"{MILESTONE_KEYS}")]
 
     def test_escalation_entry(self) -> None:
         assert problems_of(HEAD + """\
@@ -147,8 +147,8 @@ class TestRefusedKeys:
     within: 2 days
     escalate:
       - {after: 1 day, to: team_leader, by: email}
-""") == ["r.yaml:13: milestone 'a', escalate[0], field 'by': unknown key; expected 'after' "
-         "and 'to'"]
+""") == [("r.yaml:13: milestone 'a', escalate[0], field 'by': unknown key; expected 'after' "
+         "and 'to'")]
 
 
 class TestRefusedStructure:
@@ -173,8 +173,8 @@ class TestRefusedStructure:
     title: B
     after: a
     within: 2 days
-""") == ["r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
-         "a -> b -> a"]
+""") == [("r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
+         "a -> b -> a")]
 
     def test_cycle_of_three(self) -> None:
         assert problems_of(HEAD + """\
@@ -190,8 +190,8 @@ class TestRefusedStructure:
     title: C
     after: b
     within: 2 days
-""") == ["r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
-         "a -> c -> b -> a"]
+""") == [("r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
+         "a -> c -> b -> a")]
 
     def test_milestone_after_itself(self) -> None:
         assert problems_of(HEAD + """\
@@ -199,8 +199,8 @@ class TestRefusedStructure:
     title: A
     after: a
     within: 2 days
-""") == ["r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
-         "a -> a"]
+""") == [("r.yaml:10: milestone 'a', field 'after': milestones wait on each other in a cycle: "
+         "a -> a")]
 
     def test_duplicate_id(self) -> None:
         assert problems_of(HEAD + """\
@@ -214,8 +214,8 @@ class TestRefusedStructure:
     title: A
     after: start
     within: 2 days
-""") == ["r.yaml:8: milestone 'Legal-Advice', field 'id': expected lower-case letters, digits "
-         "and '_', starting with a letter ([a-z][a-z0-9_]*), got 'Legal-Advice'"]
+""") == [("r.yaml:8: milestone 'Legal-Advice', field 'id': expected lower-case letters, digits "
+         "and '_', starting with a letter ([a-z][a-z0-9_]*), got 'Legal-Advice'")]
 
     def test_missing_id(self) -> None:
         assert problems_of(HEAD + """\
@@ -226,8 +226,8 @@ class TestRefusedStructure:
 
     def test_not_a_mapping(self) -> None:
         assert problems_of("- a\n") == [
-            "r.yaml:1: file: expected a mapping with timeline, title, jurisdiction, version and "
-            "milestones, got a list"]
+            ("r.yaml:1: file: expected a mapping with timeline, title, jurisdiction, version and "
+            "milestones, got a list")]
 
 
 class TestRefusedClocks:
@@ -242,13 +242,13 @@ class TestRefusedClocks:
     ])
     def test_malformed_within(self, within: str, found: str) -> None:
         assert problems_of(rule_text("t", within=within)) == [
-            f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
-            f", got {found}"]
+            (f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
+            f", got {found}")]
 
     def test_zero_within(self) -> None:
         assert problems_of(rule_text("t", within="0 days")) == [
-            "r.yaml:11: milestone 'a', field 'within': expected a count of at least 1, "
-            "got '0 days'"]
+            ("r.yaml:11: milestone 'a', field 'within': expected a count of at least 1, "
+            "got '0 days'")]
 
     def test_malformed_amber_and_escalation_after(self) -> None:
         assert problems_of(HEAD + """\
@@ -260,10 +260,10 @@ class TestRefusedClocks:
     escalate:
       - {after: later, to: team_leader}
 """) == [
-            f"r.yaml:12: milestone 'a', field 'amber': expected a duration like {DURATION_FORMS}"
-            ", got 'a while'",
-            f"r.yaml:14: milestone 'a', escalate[0], field 'after': expected a duration like "
-            f"{DURATION_FORMS}, got 'later'",
+            (f"r.yaml:12: milestone 'a', field 'amber': expected a duration like {DURATION_FORMS}"
+            ", got 'a while'"),
+            (f"r.yaml:14: milestone 'a', escalate[0], field 'after': expected a duration like "
+            f"{DURATION_FORMS}, got 'later'"),
         ]
 
     def test_after_without_within(self) -> None:
@@ -271,13 +271,13 @@ class TestRefusedClocks:
   - id: a
     title: A
     after: start
-""") == ["r.yaml:10: milestone 'a', field 'within': is missing; a milestone with `after` needs "
-         "a clock such as '4 weeks'"]
+""") == [("r.yaml:10: milestone 'a', field 'within': is missing; a milestone with `after` needs "
+         "a clock such as '4 weeks'")]
 
     def test_within_on_a_start_milestone(self) -> None:
         assert problems_of(HEAD + "    within: 2 days\n") == [
-            "r.yaml:8: milestone 'start', field 'within': a start milestone (no `after`) has no "
-            "clock; add `after` or remove this"]
+            ("r.yaml:8: milestone 'start', field 'within': a start milestone (no `after`) has no "
+            "clock; add `after` or remove this")]
 
 
 class TestRefusedValues:
@@ -286,8 +286,8 @@ class TestRefusedValues:
 
     def test_unknown_jurisdiction(self) -> None:
         assert problems_of(HEAD.replace("scotland", "wales")) == [
-            "r.yaml:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
-            "northern-ireland, got 'wales'"]
+            ("r.yaml:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
+            "northern-ireland, got 'wales'")]
 
     def test_malformed_owner(self) -> None:
         assert problems_of(HEAD + """\
@@ -296,8 +296,8 @@ class TestRefusedValues:
     after: start
     within: 2 days
     owner: Team Leader
-""") == ["r.yaml:12: milestone 'a', field 'owner': expected a role name ([a-z][a-z0-9_]*, e.g. "
-         "social_worker), got 'Team Leader'"]
+""") == [("r.yaml:12: milestone 'a', field 'owner': expected a role name ([a-z][a-z0-9_]*, e.g. "
+         "social_worker), got 'Team Leader'")]
 
     def test_malformed_escalation_role(self) -> None:
         assert problems_of(HEAD + """\
@@ -307,13 +307,13 @@ class TestRefusedValues:
     within: 2 days
     escalate:
       - {after: 1 day, to: Team-Leader}
-""") == ["r.yaml:13: milestone 'a', escalate[0], field 'to': expected a role name "
-         "([a-z][a-z0-9_]*, e.g. team_leader), got 'Team-Leader'"]
+""") == [("r.yaml:13: milestone 'a', escalate[0], field 'to': expected a role name "
+         "([a-z][a-z0-9_]*, e.g. team_leader), got 'Team-Leader'")]
 
     def test_unquoted_float_version(self) -> None:
         assert problems_of(HEAD.replace('"1"', "2026.10")) == [
-            "r.yaml:4: field 'version': expected a quoted text such as \"2026.1\" (unquoted, "
-            "2026.1 is read as a number and may lose digits)"]
+            ("r.yaml:4: field 'version': expected a quoted text such as \"2026.1\" (unquoted, "
+            "2026.1 is read as a number and may lose digits)")]
 
     def test_yaml_syntax_error(self) -> None:
         assert problems_of(HEAD + "  - id: a\n  title: A\n") == [
@@ -350,16 +350,16 @@ milestones:
     title: Again
 """
         assert problems_of(text) == [
-            "r.yaml:2: field 'colour': unknown key; expected one of jurisdiction, milestones, "
-            "timeline, title, version",
-            "r.yaml:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
-            "northern-ireland, got 'mars'",
-            "r.yaml:4: field 'version': expected a quoted text such as \"2026.1\" (unquoted, "
-            "2026.1 is read as a number and may lose digits)",
-            f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
-            ", got 'soon'",
-            "r.yaml:16: milestone 'b', field 'owner': expected a role name ([a-z][a-z0-9_]*, "
-            "e.g. social_worker), got 'Legal'",
+            ("r.yaml:2: field 'colour': unknown key; expected one of jurisdiction, milestones, "
+            "timeline, title, version"),
+            ("r.yaml:3: field 'jurisdiction': expected one of scotland | england-and-wales | "
+            "northern-ireland, got 'mars'"),
+            ("r.yaml:4: field 'version': expected a quoted text such as \"2026.1\" (unquoted, "
+            "2026.1 is read as a number and may lose digits)"),
+            (f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
+            ", got 'soon'"),
+            ("r.yaml:16: milestone 'b', field 'owner': expected a role name ([a-z][a-z0-9_]*, "
+            "e.g. social_worker), got 'Legal'"),
             "r.yaml:17: milestone 'start', field 'id': the id is used twice (first at line 6)",
         ]
 
@@ -371,8 +371,8 @@ milestones:
     within: soon
 """)) == [
             "r.yaml:10: milestone 'a', field 'after': no milestone with id 'nowhere' in this file",
-            f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
-            ", got 'soon'",
+            (f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
+            ", got 'soon'"),
         ]
 
     def test_no_false_missing_target(self) -> None:
@@ -385,8 +385,8 @@ milestones:
     title: B
     after: a
     within: 2 days
-""") == [f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
-         ", got 'soon'"]
+""") == [(f"r.yaml:11: milestone 'a', field 'within': expected a duration like {DURATION_FORMS}"
+         ", got 'soon'")]
 
 
 class TestBuiltinRules:
@@ -444,8 +444,8 @@ class TestLoadTimelines:
         with pytest.raises(RuleFileError) as raised:
             load_timelines([bad, missing])
         assert raised.value.problems == [
-            f"{bad}:11: milestone 'a', field 'within': expected a duration like "
-            f"{DURATION_FORMS}, got 'soon'",
+            (f"{bad}:11: milestone 'a', field 'within': expected a duration like "
+            f"{DURATION_FORMS}, got 'soon'"),
             f"{missing}: no such rule file",
         ]
 
@@ -458,8 +458,8 @@ class TestValidateRuleFiles:
         bad = write(tmp_path / "bad.yaml", rule_text("other", within="2 fortnights"))
         timelines, problems = validate_rule_files([good, bad])
         assert [t.name for t in timelines] == ["local"]
-        assert problems == [f"{bad}:11: milestone 'a', field 'within': expected a duration like "
-                            f"{DURATION_FORMS}, got '2 fortnights'"]
+        assert problems == [(f"{bad}:11: milestone 'a', field 'within': expected a duration like "
+                            f"{DURATION_FORMS}, got '2 fortnights'")]
 
     def test_duplicate_names(self, tmp_path: Path) -> None:
         first = write(tmp_path / "a.yaml", rule_text("local"))
@@ -482,7 +482,7 @@ def cycles_by_walking(milestones: list[Milestone]) -> list[tuple[str, list[str]]
         chain, current = [milestone.id], milestone
         while current.after is not None and current.after in by_id:
             if current.after in chain:
-                cycle = chain[chain.index(current.after):] + [current.after]
+                cycle = [*chain[chain.index(current.after):], current.after]
                 if not reported.intersection(cycle):
                     found.append((milestone.id, cycle))
                     reported.update(cycle)
@@ -517,8 +517,8 @@ class TestYamlReading:
 
     def test_python_objects_are_refused(self) -> None:
         assert problems_of("timeline: !!python/object/apply:os.system [echo]\n") == [
-            "r.yaml:1: YAML: could not determine a constructor for the tag "
-            "'tag:yaml.org,2002:python/object/apply:os.system'"]
+            ("r.yaml:1: YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'")]
 
 
 class TestCycles:
@@ -546,8 +546,8 @@ class TestRulesInForce:
         with pytest.raises(RuleFileError) as refused:
             load_timelines([tmp_path])
         assert refused.value.problems == [
-            f"{tmp_path / 'scotland-adoption.yaml'}: is a link to {tmp_path / 'gone.yaml'}, "
-            "which does not exist; its rules cannot be in force"]
+            (f"{tmp_path / 'scotland-adoption.yaml'}: is a link to {tmp_path / 'gone.yaml'}, "
+            "which does not exist; its rules cannot be in force")]
         assert validate_rule_files([tmp_path])[1] == refused.value.problems
 
     def test_upper_case_suffix_is_a_rule_file(self, tmp_path: Path) -> None:
