@@ -122,7 +122,7 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> str:
 def bench_check(url: str) -> None:
     """`check --no-notify`: the first day stores every case, a new day only what changed; then
     a new day that also writes the HTML report."""
-    from permanence.cli import run_check
+    from permanence.check import run_check
     from permanence.config import CheckConfig
 
     plain = CheckConfig(db=url, notify=False)
@@ -135,10 +135,10 @@ def bench_check(url: str) -> None:
         start = time.perf_counter()
         summary = run_check(config, day)
         wall = time.perf_counter() - start
-        steps = summary["seconds"]
+        steps = summary.seconds
         prefect = wall - sum(steps.values())
         print(f"{label:<46} {wall:7.2f} s  ({', '.join(f'{k} {v:.2f}' for k, v in steps.items())}"
-              f", Prefect and the rest {prefect:.2f}; {summary['changes']:,} changes stored)")
+              f", Prefect and the rest {prefect:.2f}; {summary.changes:,} changes stored)")
 
 
 def main() -> None:

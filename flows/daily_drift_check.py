@@ -50,7 +50,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from permanence import store
-from permanence.clock import service_today
+from permanence.clock import refuse_future_day, service_today
 from permanence.collector import collector_paused
 from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers, transitions
@@ -77,6 +77,7 @@ from permanence.models import (
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
+from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
 FLOW_NAME = "daily-drift-check"
@@ -316,46 +317,46 @@ def md(text: Any) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def summary_markdown(summary: dict[str, Any]) -> str:
+def summary_markdown(summary: CheckSummary) -> str:
     """The managers' summary of one run, as the Prefect UI shows it; every value quoted from
     the store or a channel is escaped (see `md`)."""
-    counts: dict[str, dict[str, int]] = summary["by_team"]
+    counts = summary.by_team
     statuses = [str(status) for status in Status]
-    lines = [f"# Daily drift check, {summary['as_of']}", "",
-             f"{summary['cases']} open cases; {summary['changes']} milestone changes stored.", "",
+    lines = [f"# Daily drift check, {summary.as_of}", "",
+             f"{summary.cases} open cases; {summary.changes} milestone changes stored.", "",
              "| team | " + " | ".join(statuses) + " |",
              "|---|" + "---:|" * len(statuses)]
     for team in sorted(counts):
         lines.append(f"| {md(team)} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
                      + " |")
     lines += ["", "## New today", ""]
-    transitions = summary["transitions"]
+    transitions = summary.transitions
     lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
     lines.append(f"- newly due soon: {transitions.get('due_soon', 0)}")
     lines.append(f"- escalations newly reached: {transitions.get('escalated', 0)}")
-    lines.append(f"- messages queued: {summary['queued']}, delivered: {summary['delivered']}"
-                 + ("" if summary["notify"] else " (notifications off for this run)"))
+    lines.append(f"- messages queued: {summary.queued}, delivered: {summary.delivered}"
+                 + ("" if summary.notify else " (notifications off for this run)"))
     lines += ["", "## Undelivered messages", ""]
-    lines += [f"- {md(line)}" for line in summary["undelivered"]] or ["None."]
+    lines += [f"- {md(line)}" for line in summary.undelivered] or ["None."]
     lines += ["", "## Configuration problems", ""]
     lines += [f"- team {md(problem['team'])}: {md(problem['text'])}"
-              for problem in summary["configuration_problems"]] or ["None."]
+              for problem in summary.configuration_problems] or ["None."]
     lines += ["", "## Rules in force", ""]
     lines += [f"- {md(rule['timeline'])} {md(rule['version'])} ({md(rule['file'])})"
-              for rule in summary.get("rules", [])]
-    if summary.get("rules_changed"):
+              for rule in summary.rules]
+    if summary.rules_changed:
         lines += ["", ("Changed since the last check (children's due dates on these routes "
                       "move):"), ""]
-        lines += [f"- {md(line)}" for line in summary["rules_changed"]]
-    if summary.get("report"):
-        lines += ["", f"Report: {summary['report']}"]  # the operator's own folder, not data
-    if summary.get("report_error"):
-        lines += ["", f"Report not written: {md(summary['report_error'])}"]
+        lines += [f"- {md(line)}" for line in summary.rules_changed]
+    if summary.report:
+        lines += ["", f"Report: {summary.report}"]  # the operator's own folder, not data
+    if summary.report_error:
+        lines += ["", f"Report not written: {md(summary.report_error)}"]
     return "\n".join(lines) + "\n"
 
 
 @flow(name=FLOW_NAME, log_prints=False)
-def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
+def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
     """Evaluate every open case for the as-of date, store what changed, tell who must know.
     Returns the run's summary; a Failed state carrying it when a message was not delivered, or
     carrying the error when the run could not do its work (bad settings, rules or store)."""
@@ -363,6 +364,7 @@ def daily_drift_check(as_of: date | None = None) -> dict[str, Any] | State:
     day = as_of or service_today()
     run_id = flow_run.id
     try:
+        refuse_future_day(day, option="as_of")
         config: CheckConfig = current_config()
         timelines = load_timelines(config.rules)
         engine = store.make_engine(config.db)
@@ -393,7 +395,7 @@ def _refused(error: PermanenceError) -> State:
 
 
 def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
-                  day: date, run_id: Any, lock: store.CheckLock) -> dict[str, Any] | State:
+                  day: date, run_id: Any, lock: store.CheckLock) -> CheckSummary | State:
     """The run itself, while it holds the store's check lock (confirmed before each step that
     writes, since a database restart ends the session holding it)."""
     logger = get_run_logger()
@@ -467,16 +469,15 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         failures.append(f"could not deliver to {leads}; kept in the outbox for the next run")
     if report_error:
         failures.append(f"could not write the report: {report_error}")
-    summary: dict[str, Any] = {
-        "as_of": day.isoformat(), "cases": total.cases, "changes": total.changes,
-        "by_team": dict(by_team), "transitions": dict(total.transitions),
-        "red": total.red_count, "queued": queued, "delivered": delivered,
-        "undelivered": undelivered, "configuration_problems": problems,
-        "notify": config.notify, "flow_run_id": str(run_id) if run_id else None,
-        "report": str(report.resolve()) if report else None, "report_error": report_error,
-        "failures": failures, "waited_seconds": round(waited, 1),
-        "rules": rules, "rules_changed": rules_changed,
-        "seconds": {step: round(value, 3) for step, value in total.seconds.items()}}
+    summary = CheckSummary(
+        as_of=day, cases=total.cases, changes=total.changes, by_team=dict(by_team),
+        transitions=dict(total.transitions), red=total.red_count, queued=queued,
+        delivered=delivered, undelivered=undelivered, configuration_problems=problems,
+        notify=config.notify, flow_run_id=str(run_id) if run_id else None,
+        report=str(report.resolve()) if report else None, report_error=report_error,
+        failures=failures, waited_seconds=round(waited, 1), rules=rules,
+        rules_changed=rules_changed,
+        seconds={step: round(value, 3) for step, value in total.seconds.items()})
     create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
                              description=f"Daily drift check for {day}")
     if report is not None:
@@ -495,7 +496,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     lock.confirm()
     with Session(engine) as session, session.begin():
         session.execute(update(CheckRun).where(col(CheckRun.id) == check_run_id).values(
-            finished_at=utc_now(), summary=json.dumps(summary)))
+            finished_at=utc_now(), summary=json.dumps(summary.as_json())))
     logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                 total.cases, total.changes, queued, delivered, len(undelivered))
     if failures:

@@ -28,12 +28,14 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.check import require_prefect_server, run_check
 from permanence.clock import service_today
-from permanence.config import CheckConfig, configured
+from permanence.config import CheckConfig, rules_from_environment
 from permanence.csvfiles import printable
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
 from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
 from permanence.models import Case
+from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, validate_rule_files
 
 STATUS_STYLES = {
@@ -151,8 +153,7 @@ def global_options(
         help="Rule file or folder added to the built-ins (repeatable); replaces a built-in "
              "timeline of the same name.")] = None,
 ) -> None:
-    from_environment = list(CheckConfig.from_environment().rules)
-    ctx.obj = settings = Settings(db=db, rules=from_environment + list(rules or []))
+    ctx.obj = settings = Settings(db=db, rules=[*rules_from_environment(), *(rules or [])])
     ctx.call_on_close(settings.close)
 
 
@@ -472,76 +473,32 @@ def history(
     out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
 
 
-PREFECT_PROBE_SECONDS = 10.0
-
-
-def prepare_prefect() -> None:
-    """Without PREFECT_API_URL, Prefect starts a temporary server; on a fresh machine that takes
-    10-30 s, longer than its default wait, so give it time, and keep it from calling home.
-    With it, make sure the server answers first: Prefect's own client would retry for minutes
-    (behind a proxy that does not know the server) and then end in a traceback."""
-    api = os.environ.get("PREFECT_API_URL", "").strip()
-    if not api:
-        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    else:
-        require_prefect_server(api)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-def require_prefect_server(api: str) -> None:
-    """One plain sentence, within PREFECT_PROBE_SECONDS, when the server cannot be reached."""
-    import httpx
-
-    proxied = [name for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy",
-                                 "http_proxy", "all_proxy") if os.environ.get(name)]
-    hint = (f"; {proxied[0]} is set: if the server is on this network, add its host to "
-            "NO_PROXY" if proxied else "")
-    try:
-        answer = httpx.get(f"{api.rstrip('/')}/health", timeout=PREFECT_PROBE_SECONDS)
-        answer.raise_for_status()
-    except httpx.HTTPStatusError as error:
-        raise PermanenceError(
-            f"PREFECT_API_URL {api} does not lead to a Prefect server: {error.request.url} "
-            f"answered HTTP {error.response.status_code}. Correct it (a Prefect server's "
-            "address ending in /api, e.g. http://127.0.0.1:4200/api), or unset it to run with "
-            f"a temporary server{hint}") from None
-    except (httpx.HTTPError, ValueError) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise PermanenceError(
-            f"the Prefect server at {api} (PREFECT_API_URL) does not answer: {reason}. Start "
-            "it (`prefect server start`), correct PREFECT_API_URL, or unset it to run with a "
-            f"temporary server{hint}") from None
-
-
-def print_check_summary(summary: dict[str, Any]) -> None:
-    totals: dict[str, int] = {}
-    for counts in summary["by_team"].values():
-        for state, count in counts.items():
-            totals[state] = totals.get(state, 0) + count
-    line = Text(f"{summary['as_of']}: {summary['cases']} open cases; ")
+def print_check_summary(summary: CheckSummary) -> None:
+    totals = summary.status_totals()
+    line = Text(f"{summary.as_of}: {summary.cases} open cases; ")
     for index, state in enumerate(Status):
         line.append(f"{', ' if index else ''}{totals.get(state, 0)} {state}",
                     style=STATUS_STYLES[state])
     out.print(line)
-    moves = summary["transitions"]
-    told = (f"{summary['queued']} messages queued, {summary['delivered']} delivered"
-            if summary["notify"] else "notifications off (--no-notify)")
+    moves = summary.transitions
+    told = (f"{summary.queued} messages queued, {summary.delivered} delivered"
+            if summary.notify else "notifications off (--no-notify)")
     out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
               f"{moves.get('escalated', 0)} escalations; {told}", markup=False)
-    for problem in summary["configuration_problems"]:
+    for problem in summary.configuration_problems:
         err.print(printable(f"configuration problem, team {problem['team']}: "
                             f"{problem['text']}"), markup=False)
-    for line_text in summary["undelivered"]:
+    for line_text in summary.undelivered:
         err.print(printable(f"undelivered: {line_text}"), markup=False)
-    if summary.get("report"):
-        out.print(f"report: {summary['report']}", markup=False)
-    if summary.get("report_error"):
-        err.print(f"report not written: {summary['report_error']}", markup=False)
-    for line in summary.get("rules_changed", []):
-        err.print(printable(f"rules changed since the last check (due dates move): {line}"),
+    if summary.report:
+        out.print(f"report: {summary.report}", markup=False)
+    if summary.report_error:
+        err.print(f"report not written: {summary.report_error}", markup=False)
+    for change in summary.rules_changed:
+        err.print(printable(f"rules changed since the last check (due dates move): {change}"),
                   markup=False)
-    if summary.get("waited_seconds"):
-        out.print(f"waited {summary['waited_seconds']:.0f} s for another check of this store "
+    if summary.waited_seconds:
+        out.print(f"waited {summary.waited_seconds:.0f} s for another check of this store "
                   "to finish first", markup=False)
 
 
@@ -557,36 +514,13 @@ def check(
     """Run the daily drift check flow: evaluate, store changes, notify on transitions."""
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
-    if day > service_today():
-        raise BadInput(f"--as-of {day} is in the future (today is {service_today()}); the daily "
-                       f"check tells people about what has happened. Use `permanence status "
-                       f"--as-of {day}` to look ahead.")
-    settings.timelines()
-    with Session(settings.engine()) as session:
-        # Refused here before Prefect starts; the flow asks again under the store's lock.
-        store.refuse_earlier_day(session=session, day=day)
     environment = CheckConfig.from_environment()
     config = replace(environment, db=settings.url, rules=tuple(settings.rules),
                      notify=environment.notify and not no_notify)
     summary = run_check(config, day)
     print_check_summary(summary)
-    if summary["failures"]:
+    if summary.failures:
         raise typer.Exit(1)
-
-
-def run_check(config: CheckConfig, day: date) -> dict[str, Any]:
-    """Run the flow in this process and return its summary, failed deliveries included."""
-    prepare_prefect()
-    from permanence.flows.daily_drift_check import daily_drift_check
-
-    with configured(config):
-        state = daily_drift_check(as_of=day, return_state=True)
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, BaseException):  # a refusal (PermanenceError) or a fault
-        raise result
-    if not isinstance(result, dict):
-        raise TypeError(f"the daily check ended {state.type} without its summary")
-    return result
 
 
 @app.command()
@@ -610,6 +544,7 @@ def serve(ctx: typer.Context) -> None:
     """Run the daily drift check every morning at 07:00 Europe/London from this machine
     (needs PREFECT_API_URL set to a running Prefect server)."""
     settings: Settings = ctx.obj
+    CheckConfig.from_environment()  # each run reads it: a bad value is refused now, not at 07:00
     if not os.environ.get("PREFECT_API_URL"):
         raise BadInput("set PREFECT_API_URL to a running Prefect server first (start one with "
                        "`prefect server start`, then export "

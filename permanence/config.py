@@ -42,12 +42,11 @@ class CheckConfig:
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
-        rules = os.environ.get("PERMANENCE_RULES", "")
         templates = os.environ.get("PERMANENCE_TEMPLATES")
         report_dir = os.environ.get("PERMANENCE_REPORT_DIR") or "permanence-reports"
         return cls(
             db=database_url(None),
-            rules=tuple(Path(part) for part in rules.split(os.pathsep) if part),
+            rules=rules_from_environment(),
             notify=os.environ.get("PERMANENCE_NOTIFY", "1").strip().lower()
             not in {"0", "false", "no", "off"},
             templates=Path(templates) if templates else None,
@@ -55,6 +54,12 @@ class CheckConfig:
             lock_wait=_seconds("PERMANENCE_CHECK_WAIT", 900.0),
             delivery_timeout=_seconds("PERMANENCE_DELIVERY_TIMEOUT", DELIVERY_TIMEOUT),
         )
+
+
+def rules_from_environment() -> tuple[Path, ...]:
+    """PERMANENCE_RULES: rule files or folders, separated like PATH."""
+    rules = os.environ.get("PERMANENCE_RULES", "")
+    return tuple(Path(part) for part in rules.split(os.pathsep) if part)
 
 
 def _seconds(variable: str, default: float) -> float:

@@ -22,6 +22,7 @@ from rich.text import Text
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
 from permanence.evaluate import LeadDirectory, Status, evaluate
 from permanence.examples import EXAMPLES_DIR
@@ -73,8 +74,7 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
 
 def run_demo(out: Console, folder: Path | None, today: date) -> int:
     """Run the demo; returns the exit code (0 when every message was finally delivered)."""
-    from permanence.cli import prepare_prefect, run_check
-
+    environment = CheckConfig.from_environment()
     folder = folder or Path(tempfile.mkdtemp(prefix="permanence-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "permanence.db"
@@ -90,7 +90,7 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
                   f"daily drift check, {FIRST_DAY} to {LAST_DAY}, weekdays:")
         # Only the last day's run writes its report: one per replayed day would double the
         # demo's time and show nothing more.
-        config = replace(CheckConfig.from_environment(), db=url, rules=(), notify=True,
+        config = replace(environment, db=url, rules=(), notify=True,
                          report_dir=None)
         arrived: dict[str, list[tuple[date, dict[str, object]]]] = defaultdict(list)
         seen = 0
@@ -98,14 +98,14 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
             receiver.fail = day == OUTAGE_DAY
             summary = run_check(replace(config, report_dir=folder / "reports")
                                 if day == LAST_DAY else config, day)
-            moves = summary["transitions"]
+            moves = summary.transitions
             note = ""
-            if summary["undelivered"]:
-                undelivered = len(summary["undelivered"])
+            if summary.undelivered:
+                undelivered = len(summary.undelivered)
                 note = f"  [red]{undelivered} undelivered (receiver down), kept[/red]"
             out.print(f"  {day:%a %d %b}: {moves.get('overdue', 0)} newly overdue, "
                       f"{moves.get('due_soon', 0)} due soon, {moves.get('escalated', 0)} "
-                      f"escalations; {summary['delivered']} messages delivered{note}")
+                      f"escalations; {summary.delivered} messages delivered{note}")
             for path, payload in receiver.messages[seen:]:
                 arrived[path.strip("/").rsplit("/", 1)[-1]].append((day, payload))
             seen = len(receiver.messages)

@@ -33,7 +33,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from permanence import csvfiles, store
-from permanence.cli import app, run_check
+from permanence.check import run_check
+from permanence.cli import app
 from permanence.config import CheckConfig
 from permanence.errors import CheckRefused
 from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, md, queue_digests
@@ -47,6 +48,7 @@ from permanence.models import (
     utc_now,
 )
 from permanence.notifications.receiver import JsonReceiver
+from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines
 
 GREEN_DAY = date(2026, 11, 20)
@@ -83,7 +85,7 @@ class Service:
     def config(self, *, notify: bool = True) -> CheckConfig:
         return CheckConfig(db=self.url, rules=(self.rules,), notify=notify)
 
-    def check(self, day: date, *, notify: bool = True) -> dict[str, Any]:
+    def check(self, day: date, *, notify: bool = True) -> CheckSummary:
         return run_check(self.config(notify=notify), day)
 
     def cli(self, *args: str) -> Result:
@@ -181,22 +183,24 @@ def sqlite_service(prefect_harness: None, sqlite_url: str, drift_rules: Path, tm
     yield from _service(sqlite_url, drift_rules, tmp_path, receiver)
 
 
-def flow_run_state(summary: dict[str, Any]) -> tuple[str | None, str | None]:
+def flow_run_state(summary: CheckSummary) -> tuple[str | None, str | None]:
     """(state type, message) of a run, as Prefect's run history holds it."""
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
-        state = client.read_flow_run(UUID(summary["flow_run_id"])).state
+        state = client.read_flow_run(UUID(summary.flow_run_id)).state
     assert state is not None
     return state.type.value, state.message
 
 
-def run_artifacts(summary: dict[str, Any]) -> list[Any]:
-    """The artifacts a run published, read back from Prefect's API."""
+def run_artifacts(summary: CheckSummary | dict[str, Any]) -> list[Any]:
+    """The artifacts a run published (given its summary, or the summary as stored), read back
+    from Prefect's API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    run_id = UUID(summary["flow_run_id"])
+    flow_run_id = summary["flow_run_id"] if isinstance(summary, dict) else summary.flow_run_id
+    run_id = UUID(flow_run_id)
     by_run = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
     with get_client(sync_client=True) as client:
         return client.read_artifacts(artifact_filter=by_run, limit=50)
@@ -207,13 +211,13 @@ class TestSameDayTwice:
 
     def test_second_run_queues_nothing(self, service: Service) -> None:
         first = service.check(AMBER_DAY)
-        assert (first["changes"], first["queued"], first["delivered"]) == (3, 1, 1)
-        assert first["transitions"] == {"due_soon": 1}
+        assert (first.changes, first.queued, first.delivered) == (3, 1, 1)
+        assert first.transitions == {"due_soon": 1}
         assert service.titles("sw-1") == ["1 due soon"]
 
         second = service.check(AMBER_DAY)
-        assert (second["changes"], second["queued"], second["delivered"]) == (0, 0, 0)
-        assert second["undelivered"] == []
+        assert (second.changes, second.queued, second.delivered) == (0, 0, 0)
+        assert second.undelivered == []
         assert len(service.receiver.messages) == 1
         assert service.rows(func.count(Notice.id)) == [(1,)]
         assert service.rows(func.count(CheckRun.id)) == [(2,)]
@@ -231,10 +235,10 @@ class TestFailedDelivery:
             down.fail = True
             service.import_leads(LEADS, urls={"sw-1": down.url_for("sw-1")})
             first = service.check(AMBER_DAY)
-            assert first["undelivered"] == [
+            assert first.undelivered == [
                 (f"sw-1 ({down.url_for('sw-1')}: Failed to send JSON POST notification: "
                 "Internal server error, error=500)")]
-            assert (first["queued"], first["delivered"]) == (2, 1)
+            assert (first.queued, first.delivered) == (2, 1)
             assert flow_run_state(first) == (
                 "FAILED", "could not deliver to sw-1; kept in the outbox for the next run")
             assert service.rows(Outbox.lead_id, Outbox.state, Outbox.attempts,
@@ -242,11 +246,11 @@ class TestFailedDelivery:
                                                              ("sw-2", "sent", 1)]
             assert service.titles("sw-2") == ["1 due soon"]
             markdown = {a.key: a for a in run_artifacts(first)}["drift-summary"].data
-            assert f"- {first['undelivered'][0]}" in markdown.splitlines()
+            assert f"- {first.undelivered[0]}" in markdown.splitlines()
 
             down.fail = False
             second = service.check(NEXT_DAY)
-            assert (second["queued"], second["delivered"], second["undelivered"]) == (0, 1, [])
+            assert (second.queued, second.delivered, second.undelivered) == (0, 1, [])
             assert flow_run_state(second)[0] == "COMPLETED"
             assert [p["title"] for p in down.messages_for("sw-1")] == ["1 due soon"]
             assert "Status as of 2026-11-23." in down.messages_for("sw-1")[0]["message"]
@@ -259,10 +263,10 @@ class TestFailedDelivery:
         earlier one is superseded, never sent as well, and a milestone appears once, as it
         stands now (overdue, not also 'due soon')."""
         sqlite_service.receiver.fail = True
-        assert sqlite_service.check(AMBER_DAY)["undelivered"]
+        assert sqlite_service.check(AMBER_DAY).undelivered
         sqlite_service.receiver.fail = False
         second = sqlite_service.check(RED_DAY)
-        assert (second["queued"], second["delivered"], second["undelivered"]) == (1, 1, [])
+        assert (second.queued, second.delivered, second.undelivered) == (1, 1, [])
         assert sqlite_service.titles("sw-1") == ["1 overdue"]
         body = sqlite_service.receiver.messages_for("sw-1")[0]["message"]
         assert "C-1 | First review held | due 2026-11-26 | red, 1 day overdue" in body
@@ -278,10 +282,10 @@ class TestFailedDelivery:
             sqlite_service.import_leads(LEADS, urls={"sw-1": " ".join((
                 sqlite_service.receiver.url_for("sw-1"), pager.url_for("sw-1")))})
             for _ in range(3):
-                assert sqlite_service.check(AMBER_DAY)["undelivered"]
+                assert sqlite_service.check(AMBER_DAY).undelivered
             assert sqlite_service.titles("sw-1") == ["1 due soon"]
             pager.fail = False
-            assert sqlite_service.check(AMBER_DAY)["undelivered"] == []
+            assert sqlite_service.check(AMBER_DAY).undelivered == []
             assert sqlite_service.titles("sw-1") == ["1 due soon"]
             assert [p["title"] for p in pager.messages_for("sw-1")] == ["1 due soon"]
 
@@ -310,7 +314,7 @@ class TestEscalation:
         for day in (RED_DAY, ST_ANDREWS_DAY, TIER_1_DAY, TIER_2_DAY):
             before = len(service.receiver.messages)
             summary = service.check(day)
-            assert summary["undelivered"] == []
+            assert summary.undelivered == []
             told[day] = [(path, payload["title"])
                          for path, payload in service.receiver.messages[before:]]
         assert told == {
@@ -339,9 +343,9 @@ class TestGreenToRed:
     """A milestone that no run saw amber still tells its owner it is overdue."""
 
     def test_owner_told_overdue(self, sqlite_service: Service) -> None:
-        assert sqlite_service.check(GREEN_DAY)["queued"] == 0
+        assert sqlite_service.check(GREEN_DAY).queued == 0
         summary = sqlite_service.check(RED_DAY)
-        assert summary["transitions"] == {"overdue": 1}
+        assert summary.transitions == {"overdue": 1}
         [message] = sqlite_service.receiver.messages_for("sw-1")
         assert message["title"] == "1 overdue"
         assert "C-1 | First review held | due 2026-11-26 | red, 1 day overdue" in (
@@ -368,7 +372,7 @@ class TestPrivacy:
         sqlite_service.import_events([("C-10", "review", "2026-11-15"),
                                       ("C-11", "review", "2026-11-18")])
         for day in (RED_DAY, TIER_2_DAY):
-            assert sqlite_service.check(day)["undelivered"] == []
+            assert sqlite_service.check(day).undelivered == []
 
         messages = [payload for _, payload in sqlite_service.receiver.messages]
         items = [line for payload in messages for line in payload["message"].splitlines()
@@ -424,7 +428,7 @@ class TestEmail:
         port, mailbox = smtp
         url = f"mailto://127.0.0.1:{port}?from=tracker@example.org&to=sw@example.org"
         sqlite_service.import_leads(LEADS, urls={"sw-1": url})
-        assert sqlite_service.check(AMBER_DAY)["delivered"] == 1
+        assert sqlite_service.check(AMBER_DAY).delivered == 1
         [message] = mailbox.messages
         assert message["Subject"] == "1 due soon"
         plain = message.get_body(preferencelist=("plain",))
@@ -443,7 +447,7 @@ class TestManagersView:
         config = replace(sqlite_service.config(), report_dir=tmp_path / "reports")
         summary = run_check(config, RED_DAY)
         report = tmp_path / "reports" / "2026-11-27" / "index.html"
-        assert summary["report"] == str(report) and report.is_file()
+        assert summary.report == str(report) and report.is_file()
         assert "C-1" in report.read_text(encoding="utf-8")
         artifacts = {a.key: a for a in run_artifacts(summary)}
         assert report.as_uri() in artifacts["drift-report"].data
@@ -455,7 +459,7 @@ class TestManagersView:
         summary = sqlite_service.check(TIER_1_DAY)
         problem = ("no lead has role 'team_leader' in team 'east' or team '*' (timeline "
                    "drift-test, milestones review; 1 case(s): E-1)")
-        assert summary["configuration_problems"] == [
+        assert summary.configuration_problems == [
             {"team": "east", "role": "team_leader", "text": problem}]
         # The east team leader cannot be told; everyone else is.
         assert sorted(path for path, _ in sqlite_service.receiver.messages) == [
@@ -500,7 +504,7 @@ class TestCrashRecovery:
         assert service.receiver.messages == []
 
         summary = service.check(AMBER_DAY)
-        assert (summary["changes"], summary["queued"], summary["delivered"]) == (0, 1, 1)
+        assert (summary.changes, summary.queued, summary.delivered) == (0, 1, 1)
         assert service.titles("sw-1") == ["1 due soon"]
         assert service.rows(func.count(Notice.id)) == [(1,)]
 
@@ -519,7 +523,7 @@ class TestCrashRecovery:
         assert service.receiver.messages == []
 
         summary = service.check(AMBER_DAY)
-        assert (summary["queued"], summary["delivered"], summary["undelivered"]) == (0, 1, [])
+        assert (summary.queued, summary.delivered, summary.undelivered) == (0, 1, [])
         assert service.titles("sw-1") == ["1 due soon"]
         assert service.rows(Outbox.state, Outbox.attempts) == [("sent", 1)]
 
@@ -604,6 +608,18 @@ class TestEarlierDayRefused:
         assert refused.value.problems == [message]
         assert sqlite_service.rows(CheckRun.as_of) == [(NEXT_DAY,)]
 
+    def test_a_future_day_is_refused_by_the_flow_itself(self, sqlite_service: Service) -> None:
+        """A scheduled or deployment run given a future as_of (not through `permanence check`)
+        is refused too: once stored, it would block the check of every day before it."""
+        from permanence.config import configured
+        from permanence.flows.daily_drift_check import daily_drift_check
+
+        with configured(sqlite_service.config()):
+            state = daily_drift_check(as_of=date(2999, 1, 1), return_state=True)
+        assert state.is_failed()
+        assert state.message.startswith("as_of 2999-01-01 is in the future (today is ")
+        assert sqlite_service.rows(CheckRun.as_of) == []
+
 
 class TestNoNotify:
     """--no-notify evaluates and stores, and tells nobody; a later run tells only what changed
@@ -621,7 +637,7 @@ class TestNoNotify:
         assert sqlite_service.receiver.messages == []
 
         summary = sqlite_service.check(RED_DAY)
-        assert summary["transitions"] == {"overdue": 1}
+        assert summary.transitions == {"overdue": 1}
         assert [path for path, _ in sqlite_service.receiver.messages] == ["sw-1"]
         assert sqlite_service.titles("sw-1") == ["1 overdue"]
 
@@ -635,8 +651,8 @@ class TestNoNotify:
 
     def test_summary_still_counts_what_changed(self, sqlite_service: Service) -> None:
         summary = sqlite_service.check(AMBER_DAY, notify=False)
-        assert summary["changes"] == 3
-        assert summary["transitions"] == {"due_soon": 1}
+        assert summary.changes == 3
+        assert summary.transitions == {"due_soon": 1}
 
 
 class TestRulesMissingFromTheRun:
@@ -648,8 +664,8 @@ class TestRulesMissingFromTheRun:
         problem = ("open cases are on timelines no rule file defines, so they were not "
                    "evaluated: drift-test (1 case: C-1); pass their rule files with --rules or "
                    "PERMANENCE_RULES")
-        assert summary["failures"] == [problem]
-        assert summary["configuration_problems"][0]["text"] == problem
+        assert summary.failures == [problem]
+        assert summary.configuration_problems[0]["text"] == problem
         assert flow_run_state(summary) == ("FAILED", problem)
 
 
@@ -673,11 +689,13 @@ class TestSummaryMarkdown:
         from permanence.flows.daily_drift_check import summary_markdown
 
         team = "north|<img src=x onerror=alert(1)> *team*"
-        markdown = summary_markdown({
-            "as_of": "2026-11-23", "cases": 1, "changes": 0,
-            "by_team": {team: {"red": 1}}, "transitions": {}, "queued": 0, "delivered": 0,
-            "notify": True, "undelivered": ["sw-1 (json://h/x: [link](http://evil))"],
-            "configuration_problems": [{"team": team, "text": "no team_leader\nforged line"}]})
+        markdown = summary_markdown(CheckSummary(
+            as_of=date(2026, 11, 23), cases=1, changes=0, by_team={team: {"red": 1}},
+            transitions={}, red=1, queued=0, delivered=0, notify=True,
+            undelivered=["sw-1 (json://h/x: [link](http://evil))"],
+            configuration_problems=[{"team": team, "role": "team_leader",
+                                     "text": "no team_leader\nforged line"}],
+            flow_run_id=None, report=None, report_error=None, failures=[], waited_seconds=0))
         rows = [line for line in markdown.splitlines() if line.startswith("| north")]
         assert rows == [(r"| north\|\<img src=x onerror=alert(1)\> \*team\* | 0 | 0 | 0 | 0 | 0 "
                         r"| 1 |")]
@@ -711,9 +729,9 @@ class TestRulesChangeSaid:
     def test_a_new_version_between_two_checks(self, sqlite_service: Service,
                                               tmp_path: Path) -> None:
         first = sqlite_service.check(AMBER_DAY)
-        assert first["rules_changed"] == []
+        assert first.rules_changed == []
         assert {"timeline": "drift-test", "version": "test.1",
-                "file": str(sqlite_service.rules)} in first["rules"]
+                "file": str(sqlite_service.rules)} in first.rules
         bumped = tmp_path / "bumped" / "drift-test.yaml"
         bumped.parent.mkdir()
         bumped.write_text(sqlite_service.rules.read_text().replace('"test.1"', '"test.2"'))
