@@ -210,6 +210,28 @@ class NotFound(http.server.BaseHTTPRequestHandler):
         """Quiet: the test reads the command's stderr."""
 
 
+class TestEnvironment:
+    """A PERMANENCE_* variable holding nonsense: the commands that read it refuse in one
+    sentence naming it, the others carry on; none ends in a traceback."""
+
+    @pytest.mark.parametrize("command", [*STORE_COMMANDS, "demo"])
+    @pytest.mark.parametrize(("variable", "value"), [("PERMANENCE_CHECK_WAIT", "soon"),
+                                                     ("PERMANENCE_DELIVERY_TIMEOUT", "-1")])
+    def test_bad_seconds(self, tmp_path: Path, sample_store: str, dead_prefect: str,
+                         monkeypatch: pytest.MonkeyPatch, command: str, variable: str,
+                         value: str) -> None:
+        monkeypatch.setenv(variable, value)
+        args = (["--dir", str(tmp_path / "demo")] if command == "demo"
+                else ["--db", sample_store, *STORE_COMMANDS[command]])
+        prefix = ["demo"] if command == "demo" else []
+        result = invoke(tmp_path, *prefix, *args)
+        if command in {"check", "serve", "demo"}:
+            [line] = assert_plain_refusal(result)
+            assert line == f"{variable}={value!r}: expected a number of seconds, from 0 to 86399"
+        else:
+            assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="module")
 def not_prefect() -> Iterator[str]:
     """A real HTTP server on this machine that is not a Prefect server: every path is 404."""

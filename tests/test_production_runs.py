@@ -163,12 +163,16 @@ def test_prefect_yaml_deploys_to_a_process_pool_run_by_a_worker(
         prefect_harness: None, postgresql_url: str, drift_rules: Path, tmp_path: Path,
         receiver: JsonReceiver) -> None:
     """deployments/prefect.yaml as its header says: a process work pool, `prefect deploy`, a
-    worker; a triggered run executes in the worker on the PostgreSQL store and completes."""
+    worker; a triggered run executes in the worker on the PostgreSQL store and completes. The
+    store, rules and report folder come from the worker's environment alone: deployed from a
+    shell that has none of them, so nothing of the deploying shell can override them."""
     url = postgresql_url
     make_store(url, drift_rules, tmp_path, receiver)
     env = production_env(url, drift_rules, tmp_path)
-    prefect(env, "work-pool", "create", "permanence", "--type", "process", "--overwrite")
-    prefect(env, "deploy", "--prefect-file", "deployments/prefect.yaml", "--all")
+    deploying = {name: value for name, value in env.items()
+                 if not name.startswith("PERMANENCE_")}
+    prefect(deploying, "work-pool", "create", "permanence", "--type", "process", "--overwrite")
+    prefect(deploying, "deploy", "--prefect-file", "deployments/prefect.yaml", "--all")
     run_id = trigger(env, "--param", f"as_of={AMBER_DAY}")
     worker = subprocess.run([str(BIN / "prefect"), "worker", "start", "--pool", "permanence",
                              "--run-once"], env=env, cwd=tmp_path, capture_output=True,
