@@ -30,7 +30,6 @@ finishes every other step, then fails, naming what it could not do.
 # there ("`Daily_Drift_CheckModel` is not fully defined"), so every scheduled run failed.
 import hashlib
 import heapq
-import json
 import re
 import time
 from collections import Counter, defaultdict
@@ -44,10 +43,9 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from permanence import store
 from permanence.clock import refuse_future_day, service_today
@@ -64,14 +62,6 @@ from permanence.evaluate import (
     evaluate,
 )
 from permanence.models import (
-    WAITING_TO_SEND,
-    CaseState,
-    CheckRun,
-    Lead,
-    Notice,
-    Outbox,
-    OutboxState,
-    StatusChange,
     utc_now,
 )
 from permanence.notifications.delivery import deliver
@@ -122,9 +112,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
     with Session(engine) as session, session.begin():
         facts = store.load_case_facts(session=session, between=(first, last))
         leads = LeadDirectory(store.lead_roles(session=session))
-        stored: dict[str, Any] = dict(session.execute(
-            select(col(CaseState.case_ref), col(CaseState.milestones)).where(
-                col(CaseState.case_ref) >= first, col(CaseState.case_ref) <= last)).all())
+        stored = store.stored_states(session=session, between=(first, last))
         lap("read")
         evaluation = evaluate(timelines, facts, leads, as_of)
         lap("evaluate")
@@ -132,10 +120,10 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         changes, new_state = all_changes(evaluation.statuses, stored, timelines, by_ref, leads)
         lap("compare")
 
-        store.upsert(session, CaseState, [
+        store.save_case_states(session=session, states=[
             {"case_ref": ref, "timeline": by_ref[ref].timeline,
              "rules_version": timelines[by_ref[ref].timeline].version, "as_of": as_of,
-             "milestones": text} for ref, text in new_state.items()], ["case_ref"])
+             "milestones": text} for ref, text in new_state.items()])
         change_rows = [{
             "case_ref": change.row.case_ref, "milestone": change.row.milestone, "as_of": as_of,
             "old_status": change.old_status, "new_status": str(change.row.status),
@@ -148,20 +136,14 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         # Only changes that tell someone need their ids back; the rest go in one plain insert.
         pairs = list(zip(change_rows, changes, strict=True))
         telling = [(row, change) for row, change in pairs if notify and change.notices]
-        store.insert_rows(session, StatusChange,
-                          [row for row, change in pairs if not (notify and change.notices)])
-        change_ids: list[int] = []
-        if telling:
-            statement = StatusChange.__table__.insert().returning(  # type: ignore[attr-defined]
-                StatusChange.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-            for start in range(0, len(telling), store.CHUNK):
-                change_ids.extend(session.execute(
-                    statement, [row for row, _ in telling[start:start + store.CHUNK]]).scalars())
-        notices = [{"change_id": change_id, "lead_id": notice.lead_id, "reason": notice.reason,
-                    "tier": notice.tier}
-                   for (_, change), change_id in zip(telling, change_ids, strict=True)
-                   for notice in change.notices]
-        store.insert_rows(session, Notice, notices)
+        change_ids = store.record_status_changes(
+            session=session, telling=[row for row, _ in telling],
+            quiet=[row for row, change in pairs if not (notify and change.notices)])
+        store.add_notices(session=session, notices=[
+            {"change_id": change_id, "lead_id": notice.lead_id, "reason": notice.reason,
+             "tier": notice.tier}
+            for (_, change), change_id in zip(telling, change_ids, strict=True)
+            for notice in change.notices])
     lap("write")
 
     result.cases = len({row.case_ref for row in evaluation.statuses})
@@ -191,30 +173,12 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
     both, and the earlier message is marked superseded: one message per lead per run. Without
     new items the earlier message is simply sent again as it was."""
     with Session(engine) as session, session.begin():
-        columns = (Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,
-                   StatusChange.case_ref, StatusChange.milestone, StatusChange.timeline,
-                   StatusChange.new_status, StatusChange.due, StatusChange.days_overdue,
-                   StatusChange.owner)
-        fresh = session.execute(select(*columns).join(  # type: ignore[call-overload]
-            StatusChange, StatusChange.id == Notice.change_id).where(
-            Notice.outbox_id.is_(None))).all()  # type: ignore[union-attr]
-        if not fresh:
+        pending = store.notices_to_send(session=session)
+        if not pending:
             return 0
-        folded = list(session.execute(select(Outbox.id).where(  # type: ignore[call-overload]
-            Outbox.state.in_(WAITING_TO_SEND), Outbox.delivered_to == "",  # type: ignore[attr-defined]
-            Outbox.lead_id.in_({row.lead_id for row in fresh}))).scalars())  # type: ignore[attr-defined]
-        pending = sorted([*fresh, *session.execute(select(*columns).join(  # type: ignore[call-overload]
-            StatusChange, StatusChange.id == Notice.change_id).where(
-            Notice.outbox_id.in_(folded))).all()], key=lambda row: row.id)  # type: ignore[union-attr]
-        if folded:
-            session.execute(update(Outbox).where(Outbox.id.in_(folded))  # type: ignore[union-attr]
-                            .values(state=OutboxState.SUPERSEDED))
-        names: dict[str, str] = dict(session.execute(
-            select(col(Lead.lead_id), col(Lead.name))).all())
-        told_about: dict[int, list[str]] = defaultdict(list)
-        for change_id, lead_id in session.execute(select(Notice.change_id, Notice.lead_id).where(  # type: ignore[call-overload]
-                Notice.change_id.in_({row.change_id for row in pending})).order_by(Notice.id)):  # type: ignore[attr-defined]
-            told_about[change_id].append(lead_id)
+        names = store.lead_names(session=session)
+        told_about = store.leads_told(session=session,
+                                      change_ids={row.change_id for row in pending})
         # One item per lead and milestone: a folded earlier item gives way to a newer one.
         newest = {(row.lead_id, row.case_ref, row.milestone): row.id for row in pending}
         per_lead: dict[str, list[DigestItem]] = defaultdict(list)
@@ -238,13 +202,9 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
             digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
                                            items=items, as_of=as_of,
                                            template_dir=templates)
-            outbox_id = session.execute(Outbox.__table__.insert().returning(  # type: ignore[attr-defined]
-                Outbox.__table__.c.id), {  # type: ignore[attr-defined]
-                "lead_id": lead_id, "as_of": as_of, "title": digest.title, "body": digest.body,
-                "state": OutboxState.PENDING, "attempts": 0, "flow_run_id": flow_run_id,
-                "created_at": utc_now()}).scalar_one()
-            session.execute(update(Notice).where(Notice.id.in_(claimed[lead_id]))  # type: ignore[union-attr]
-                            .values(outbox_id=outbox_id))
+            store.queue_message(session=session, lead_id=lead_id, as_of=as_of,
+                                title=digest.title, body=digest.body, flow_run_id=flow_run_id,
+                                notice_ids=claimed[lead_id])
         return len(per_lead)
 
 
@@ -263,12 +223,8 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
     logger = get_run_logger()
     delivered, undelivered = 0, []
     with Session(engine) as session:
-        waiting = session.execute(select(Outbox.id, Outbox.lead_id, Outbox.title, Outbox.body,  # type: ignore[call-overload]
-                                         Outbox.delivered_to)
-                                  .where(Outbox.state.in_(WAITING_TO_SEND))  # type: ignore[attr-defined]
-                                  .order_by(Outbox.id)).all()
-        urls: dict[str, str] = dict(session.execute(
-            select(col(Lead.lead_id), col(Lead.notify))).all())
+        waiting = store.messages_waiting(session=session)
+        urls = store.lead_urls(session=session)
     for message in waiting:
         with Session(engine) as session, session.begin():
             if not store.claim_message(session=session, outbox_id=message.id):
@@ -287,13 +243,8 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
                 took.add(fingerprint(url))
             failures.extend(result.failures)
         with Session(engine) as session, session.begin():
-            values: dict[str, Any] = {"attempts": Outbox.attempts + 1,
-                                      "delivered_to": " ".join(sorted(took))}
-            if failures:
-                values.update(state=OutboxState.FAILED, last_error="; ".join(failures))
-            else:
-                values.update(state=OutboxState.SENT, sent_at=utc_now(), last_error=None)
-            session.execute(update(Outbox).where(col(Outbox.id) == message.id).values(**values))
+            store.record_attempt(session=session, outbox_id=message.id,
+                                 delivered_to=" ".join(sorted(took)), failures=failures)
         if failures:
             logger.error("could not deliver to %s: %s", message.lead_id, "; ".join(failures))
             undelivered.append(f"{message.lead_id} ({'; '.join(failures)})")
@@ -407,9 +358,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         store.refuse_earlier_day(session=session, day=day)
         interrupted = store.release_interrupted_sends(session=session)
         rules_before = store.rules_of_last_check(session=session)
-        check_run_id = session.execute(CheckRun.__table__.insert().returning(  # type: ignore[attr-defined]
-            CheckRun.__table__.c.id), {"as_of": day, "flow_run_id": run_id,  # type: ignore[attr-defined]
-                                       "started_at": utc_now()}).scalar_one()
+        check_run_id = store.start_check_run(session=session, as_of=day, flow_run_id=run_id)
         ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
     if interrupted:
         logger.warning("%s messages were being sent when an earlier check stopped; they are "
@@ -495,8 +444,8 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         description=f"Every red milestone on {day}, most overdue first")
     lock.confirm()
     with Session(engine) as session, session.begin():
-        session.execute(update(CheckRun).where(col(CheckRun.id) == check_run_id).values(
-            finished_at=utc_now(), summary=json.dumps(summary.as_json())))
+        store.finish_check_run(session=session, check_run_id=check_run_id,
+                               summary=summary.as_json())
     logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                 total.cases, total.changes, queued, delivered, len(undelivered))
     if failures:

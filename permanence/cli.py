@@ -34,7 +34,6 @@ from permanence.config import CheckConfig, rules_from_environment
 from permanence.csvfiles import printable
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
 from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
-from permanence.models import Case
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, validate_rule_files
 
@@ -392,7 +391,7 @@ def timeline(
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
     with Session(settings.engine()) as session:
-        case = session.get(Case, case_ref)
+        case = store.get_case(session=session, case_ref=case_ref)
         if case is None:
             raise UnknownCase(f"unknown case {case_ref!r}")
         facts = store.load_case_facts(session=session, case_refs=[case_ref])[0]
@@ -442,7 +441,7 @@ def history(
     change of status the daily check stored."""
     settings: Settings = ctx.obj
     with Session(settings.engine()) as session:
-        case = session.get(Case, case_ref)
+        case = store.get_case(session=session, case_ref=case_ref)
         if case is None:
             raise UnknownCase(f"unknown case {case_ref!r}")
         rules = settings.timelines().get(case.timeline)

@@ -869,28 +869,19 @@ class StoreData(NamedTuple):
 def load_from_store(engine: Any, team: str | None = None, with_names: bool = False) -> StoreData:
     """Cases (of one team), leads with their names and, with `with_names`, children's names;
     a team that has no cases is refused, naming the teams there are."""
-    from sqlalchemy import select
-    from sqlmodel import Session, col
+    from sqlmodel import Session
 
     from permanence import store
-    from permanence.models import Case, Lead
 
     with Session(engine) as session:
         facts = store.load_case_facts(session=session, team=team)
         if team is not None and not facts:
-            teams = sorted(session.execute(select(col(Case.team)).distinct()).scalars())
+            teams = sorted(store.teams(session=session))
             raise BadInput(f"--team {team!r}: no case is in that team; teams in the store: "
                            f"{', '.join(teams) if teams else '(none: import cases first)'}")
         leads = store.lead_roles(session=session)
-        lead_names: dict[str, str] = dict(session.execute(
-            select(col(Lead.lead_id), col(Lead.name))).all())
-        names = None
-        if with_names:
-            query = select(Case.case_ref, Case.child_name).where(  # type: ignore[call-overload]
-                Case.child_name.is_not(None))  # type: ignore[union-attr]
-            if team is not None:
-                query = query.where(Case.team == team)
-            names = dict(session.execute(query).all())
+        lead_names = store.lead_names(session=session)
+        names = store.child_names(session=session, team=team) if with_names else None
     return StoreData(facts, leads, lead_names, names)
 
 
