@@ -63,6 +63,20 @@ def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData
                        if c.get("child_name")})
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots", action="store_true", default=False,
+        help="rewrite the golden snapshots in tests/snapshots/ that differ; each rewritten "
+             "snapshot's test still fails, so the git diff is reviewed before a rerun passes")
+
+
+@pytest.fixture(scope="session")
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """True only when pytest was given --update-snapshots on its command line: no environment
+    variable can turn it on, so a rewrite is always a deliberate act."""
+    return bool(request.config.getoption("--update-snapshots"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def reports_out_of_the_way(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Daily checks run by tests write their reports to a temporary folder, never the repo."""

@@ -9,7 +9,6 @@ Day, a bank holiday in Scotland but not in England and Wales.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,7 +33,14 @@ from permanence.evaluate import (
 from permanence.timelines import Milestone, Timeline, parse_rule_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-SNAPSHOT_DATES = [date(2026, 10, 26), date(2026, 11, 9), date(2026, 11, 20)]
+# Three ordinary days, and the edges of two sample clocks, so an off-by-one in the amber window
+# or the due date changes a snapshot (the edges are worked out by hand in TestSnapshotEdges):
+# C-1010 first_review (7 calendar days of amber): green 18 Nov, amber from 19 Nov, due 26 Nov,
+# red 27 Nov; C-1007 adm_decision (2 working days of amber): green 19 Nov, amber from 20 Nov,
+# due 24 Nov, red 25 Nov.
+SNAPSHOT_DATES = [date(2026, 10, 26), date(2026, 11, 9), date(2026, 11, 18), date(2026, 11, 19),
+                  date(2026, 11, 20), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26),
+                  date(2026, 11, 27)]
 
 LEADS = LeadDirectory([
     ("sw-1", "social_worker", "north"),
@@ -505,8 +511,8 @@ def diff_hint(expected: list[dict[str, object]], actual: list[dict[str, object]]
     shown = "\n".join(lines[:10]) + (f"\n  ... and {len(lines) - 10} more" if len(lines) > 10
                                      else "")
     return (f"{len(lines)} row(s) differ from the snapshot:\n{shown}\n"
-            "If the change is intended, rerun with UPDATE_SNAPSHOTS=1 and review the git diff "
-            "of tests/snapshots/.")
+            "If the change is intended, rerun with `pytest --update-snapshots` and review the "
+            "git diff of tests/snapshots/.")
 
 
 @pytest.fixture(scope="module")
@@ -515,28 +521,118 @@ def sample(examples: Path, timelines: dict[str, Timeline]) -> tuple[list[CaseFac
     return sample_facts(examples, timelines)
 
 
+def compare_snapshot(path: Path, rows: list[dict[str, object]], update: bool) -> None:
+    """Pass only if `path` holds exactly `rows`. With `update` (pytest --update-snapshots), a
+    missing or different snapshot is rewritten and the test still fails, so no rewrite ever
+    passes unreviewed; an unchanged one passes."""
+    expected = (json.loads(path.read_text(encoding="utf-8")) if path.exists() else None)
+    if rows == expected:
+        return
+    if update:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(snapshot_text(rows), encoding="utf-8")
+        pytest.fail(f"{path} was rewritten by --update-snapshots: review its git diff, then rerun "
+                    "without --update-snapshots", pytrace=False)
+    if expected is None:
+        pytest.fail(f"{path} is missing; create it with `pytest --update-snapshots` and review "
+                    "it", pytrace=False)
+    pytest.fail(diff_hint(expected, rows), pytrace=False)
+
+
 class TestGoldenSnapshots:
     """The sample cases' statuses on fixed as-of dates match the committed JSON (the `status
-    --format json` rows); a change of behaviour shows as a reviewable diff. UPDATE_SNAPSHOTS=1
-    rewrites the files instead of comparing."""
+    --format json` rows); a change of behaviour shows as a reviewable diff. Only `pytest
+    --update-snapshots` rewrites the files, and a rewritten snapshot's test fails."""
 
     @pytest.mark.parametrize("as_of", SNAPSHOT_DATES, ids=str)
     def test_snapshot(self, as_of: date, sample: tuple[list[CaseFacts], LeadDirectory],
-                      timelines: dict[str, Timeline]) -> None:
+                      timelines: dict[str, Timeline], update_snapshots: bool) -> None:
         facts, leads = sample
         rows = [row.as_json() for row in evaluate(timelines, facts, leads, as_of).statuses]
-        path = SNAPSHOTS / f"status-{as_of.isoformat()}.json"
-        if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(snapshot_text(rows), encoding="utf-8")
-            return
-        assert path.exists(), f"{path} is missing; run once with UPDATE_SNAPSHOTS=1"
-        expected = json.loads(path.read_text(encoding="utf-8"))
-        if rows != expected:
-            pytest.fail(diff_hint(expected, rows), pytrace=False)
+        compare_snapshot(SNAPSHOTS / f"status-{as_of.isoformat()}.json", rows, update_snapshots)
 
     def test_sample_is_whole(self, sample: tuple[list[CaseFacts], LeadDirectory]) -> None:
         facts, _ = sample
         assert len(facts) == 40
         assert sum(len(f.completions) for f in facts) == 247  # 248 rows, one a correction
         assert facts[38].completions["first_review"] == date(2026, 3, 30)  # C-1039 corrected
+
+
+class TestSnapshotRewriting:
+    """A snapshot is rewritten only by the --update-snapshots command-line option, never by an
+    environment variable, and a rewrite fails its test until it is reviewed."""
+
+    ROWS: ClassVar[list[dict[str, object]]] = [{"case_ref": "C-1", "milestone": "review",
+                                                "status": "amber"}]
+
+    def test_a_difference_fails_and_leaves_the_file(self, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("UPDATE_SNAPSHOTS", "1")  # the old switch: it must do nothing now
+        path = tmp_path / "status.json"
+        old = snapshot_text([{**self.ROWS[0], "status": "green"}])
+        path.write_text(old, encoding="utf-8")
+        with pytest.raises(pytest.fail.Exception, match=r"1 row\(s\) differ from the snapshot"):
+            compare_snapshot(path, self.ROWS, update=False)
+        assert path.read_text(encoding="utf-8") == old
+
+    def test_a_missing_file_fails_and_is_not_written(self, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("UPDATE_SNAPSHOTS", "1")
+        path = tmp_path / "status.json"
+        with pytest.raises(pytest.fail.Exception, match="is missing"):
+            compare_snapshot(path, self.ROWS, update=False)
+        assert not path.exists()
+
+    @pytest.mark.parametrize("before", [None, "[\n]\n"], ids=["missing", "different"])
+    def test_the_option_rewrites_and_still_fails(self, tmp_path: Path, before: str | None) -> None:
+        path = tmp_path / "snapshots" / "status.json"
+        if before is not None:
+            path.parent.mkdir()
+            path.write_text(before, encoding="utf-8")
+        with pytest.raises(pytest.fail.Exception, match="was rewritten by --update-snapshots: "
+                                                        "review its git diff"):
+            compare_snapshot(path, self.ROWS, update=True)
+        assert path.read_text(encoding="utf-8") == (
+            '[\n{"case_ref": "C-1", "milestone": "review", "status": "amber"}\n]\n')
+        compare_snapshot(path, self.ROWS, update=False)  # once reviewed, it passes
+
+    def test_an_unchanged_snapshot_passes_with_the_option(self, tmp_path: Path) -> None:
+        path = tmp_path / "status.json"
+        path.write_text(snapshot_text(self.ROWS), encoding="utf-8")
+        compare_snapshot(path, self.ROWS, update=True)
+
+
+class TestSnapshotEdges:
+    """The committed snapshots hold two sample clocks on each edge of their amber window and
+    due date, worked out by hand from the sample CSVs and the rule file:
+
+    - C-1010 (scotland-permanence-order) became looked after on Thursday 15 October 2026 and
+      has no other event; first_review is due `6 weeks` later, Thursday 26 November, amber
+      `7 days` before, from Thursday 19 November.
+    - C-1007's panel was held on Tuesday 10 November 2026 (its last event); adm_decision is due
+      `14 days` later, Tuesday 24 November, amber `2 working days` before: Monday 23 (1),
+      Friday 20 November (2; no Scottish bank holiday between).
+
+    These are fixed values, not evaluate()'s, so they also check the snapshots themselves."""
+
+    EDGES: ClassVar[list[tuple[str, str, date, str, str, int | None]]] = [
+        ("C-1010", "first_review", date(2026, 11, 18), "green", "2026-11-26", None),
+        ("C-1010", "first_review", date(2026, 11, 19), "amber", "2026-11-26", None),
+        ("C-1010", "first_review", date(2026, 11, 26), "amber", "2026-11-26", None),
+        ("C-1010", "first_review", date(2026, 11, 27), "red", "2026-11-26", 1),
+        ("C-1007", "adm_decision", date(2026, 11, 19), "green", "2026-11-24", None),
+        ("C-1007", "adm_decision", date(2026, 11, 20), "amber", "2026-11-24", None),
+        ("C-1007", "adm_decision", date(2026, 11, 24), "amber", "2026-11-24", None),
+        ("C-1007", "adm_decision", date(2026, 11, 25), "red", "2026-11-24", 1),
+    ]
+
+    @pytest.mark.parametrize(("case_ref", "milestone", "as_of", "status", "due", "overdue"),
+                             EDGES, ids=str)
+    def test_committed_snapshot_sits_on_the_edge(self, case_ref: str, milestone: str,
+                                                 as_of: date, status: str, due: str,
+                                                 overdue: int | None) -> None:
+        assert as_of in SNAPSHOT_DATES
+        rows = json.loads((SNAPSHOTS / f"status-{as_of.isoformat()}.json").read_text(
+            encoding="utf-8"))
+        [row] = [r for r in rows if (r["case_ref"], r["milestone"]) == (case_ref, milestone)]
+        assert (row["status"], row["due"], row["days_overdue"]) == (status, due, overdue)
