@@ -40,7 +40,9 @@ from permanence.timelines import Timeline, load_timelines, validate_rule_files
 STATUS_STYLES = {
     Status.DONE: "green", Status.LATE: "dark_orange", Status.WAITING: "bright_black",
     Status.GREEN: "green", Status.AMBER: "yellow", Status.RED: "bold red",
+    Status.PAUSED: "blue", Status.NOT_APPLICABLE: "bright_black",
 }
+QUIET_WHEN_NONE = (Status.PAUSED, Status.NOT_APPLICABLE)  # summaries leave them out at 0
 STATUS_COLUMNS = ("case_ref", "team", "timeline", "milestone", "title", "status", "due",
                   "completed_on", "days_overdue", "owner", "escalated_to")
 
@@ -373,6 +375,7 @@ def status(
             " ".join(row.escalated_to))))
     out.print(table)
     counts = {s: sum(1 for row in rows if row.status is s) for s in Status}
+    counts = {s: n for s, n in counts.items() if n or s not in QUIET_WHEN_NONE}
     summary = Text(f"{len({row.case_ref for row in rows})} open cases: ")
     for index, (state, count) in enumerate(counts.items()):
         summary.append(f"{', ' if index else ''}{count} {state}", style=STATUS_STYLES[state])
@@ -475,7 +478,8 @@ def history(
 def print_check_summary(summary: CheckSummary) -> None:
     totals = summary.status_totals()
     line = Text(f"{summary.as_of}: {summary.cases} open cases; ")
-    for index, state in enumerate(Status):
+    shown = [s for s in Status if totals.get(s, 0) or s not in QUIET_WHEN_NONE]
+    for index, state in enumerate(shown):
         line.append(f"{', ' if index else ''}{totals.get(state, 0)} {state}",
                     style=STATUS_STYLES[state])
     out.print(line)

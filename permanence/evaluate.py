@@ -1,17 +1,20 @@
 """Evaluation: the status of every milestone of every open case on one as-of date.
 
 A plain function of (timelines, case facts, leads, as-of date): no I/O, no clock. Events dated
-after the as-of date are ignored, so any past day can be replayed. Built for bulk: due dates,
-amber windows and escalation dates are computed once per (rule, anchor date) and reused across
-cases, and role look-ups once per (role, team).
+after the as-of date are ignored, and a booked date, a pause or an extension counts only from
+the day it was known, so any past day can be replayed. Built for bulk: due dates, amber windows
+and escalation dates are computed once per (rule, anchor or due date) and reused across cases,
+and role look-ups once per (role, team); a case without pauses, extensions, booked dates or
+steps marked not applicable takes the same path as before they existed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import NamedTuple
 
 from permanence.collector import collector_paused
@@ -28,10 +31,24 @@ class Status(StrEnum):
     GREEN = "green"
     AMBER = "amber"
     RED = "red"
+    PAUSED = "paused"
+    NOT_APPLICABLE = "n/a"
+
+
+RUNNING = frozenset({Status.GREEN, Status.AMBER, Status.RED})
+"""The statuses of a clock that is running: the only ones that can be at risk or drift."""
+
+NOTHING: Mapping[str, tuple[tuple[date, date], ...]] = MappingProxyType({})
 
 
 class CaseFacts(NamedTuple):
-    """What the engine knows of one case: its row and its latest completion per milestone."""
+    """What the engine knows of one case: its row and what is recorded for its milestones.
+
+    For one case and milestone, `done` and `not_applicable` rows replace each other: the one
+    recorded last stands, in `completions` or in `not_applicable`. A recurring milestone keeps
+    every `done` date in `occurrences`, and its `not_applicable` date is the earliest recorded.
+    Booked dates and extensions keep every row, in the order recorded, because which one stands
+    depends on the as-of date."""
 
     case_ref: str
     timeline: str
@@ -40,6 +57,15 @@ class CaseFacts(NamedTuple):
     looked_after_on: date
     closed_on: date | None
     completions: Mapping[str, date]
+    not_applicable: Mapping[str, date] = MappingProxyType({})
+    occurrences: Mapping[str, Sequence[date]] = MappingProxyType({})
+    planned: Mapping[str, Sequence[tuple[date, date]]] = NOTHING
+    """(noted_on, planned_for) per milestone: of the rows noted on or before A, the last stands."""
+    pauses: Sequence[tuple[date, date | None]] = ()
+    """(paused_from, paused_to or None while open)."""
+    extensions: Mapping[str, Sequence[tuple[date, date]]] = NOTHING
+    """(approved_on, extended_to) per milestone: the latest approval on or before A stands."""
+    sibling_group: str | None = None
 
 
 class MilestoneStatus(NamedTuple):
@@ -57,6 +83,13 @@ class MilestoneStatus(NamedTuple):
     owner: str | None
     escalated_to: tuple[str, ...]
     tiers_reached: tuple[int, ...]
+    at_risk: bool = False
+    """A running clock whose milestone is booked, as known on A, for after its due date."""
+    original_due: date | None = None
+    """The due date without the agreed extension that replaced it (None when none applies)."""
+    sibling_group: str | None = None
+    planned_for: date | None = None
+    """The date the milestone is booked for, as known on A (None when not booked)."""
 
     def as_json(self) -> dict[str, object]:
         """The contract's JSON object for `status --format json`."""
@@ -66,7 +99,9 @@ class MilestoneStatus(NamedTuple):
             "due": self.due.isoformat() if self.due else None,
             "completed_on": self.completed_on.isoformat() if self.completed_on else None,
             "days_overdue": self.days_overdue, "owner": self.owner,
-            "escalated_to": list(self.escalated_to),
+            "escalated_to": list(self.escalated_to), "at_risk": self.at_risk,
+            "original_due": self.original_due.isoformat() if self.original_due else None,
+            "sibling_group": self.sibling_group,
         }
 
 
@@ -140,7 +175,7 @@ class LeadDirectory:
 
 
 class _Clock(NamedTuple):
-    """What one anchor date means for one rule on the as-of date, if the step is not done."""
+    """What one due date means for one rule on the as-of date, if the step is not done."""
 
     due: date
     open_status: Status
@@ -150,34 +185,73 @@ class _Clock(NamedTuple):
 
 class _ClockRule:
     """One clocked milestone compiled for one as-of date. Everything about an open clock
-    depends only on its anchor (the as-of date is fixed), so it is worked out once per anchor
-    and shared by every case with that anchor."""
+    depends only on its due date, and the due date only on its anchor (the as-of date is fixed),
+    so each is worked out once and shared by every case with that anchor or due date."""
 
-    __slots__ = ("as_of", "clocks", "jurisdiction", "milestone")
+    __slots__ = ("as_of", "clocks", "dues", "judged", "jurisdiction", "milestone")
 
     def __init__(self, milestone: Milestone, jurisdiction: str, as_of: date) -> None:
         self.milestone = milestone
         self.jurisdiction = jurisdiction
         self.as_of = as_of
         self.clocks: dict[date, _Clock] = {}
+        self.dues: dict[tuple[int, date], date] = {}
+        self.judged: dict[date, _Clock] = {}
 
     def clock(self, anchor: date) -> _Clock:
+        """The open clock of an ordinary milestone whose `after` step is dated `anchor`."""
         found = self.clocks.get(anchor)
         if found is None:
-            found = self.clocks[anchor] = self._work_out(anchor)
+            found = self.clocks[anchor] = self.judge(due_date(anchor, self.milestone,
+                                                              self.jurisdiction))
         return found
 
-    def _work_out(self, anchor: date) -> _Clock:
+    def due(self, kind: int, start: date) -> date:
+        """A due date counted from `start`: `within` the `after` step (for a recurring clock,
+        `within`, else `every`, before its first occurrence), `every` after the latest
+        occurrence, or `lead` back from a booked date."""
+        key = (kind, start)
+        found = self.dues.get(key)
+        if found is None:
+            rule, jurisdiction = self.milestone, self.jurisdiction
+            if kind == _FIRST:
+                found = add_duration(start, rule.within or rule.every, jurisdiction)  # type: ignore[arg-type]
+            elif kind == _NEXT:
+                found = add_duration(start, rule.every, jurisdiction)  # type: ignore[arg-type]
+            else:
+                found = subtract_duration(start, rule.lead, jurisdiction)  # type: ignore[arg-type]
+            self.dues[key] = found
+        return found
+
+    def judge(self, due: date) -> _Clock:
+        """Green, amber or red on the as-of date, with the escalation tiers reached."""
+        found = self.judged.get(due)
+        if found is not None:
+            return found
         rule, as_of = self.milestone, self.as_of
-        due = due_date(anchor, rule, self.jurisdiction)
         if as_of > due:
             tiers = tuple(index for index, reached_on
                           in enumerate(escalation_dates(due, rule, self.jurisdiction))
                           if as_of >= reached_on)
-            return _Clock(due, Status.RED, (as_of - due).days, tiers)
-        if as_of >= amber_from(due, rule, self.jurisdiction):
-            return _Clock(due, Status.AMBER, None, ())
-        return _Clock(due, Status.GREEN, None, ())
+            found = _Clock(due, Status.RED, (as_of - due).days, tiers)
+        elif as_of >= amber_from(due, rule, self.jurisdiction):
+            found = _Clock(due, Status.AMBER, None, ())
+        else:
+            found = _Clock(due, Status.GREEN, None, ())
+        self.judged[due] = found
+        return found
+
+
+_FIRST, _NEXT, _LEAD = 0, 1, 2  # which duration `_ClockRule.due` counts
+_START, _AFTER, _RECURRING, _LEAD_TIME = 0, 1, 2, 3  # the kinds of milestone
+
+
+def _kind(milestone: Milestone) -> int:
+    if milestone.is_start:
+        return _START
+    if milestone.is_lead_time:
+        return _LEAD_TIME
+    return _RECURRING if milestone.is_recurring else _AFTER
 
 
 def due_date(anchor: date, milestone: Milestone, jurisdiction: str) -> date:
@@ -235,7 +309,7 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
     statuses = result.statuses
     row = tuple.__new__  # MilestoneStatus without a Python-level constructor call per row
     done, late, waiting = Status.DONE, Status.LATE, Status.WAITING
-    plans: dict[str, tuple[Timeline, list[tuple[int, str, str, int, _ClockRule | None]]]] = {}
+    plans: dict[str, tuple[Timeline, list[_PlanStep]]] = {}
     owners_of: dict[tuple[str, str, str], tuple[str | None, ...]] = {}
     escalated_of: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]] = {}
     untold: dict[tuple[str, str, str], tuple[set[str], list[str]]] = {}
@@ -249,14 +323,11 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
             if found is None:
                 result.unknown_timelines.setdefault(case.timeline, []).append(case.case_ref)
                 continue
-            position = {m.id: i for i, m in enumerate(found.milestones)}
-            order = [(index, m.id, m.title, -1 if m.after is None else position[m.after],
-                      None if m.is_start else _ClockRule(m, found.jurisdiction, as_of))
-                     for index in _evaluation_order(found) for m in [found.milestones[index]]]
-            plan = plans[case.timeline] = (found, order)
+            plan = plans[case.timeline] = (found, _plan(found, as_of))
         timeline, order = plan
         name = timeline.name
-        case_ref, team, worker = case.case_ref, case.team, case.social_worker
+        case_ref, team, worker, sibling = (case.case_ref, case.team, case.social_worker,
+                                           case.sibling_group)
         owners = owners_of.get((name, team, worker))
         if owners is None:
             owners = owners_of[(name, team, worker)] = tuple(
@@ -266,24 +337,34 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
                 if owner is None:
                     _note_untold(untold, name, team, milestone.owner, milestone.id, case_ref)
         completions = case.completions
-        completed_as_of: list[date | None] = [None] * len(order)
+        plain = not (case.not_applicable or case.planned or case.pauses or case.extensions)
+        spans = () if plain else _paused_spans(case.pauses, as_of)
+        passes: list[date | None] = [None] * len(order)  # what each step passes to its followers
         rows: list[MilestoneStatus | None] = [None] * len(order)
-        for index, milestone_id, title, after, rule in order:
+        for step in order:
+            index, milestone_id, title, after, rule, kind, _ = step
+            if rule is None:  # a start milestone
+                completed = completions.get(milestone_id)
+                if completed is None or completed > as_of:
+                    completed = case.looked_after_on
+                passes[index] = completed
+                rows[index] = row(MilestoneStatus, (
+                    case_ref, team, name, milestone_id, title, done, None, completed, None,
+                    owners[index], (), (), False, None, sibling, None))
+                continue
+            if not plain or kind != 1:  # _AFTER: the common case stays on the short path
+                rows[index] = _row_of(step, case, owners[index], passes, spans, as_of, leads,
+                                      escalated_of, untold)
+                continue
             completed = completions.get(milestone_id)
             if completed is not None and completed > as_of:
                 completed = None
-            if rule is None:
-                completed = completed_as_of[index] = completed or case.looked_after_on
-                rows[index] = row(MilestoneStatus, (case_ref, team, name, milestone_id, title,
-                                                    done, None, completed, None, owners[index],
-                                                    (), ()))
-                continue
-            completed_as_of[index] = completed
-            anchor = completed_as_of[after]
+            passes[index] = completed
+            anchor = passes[after]
             if anchor is None:
-                rows[index] = row(MilestoneStatus, (case_ref, team, name, milestone_id, title,
-                                                    waiting, None, completed, None, owners[index],
-                                                    (), ()))
+                rows[index] = row(MilestoneStatus, (
+                    case_ref, team, name, milestone_id, title, waiting, None, completed, None,
+                    owners[index], (), (), False, None, sibling, None))
                 continue
             clock = rule.clocks.get(anchor) or rule.clock(anchor)
             due = clock.due
@@ -292,23 +373,192 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
                     status, overdue = done, None
                 else:
                     status, overdue = late, (completed - due).days
-                rows[index] = row(MilestoneStatus, (case_ref, team, name, milestone_id, title,
-                                                    status, due, completed, overdue,
-                                                    owners[index], (), ()))
+                rows[index] = row(MilestoneStatus, (
+                    case_ref, team, name, milestone_id, title, status, due, completed, overdue,
+                    owners[index], (), (), False, None, sibling, None))
                 continue
             escalated: tuple[str, ...] = ()
             tiers = clock.tiers_reached
             if tiers:
                 escalated = _escalated(escalated_of, untold, leads, rule.milestone, index, tiers,
                                        name, team, worker, case_ref)
-            rows[index] = row(MilestoneStatus, (case_ref, team, name, milestone_id, title,
-                                                clock.open_status, due, None, clock.days_overdue,
-                                                owners[index], escalated, tiers))
+            rows[index] = row(MilestoneStatus, (
+                case_ref, team, name, milestone_id, title, clock.open_status, due, None,
+                clock.days_overdue, owners[index], escalated, tiers, False, None, sibling, None))
         statuses.extend(rows)  # type: ignore[arg-type]
     result.unresolved = [
         UnresolvedRole(timeline, team, role, tuple(sorted(milestone_ids)), tuple(case_refs))
         for (timeline, team, role), (milestone_ids, case_refs) in sorted(untold.items())]
     return result
+
+
+def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[date | None],
+            spans: Sequence[tuple[date, date]], as_of: date, leads: LeadDirectory,
+            escalated_of: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]],
+            untold: dict[tuple[str, str, str], tuple[set[str], list[str]]]) -> MilestoneStatus:
+    """One milestone that is not an ordinary clock of an ordinary case: marked not applicable,
+    booked, extended, in a paused case, recurring, or a lead time."""
+    index, milestone_id, title, after, rule, kind, before = step
+    assert rule is not None
+    row = (case.case_ref, case.team, case.timeline, milestone_id, title)
+    marked = case.not_applicable.get(milestone_id)
+    if marked is not None and marked <= as_of:
+        passes[index] = None if kind == _LEAD_TIME else passes[after]
+        return MilestoneStatus(*row, Status.NOT_APPLICABLE, None, None, None, owner, (), (),
+                               sibling_group=case.sibling_group)
+    booked = _booked(case.planned.get(milestone_id), as_of)
+    original: date | None = None
+    if kind == _RECURRING:
+        completed, due = _recurring(case, rule, milestone_id, passes, index, after, as_of,
+                                    spans)
+    else:
+        completed = case.completions.get(milestone_id)
+        if completed is not None and completed > as_of:
+            completed = None
+        passes[index] = completed
+        start = (_booked(case.planned.get(before), as_of) if before is not None
+                 else passes[after])
+        due = None
+        if start is not None:
+            due = rule.due(_LEAD if kind == _LEAD_TIME else _FIRST, start)
+            if spans and kind == _AFTER:
+                due = _after_pauses(start, due, completed, spans)
+            agreed = _agreed(case.extensions.get(milestone_id), as_of)
+            if agreed is not None:
+                original, due = due, agreed
+    if due is None:
+        return MilestoneStatus(*row, Status.WAITING, None, completed, None, owner, (), (),
+                               sibling_group=case.sibling_group, planned_for=booked)
+    if completed is not None and kind != _RECURRING:
+        if completed <= due:
+            return MilestoneStatus(*row, Status.DONE, due, completed, None, owner, (), (),
+                                   original_due=original, sibling_group=case.sibling_group,
+                                   planned_for=booked)
+        return MilestoneStatus(*row, Status.LATE, due, completed, (completed - due).days, owner,
+                               (), (), original_due=original, sibling_group=case.sibling_group,
+                               planned_for=booked)
+    if kind != _LEAD_TIME and spans and spans[-1][1] == as_of:  # A is a paused day
+        return MilestoneStatus(*row, Status.PAUSED, due, completed, None, owner, (), (),
+                               original_due=original, sibling_group=case.sibling_group,
+                               planned_for=booked)
+    clock = rule.judge(due)
+    escalated: tuple[str, ...] = ()
+    if clock.tiers_reached:
+        escalated = _escalated(escalated_of, untold, leads, rule.milestone, index,
+                               clock.tiers_reached, case.timeline, case.team,
+                               case.social_worker, case.case_ref)
+    return MilestoneStatus(*row, clock.open_status, due, completed, clock.days_overdue, owner,
+                           escalated, clock.tiers_reached,
+                           at_risk=booked is not None and booked > due, original_due=original,
+                           sibling_group=case.sibling_group, planned_for=booked)
+
+
+class _PlanStep(NamedTuple):
+    """One milestone of a timeline, compiled for the as-of date, in evaluation order."""
+
+    position: int
+    milestone_id: str
+    title: str
+    after: int  # position of the `after` milestone, -1 if none
+    rule: _ClockRule | None  # None for a start milestone
+    kind: int
+    before: str | None
+
+
+def _plan(timeline: Timeline, as_of: date) -> list[_PlanStep]:
+    position = {m.id: i for i, m in enumerate(timeline.milestones)}
+    return [_PlanStep(index, m.id, m.title, -1 if m.after is None else position[m.after],
+                      None if m.is_start else _ClockRule(m, timeline.jurisdiction, as_of),
+                      _kind(m), m.before)
+            for index in _evaluation_order(timeline) for m in [timeline.milestones[index]]]
+
+
+def _recurring(case: CaseFacts, rule: _ClockRule, milestone_id: str,
+               passes: list[date | None], index: int, after: int, as_of: date,
+               spans: Sequence[tuple[date, date]]) -> tuple[date | None, date | None]:
+    """(latest occurrence, next due date) of a recurring milestone, noting its first
+    occurrence as what it passes on. Occurrences are its `done` dates from its `after`
+    step's date to A; with none the first is due `within` (else `every`) after that step,
+    otherwise `every` after the latest. No `after` date yet: no due date."""
+    recorded = case.occurrences.get(milestone_id)
+    if recorded is None:
+        single = case.completions.get(milestone_id)
+        recorded = () if single is None else (single,)
+    anchor = passes[after]
+    if anchor is None:
+        passes[index] = None
+        return max((day for day in recorded if day <= as_of), default=None), None
+    held = [day for day in recorded if anchor <= day <= as_of]
+    if held:
+        first, latest = min(held), max(held)
+        passes[index] = first
+        due = rule.due(_NEXT, latest)
+        return latest, (_after_pauses(latest, due, None, spans) if spans else due)
+    passes[index] = None
+    due = rule.due(_FIRST, anchor)
+    return None, (_after_pauses(anchor, due, None, spans) if spans else due)
+
+
+def _paused_spans(pauses: Iterable[tuple[date, date | None]],
+                  as_of: date) -> tuple[tuple[date, date], ...]:
+    """The case's paused days on A as sorted, disjoint, inclusive spans: an open pause runs to
+    A, no day after A is paused yet, and days of overlapping pauses count once."""
+    spans: list[list[date]] = []
+    for start, end in sorted((start, as_of if end is None or end > as_of else end)
+                             for start, end in pauses if start <= as_of):
+        if end < start:
+            continue
+        if spans and start <= spans[-1][1] + _DAY:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return tuple((start, end) for start, end in spans)
+
+
+_DAY = timedelta(days=1)
+
+
+def _after_pauses(start: date, due: date, completed: date | None,
+                  spans: Sequence[tuple[date, date]]) -> date:
+    """`due` moved on by the paused days P with start < P <= the moved due date (and, once
+    completed, P <= the completion), recounted until it stops growing: a clock stands still
+    while the case is paused, including days it was paused after the first due date passed."""
+    moved = 0
+    while True:
+        limit = due + timedelta(days=moved)
+        if completed is not None and completed < limit:
+            limit = completed
+        counted = 0
+        for span_from, span_to in spans:
+            first, last = max(span_from, start + _DAY), min(span_to, limit)
+            if last >= first:
+                counted += (last - first).days + 1
+        if counted == moved:
+            return due + timedelta(days=moved)
+        moved = counted
+
+
+def _booked(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
+    """The booked date standing on A: of the rows noted on or before A, the last recorded."""
+    if not rows:
+        return None
+    standing = None
+    for noted_on, planned_for in rows:
+        if noted_on <= as_of:
+            standing = planned_for
+    return standing
+
+
+def _agreed(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
+    """The extended due date standing on A: the latest approval on or before A (of two on one
+    day, the last recorded)."""
+    if not rows:
+        return None
+    standing: tuple[date, date] | None = None
+    for approved_on, extended_to in rows:
+        if approved_on <= as_of and (standing is None or approved_on >= standing[0]):
+            standing = (approved_on, extended_to)
+    return None if standing is None else standing[1]
 
 
 def _escalated(cache: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]],

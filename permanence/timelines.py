@@ -30,7 +30,8 @@ TIMELINE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
 DEFAULT_OWNER = "social_worker"
 
 TOP_KEYS = {"timeline", "title", "jurisdiction", "version", "milestones"}
-MILESTONE_KEYS = {"id", "title", "after", "within", "amber", "source", "owner", "escalate"}
+MILESTONE_KEYS = {"id", "title", "after", "within", "every", "before", "lead", "amber", "source",
+                  "owner", "escalate"}
 ESCALATION_KEYS = {"after", "to"}
 
 
@@ -44,8 +45,10 @@ class Escalation:
 
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    """One step of a timeline; a milestone without `after` is a start (its date is
-    looked_after_on)."""
+    """One step of a timeline. Three kinds of clock: `after` + `within` (due a set time after
+    another step), the same with `every` (recurring: each occurrence due `every` after the last),
+    and `before` + `lead` (a lead time: due `lead` before the booked date of another step). A
+    milestone with neither `after` nor `before` is a start (its date is looked_after_on)."""
 
     id: str
     title: str
@@ -55,10 +58,21 @@ class Milestone:
     owner: str = DEFAULT_OWNER
     source: str | None = None
     escalate: tuple[Escalation, ...] = ()
+    every: Duration | None = None
+    before: str | None = None
+    lead: Duration | None = None
 
     @property
     def is_start(self) -> bool:
-        return self.after is None
+        return self.after is None and self.before is None
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.every is not None
+
+    @property
+    def is_lead_time(self) -> bool:
+        return self.before is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +189,7 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
     milestones: list[Milestone] = []
     lines_of: dict[str, int] = {}
     after_lines: dict[str, int] = {}
-    after_refs: list[tuple[str, str, int]] = []
+    after_refs: list[tuple[str, str, str, int]] = []
     raw_milestones = document.get("milestones")
     if "milestones" not in document:
         problems.add(1, "field 'milestones'", "is missing; expected a list of milestones")
@@ -195,20 +209,21 @@ def parse_rule_text(text: str, filename: str) -> Timeline:
                                  f"the id is used twice (first at line {lines_of[declared]})")
                     continue
                 lines_of[declared] = line
-            after = node.get("after")
-            if isinstance(after, str) and NAME_PATTERN.match(after):
-                where = (f"milestone {declared!r}" if isinstance(declared, str)
-                         else f"milestones[{position}]")
-                after_refs.append((where, after, node.line_of_value("after")))
+            where = (f"milestone {declared!r}" if isinstance(declared, str)
+                     else f"milestones[{position}]")
+            for key in ("after", "before"):
+                named = node.get(key)
+                if isinstance(named, str) and NAME_PATTERN.match(named):
+                    after_refs.append((where, key, named, node.line_of_value(key)))
             if milestone is not None:
                 if milestone.after is not None:
                     after_lines[milestone.id] = node.line_of_value("after")
                 milestones.append(milestone)
 
-    for where, after, line in after_refs:
-        if after not in lines_of:
-            problems.add(line, f"{where}, field 'after'",
-                         f"no milestone with id {after!r} in this file")
+    for where, key, named, line in after_refs:
+        if named not in lines_of:
+            problems.add(line, f"{where}, field {key!r}",
+                         f"no milestone with id {named!r} in this file")
     for start, cycle in _cycles(milestones):
         problems.add(after_lines[start], f"milestone {start!r}, field 'after'",
                      f"milestones wait on each other in a cycle: {' -> '.join(cycle)}")
@@ -251,7 +266,7 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
     milestone_id = node.get("id")
     where = (f"milestone {milestone_id!r}" if isinstance(milestone_id, str)
              else f"milestones[{position}]")
-    before = len(problems.lines)
+    problems_before = len(problems.lines)
     for key in node:
         if key not in MILESTONE_KEYS:
             problems.add(node.line_of_key(key), f"{where}, field {key!r}",
@@ -265,13 +280,22 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
     title = text_field(node, "title", where, required=True)
     source = text_field(node, "source", where, required=False)
 
-    after = None
-    if "after" in node:
-        after = node["after"]
-        if not isinstance(after, str) or not NAME_PATTERN.match(after):
-            problems.add(node.line_of_value("after"), f"{where}, field 'after'",
-                         f"expected the id of another milestone, got {_describe(after)}")
-            after = None
+    def reference(key: str) -> str | None:
+        if key not in node:
+            return None
+        named = node[key]
+        if not isinstance(named, str) or not NAME_PATTERN.match(named):
+            problems.add(node.line_of_value(key), f"{where}, field {key!r}",
+                         f"expected the id of another milestone, got {_describe(named)}")
+            return None
+        if key == "before" and named == milestone_id:  # `after` itself is reported as a cycle
+            problems.add(node.line_of_value(key), f"{where}, field {key!r}",
+                         "names the milestone itself; expected the id of another milestone")
+            return None
+        return named
+
+    after = reference("after")
+    before = reference("before")
 
     def duration(mapping: LocatedMap, key: str, label: str, minimum: int) -> Duration | None:
         if key not in mapping:
@@ -285,15 +309,9 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
             return None
 
     within = duration(node, "within", where, 1)
-    if "after" in node and "within" not in node:
-        problems.add(node.line_of_key("after"), f"{where}, field 'within'",
-                     "is missing; a milestone with `after` needs a clock such as '4 weeks'")
-    if "after" not in node:
-        for key in ("within", "amber", "escalate"):
-            if key in node:
-                problems.add(node.line_of_key(key), f"{where}, field {key!r}",
-                             "a start milestone (no `after`) has no clock; add `after` or "
-                             "remove this")
+    every = duration(node, "every", where, 1)
+    lead = duration(node, "lead", where, 0)
+    _check_clock_keys(node, where, problems)
     amber = duration(node, "amber", where, 0)
 
     owner = DEFAULT_OWNER
@@ -338,10 +356,42 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
                 if tier_after is not None and isinstance(to, str):
                     escalations.append(Escalation(after=tier_after, to=to))
 
-    if len(problems.lines) > before or not isinstance(milestone_id, str):
+    if len(problems.lines) > problems_before or not isinstance(milestone_id, str):
         return None
     return Milestone(id=milestone_id, title=title or milestone_id, after=after, within=within,
-                     amber=amber, owner=owner, source=source, escalate=tuple(escalations))
+                     amber=amber, owner=owner, source=source, escalate=tuple(escalations),
+                     every=every, before=before, lead=lead)
+
+
+def _check_clock_keys(node: LocatedMap, where: str, problems: _Problems) -> None:
+    """A milestone has `after` + `within` (and maybe `every`), or `before` + `lead`, or neither
+    (a start); each mix of the two kinds, and each half of one, is named at its line."""
+    def add(key: str, message: str) -> None:
+        problems.add(node.line_of_key(key), f"{where}, field {key!r}", message)
+
+    if "after" in node and "before" in node:
+        add("before", "a milestone counts from `after` or back from `before`, never both; "
+                      "remove one")
+        return
+    if "before" in node:
+        if "lead" not in node:
+            add("before", "`lead` is missing; a lead time needs one such as '8 days'")
+        for key in ("within", "every"):
+            if key in node:
+                add(key, "a lead-time milestone (`before` + `lead`) has no "
+                         f"`{key}`; use `after` + `within` for a clock that counts forward")
+        return
+    if "lead" in node:
+        add("lead", "`lead` needs `before`: the milestone whose booked date it counts back "
+                    "from")
+    if "after" in node:
+        if "within" not in node and "every" not in node:
+            problems.add(node.line_of_key("after"), f"{where}, field 'within'",
+                         "is missing; a milestone with `after` needs a clock such as '4 weeks'")
+        return
+    for key in ("within", "every", "amber", "escalate"):
+        if key in node:
+            add(key, "a start milestone (no `after`) has no clock; add `after` or remove this")
 
 
 def load_rule_file(path: Path) -> Timeline:

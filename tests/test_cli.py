@@ -218,7 +218,8 @@ class TestStatus:
         assert result.exit_code == 0
         rows = json.loads(result.stdout)
         assert set(rows[0]) == {"case_ref", "team", "timeline", "milestone", "title", "status",
-                                "due", "completed_on", "days_overdue", "owner", "escalated_to"}
+                                "due", "completed_on", "days_overdue", "owner", "escalated_to",
+                                "at_risk", "original_due", "sibling_group"}
         refs = [row["case_ref"] for row in rows]
         assert refs == sorted(refs)
         for ref in set(refs):

@@ -374,7 +374,8 @@ class TestAsJson:
     days_overdue and a list of lead_ids."""
 
     KEYS: ClassVar = ["case_ref", "team", "timeline", "milestone", "title", "status", "due",
-                      "completed_on", "days_overdue", "owner", "escalated_to"]
+                      "completed_on", "days_overdue", "owner", "escalated_to", "at_risk",
+                      "original_due", "sibling_group"]
 
     def test_red_row(self) -> None:
         row = row_of(escalating(), ESCALATING_CASE, date(2026, 12, 2), "step")
@@ -382,7 +383,8 @@ class TestAsJson:
         assert as_json == {
             "case_ref": "C-1", "team": "north", "timeline": "t", "milestone": "step",
             "title": "Step", "status": "red", "due": "2026-11-27", "completed_on": None,
-            "days_overdue": 5, "owner": "sw-1", "escalated_to": ["tl-north", "sm-all"]}
+            "days_overdue": 5, "owner": "sw-1", "escalated_to": ["tl-north", "sm-all"],
+            "at_risk": False, "original_due": None, "sibling_group": None}
         assert list(as_json) == self.KEYS
         assert type(as_json["status"]) is str
         assert json.loads(json.dumps(as_json)) == as_json
@@ -398,7 +400,7 @@ class TestAsJson:
             assert list(as_json) == self.KEYS
             for key in ("case_ref", "team", "timeline", "milestone", "title", "status"):
                 assert type(as_json[key]) is str
-            for key in ("due", "completed_on"):
+            for key in ("due", "completed_on", "original_due"):
                 value = as_json[key]
                 assert value is None or (type(value) is str
                                          and date.fromisoformat(value).isoformat() == value)
@@ -406,6 +408,8 @@ class TestAsJson:
             assert as_json["owner"] is None or type(as_json["owner"]) is str
             assert type(as_json["escalated_to"]) is list
             assert all(type(lead) is str for lead in as_json["escalated_to"])
+            assert type(as_json["at_risk"]) is bool
+            assert as_json["sibling_group"] is None or type(as_json["sibling_group"]) is str
 
 
 # -- Properties ------------------------------------------------------------------------------

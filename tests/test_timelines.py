@@ -42,7 +42,8 @@ milestones:
 """
 """Lines 1-7 of most test files: a valid timeline with one start milestone."""
 
-MILESTONE_KEYS = "after, amber, escalate, id, owner, source, title, within"
+MILESTONE_KEYS = ("after, amber, before, escalate, every, id, lead, owner, source, title, "
+                  "within")
 DURATION_FORMS = "'8 days', '10 working days', '6 weeks' or '6 months'"
 
 
@@ -278,6 +279,91 @@ class TestRefusedClocks:
         assert problems_of(HEAD + "    within: 2 days\n") == [
             ("r.yaml:8: milestone 'start', field 'within': a start milestone (no `after`) has no "
             "clock; add `after` or remove this")]
+
+
+class TestRecurringAndLeadTimeClocks:
+    """Version 2 adds `every` (a recurring clock after `after`) and `before` + `lead` (due a lead
+    time before another milestone's booked date). A milestone has one kind of clock; every mix
+    or half of one is refused at its line."""
+
+    def test_accepted(self) -> None:
+        timeline = parse_rule_text(HEAD + """  - id: review
+    title: Review
+    after: start
+    within: 6 weeks
+    every: 6 months
+  - id: meeting
+    title: Meeting
+    after: start
+    every: 3 months
+  - id: papers
+    title: Papers
+    before: meeting
+    lead: 8 days
+    amber: 2 days
+    escalate:
+      - {after: 1 day, to: team_leader}
+""", "r.yaml")
+        review, meeting, papers = timeline.milestones[1:]
+        assert (review.within, review.every) == (Duration(6, Unit.WEEKS),
+                                                 Duration(6, Unit.MONTHS))
+        assert review.is_recurring and not review.is_lead_time and not review.is_start
+        assert (meeting.within, meeting.every) == (None, Duration(3, Unit.MONTHS))
+        assert (papers.before, papers.lead, papers.after) == ("meeting", Duration(8, Unit.DAYS),
+                                                              None)
+        assert papers.is_lead_time and not papers.is_start and not papers.is_recurring
+        assert papers.escalate == (Escalation(Duration(1, Unit.DAYS), "team_leader"),)
+
+    @pytest.mark.parametrize(("body", "expected"), [
+        ("    before: nowhere\n    lead: 8 days\n",
+         [("r.yaml:10: milestone 'a', field 'before': no milestone with id 'nowhere' in this "
+          "file")]),
+        ("    before: a\n    lead: 8 days\n",
+         [("r.yaml:10: milestone 'a', field 'before': names the milestone itself; expected the "
+          "id of another milestone")]),
+        ("    before: start\n",
+         [("r.yaml:10: milestone 'a', field 'before': `lead` is missing; a lead time needs one "
+          "such as '8 days'")]),
+        ("    lead: 8 days\n",
+         [("r.yaml:10: milestone 'a', field 'lead': `lead` needs `before`: the milestone whose "
+          "booked date it counts back from")]),
+        ("    before: start\n    lead: 8 days\n    within: 2 days\n",
+         [("r.yaml:12: milestone 'a', field 'within': a lead-time milestone (`before` + `lead`) "
+          "has no `within`; use `after` + `within` for a clock that counts forward")]),
+        ("    before: start\n    lead: 8 days\n    every: 2 months\n",
+         [("r.yaml:12: milestone 'a', field 'every': a lead-time milestone (`before` + `lead`) "
+          "has no `every`; use `after` + `within` for a clock that counts forward")]),
+        ("    after: start\n    within: 2 days\n    before: start\n    lead: 8 days\n",
+         [("r.yaml:12: milestone 'a', field 'before': a milestone counts from `after` or back "
+          "from `before`, never both; remove one")]),
+        ("    every: 6 months\n",
+         [("r.yaml:10: milestone 'a', field 'every': a start milestone (no `after`) has no "
+          "clock; add `after` or remove this")]),
+        ("    after: start\n    every: 0 months\n",
+         [("r.yaml:11: milestone 'a', field 'every': expected a count of at least 1, got "
+          "'0 months'")]),
+        ("    before: start\n    lead: soon\n",
+         [(f"r.yaml:11: milestone 'a', field 'lead': expected a duration like {DURATION_FORMS}, "
+          "got 'soon'")]),
+    ], ids=["before-unknown", "before-itself", "before-without-lead", "lead-without-before",
+            "lead-and-within", "lead-and-every", "after-and-before", "every-on-a-start",
+            "every-zero", "lead-malformed"])
+    def test_refused(self, body: str, expected: list[str]) -> None:
+        assert problems_of(HEAD + "  - id: a\n    title: A\n" + body) == expected
+
+    def test_lead_time_may_point_at_a_later_step(self) -> None:
+        """Papers due before a meeting that itself follows them is no cycle: a lead time
+        waits on a booked date, not on a completion."""
+        timeline = parse_rule_text(HEAD + """  - id: papers
+    title: Papers
+    before: meeting
+    lead: 8 days
+  - id: meeting
+    title: Meeting
+    after: papers
+    within: 4 weeks
+""", "r.yaml")
+        assert [m.id for m in timeline.milestones] == ["start", "papers", "meeting"]
 
 
 class TestRefusedValues:
