@@ -26,8 +26,8 @@ from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
 from permanence.evaluate import LeadDirectory, Status, evaluate
 from permanence.examples import EXAMPLES_DIR
-from permanence.notifications.receiver import JsonReceiver
 from permanence.timelines import load_timelines
+from permanence.webhook_receiver import JsonReceiver
 
 FIRST_DAY = date(2026, 10, 26)
 LAST_DAY = date(2026, 11, 20)

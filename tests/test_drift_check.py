@@ -47,9 +47,9 @@ from permanence.models import (
     StatusChange,
     utc_now,
 )
-from permanence.notifications.receiver import JsonReceiver
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines
+from permanence.webhook_receiver import JsonReceiver
 
 GREEN_DAY = date(2026, 11, 20)
 AMBER_DAY = date(2026, 11, 23)

@@ -30,7 +30,7 @@ from permanence.notifications.digest import (
     fit_body,
     render_digest,
 )
-from permanence.notifications.receiver import JsonReceiver
+from permanence.webhook_receiver import JsonReceiver
 
 AS_OF = date(2026, 11, 16)
 

@@ -33,7 +33,7 @@ from permanence.cli import app
 from permanence.deployments.serve import DEPLOYMENT_NAME
 from permanence.flows.daily_drift_check import FLOW_NAME
 from permanence.models import CaseState, CheckRun
-from permanence.notifications.receiver import JsonReceiver
+from permanence.webhook_receiver import JsonReceiver
 
 REPO = Path(__file__).parents[1]
 AMBER_DAY = date(2026, 11, 23)
