@@ -61,6 +61,7 @@ from permanence.evaluate import (
     UnresolvedRole,
     evaluate,
 )
+from permanence.measures import drift_order
 from permanence.models import (
     utc_now,
 )
@@ -83,7 +84,7 @@ class ChunkResult:
     by_team: Counter[tuple[str, str]] = field(default_factory=Counter)
     changes: int = 0
     transitions: Counter[str] = field(default_factory=Counter)
-    red: list[dict[str, Any]] = field(default_factory=list)
+    red: list[MilestoneStatus] = field(default_factory=list)
     red_count: int = 0
     unresolved: list[UnresolvedRole] = field(default_factory=list)
     unknown_timelines: dict[str, list[str]] = field(default_factory=dict)
@@ -155,11 +156,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
     result.by_team.update((row.team, row.status) for row in evaluation.statuses)
     red = [row for row in evaluation.statuses if row.status is Status.RED]
     result.red_count = len(red)
-    result.red = [{
-        "case_ref": row.case_ref, "team": row.team, "milestone": row.title,
-        "due": row.due.isoformat() if row.due else None, "days_overdue": row.days_overdue,
-        "owner": row.owner or "(nobody)", "escalated_to": ", ".join(row.escalated_to)}
-        for row in heapq.nsmallest(RED_TABLE_LIMIT, red, key=_drift_order)]
+    result.red = heapq.nsmallest(RED_TABLE_LIMIT, red, key=drift_order)
     lap("summarise")
     return result
 
@@ -434,11 +431,11 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
                              link_text=f"Permanence report, {day}",
                              description="RAG board, children's timelines, run charts, "
                                          "forecast and data quality for the day")
-    red_rows = sorted(total.red, key=lambda r: (-(r["days_overdue"] or 0), r["case_ref"]))
+    red_rows = [_red_row(row) for row in sorted(total.red, key=drift_order)[:RED_TABLE_LIMIT]]
     if total.red_count > RED_TABLE_LIMIT:
         logger.warning("red milestones table cut to the %s most overdue of %s",
                        RED_TABLE_LIMIT, total.red_count)
-    create_table_artifact(key="red-milestones", table=red_rows[:RED_TABLE_LIMIT] or [
+    create_table_artifact(key="red-milestones", table=red_rows or [
         {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
          "days_overdue": "", "owner": "", "escalated_to": ""}],
         description=f"Every red milestone on {day}, most overdue first")
@@ -453,9 +450,11 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     return summary
 
 
-def _drift_order(row: MilestoneStatus) -> tuple[int, str]:
-    """Oldest drift first, then by case."""
-    return (-(row.days_overdue or 0), row.case_ref)
+def _red_row(row: MilestoneStatus) -> dict[str, Any]:
+    """A red milestone as a row of the red-milestones artifact."""
+    return {"case_ref": row.case_ref, "team": row.team, "milestone": row.title,
+            "due": row.due.isoformat() if row.due else None, "days_overdue": row.days_overdue,
+            "owner": row.owner or "(nobody)", "escalated_to": ", ".join(row.escalated_to)}
 
 
 def _merge_problems(unresolved: list[UnresolvedRole]) -> list[dict[str, str]]:

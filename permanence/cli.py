@@ -28,12 +28,13 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.caseload import evaluate_known, read_caseload
 from permanence.check import require_prefect_server, run_check
 from permanence.clock import service_today
 from permanence.config import CheckConfig, rules_from_environment
 from permanence.csvfiles import printable
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
-from permanence.evaluate import LeadDirectory, MilestoneStatus, Status, case_is_open, evaluate
+from permanence.evaluate import MilestoneStatus, Status, case_is_open
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, validate_rule_files
 
@@ -310,12 +311,8 @@ def _evaluate(settings: Settings, as_of: date, team: str | None = None,
         if team is not None:
             require_team(session, team)
         facts = store.load_case_facts(session=session, team=team, case_refs=case_refs)
-        leads = LeadDirectory(store.lead_roles(session=session))
-    evaluation = evaluate(timelines, facts, leads, as_of)
-    problem = evaluation.unknown_timeline_problem()
-    if problem:
-        raise PermanenceError(problem)
-    return evaluation.statuses
+        leads = store.lead_roles(session=session)
+    return evaluate_known(timelines, facts, leads, as_of).statuses
 
 
 def require_team(session: Session, team: str) -> None:
@@ -609,18 +606,15 @@ def measures(
     share on time) and journey times; JSON adds the RAG counts, the four-week forecast and the
     data-quality items."""
     from permanence import measures as figures
-    from permanence.report import load_from_store
 
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
-    data = load_from_store(settings.engine(), team)
+    caseload = read_caseload(settings.engine(), team)
     timelines = settings.timelines()
-    evaluation = evaluate(timelines, data.facts, LeadDirectory(data.leads), day)
-    problem = evaluation.unknown_timeline_problem()
-    if problem:
-        raise PermanenceError(problem)
-    measured = figures.measure(timelines=timelines, facts=data.facts, evaluation=evaluation,
-                               lead_ids={lead[0] for lead in data.leads}, as_of=day, team=team)
+    evaluation = evaluate_known(timelines, caseload.facts, caseload.leads, day)
+    measured = figures.measure(timelines=timelines, facts=caseload.facts, evaluation=evaluation,
+                               lead_ids={lead[0] for lead in caseload.leads}, as_of=day,
+                               team=team)
     if output is MeasuresFormat.json:
         sys.stdout.write(json.dumps(measured.as_json(), indent=1) + "\n")
         return

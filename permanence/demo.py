@@ -22,10 +22,12 @@ from rich.text import Text
 from sqlmodel import Session
 
 from permanence import csvfiles, store
+from permanence.caseload import evaluate_known, read_caseload
 from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
-from permanence.evaluate import LeadDirectory, Status, evaluate
+from permanence.evaluate import Status
 from permanence.examples import EXAMPLES_DIR
+from permanence.measures import drift_order
 from permanence.timelines import load_timelines
 from permanence.webhook_receiver import JsonReceiver
 
@@ -134,12 +136,10 @@ def show_board(out: Console, url: str, day: date) -> None:
     """The RAG board: counts per team and every red milestone, oldest drift first."""
     engine = store.make_engine(url)
     try:
-        with Session(engine) as session:
-            facts = store.load_case_facts(session=session)
-            leads = LeadDirectory(store.lead_roles(session=session))
+        caseload = read_caseload(engine)
     finally:
         engine.dispose()
-    rows = evaluate(load_timelines(), facts, leads, day).statuses
+    rows = evaluate_known(load_timelines(), caseload.facts, caseload.leads, day).statuses
     counts: Counter[tuple[str, Status]] = Counter((row.team, row.status) for row in rows)
     board = Table(title=f"RAG board, {day}", title_justify="left")
     board.add_column("team")
@@ -150,8 +150,7 @@ def show_board(out: Console, url: str, day: date) -> None:
                                                                Status.RED)))
     out.print()
     out.print(board)
-    red = sorted((row for row in rows if row.status is Status.RED),
-                 key=lambda row: (-(row.days_overdue or 0), row.case_ref))
+    red = sorted((row for row in rows if row.status is Status.RED), key=drift_order)
     table = Table(title="Red milestones, oldest drift first", title_justify="left")
     for column in ("case", "team", "milestone", "due", "days over", "owner", "escalated to"):
         table.add_column(column)

@@ -41,8 +41,6 @@ Definitions, fixed here because a committee compares them month by month:
   count; `no_social_worker` (an open case whose social_worker is not a lead) and
   `unresolved_role` (any other role that resolves to nobody, one item per timeline, team and
   role, as evaluation reports it), over open cases.
-- **Projection** of a waiting step: as if every earlier step still to come is done on its due
-  date, or today (the as-of date) if it is already overdue.
 """
 
 from __future__ import annotations
@@ -419,11 +417,18 @@ def rag_counts(statuses: Iterable[MilestoneStatus]) -> tuple[list[RagRow], list[
                    key=lambda row: (row.team, -row.red, -row.amber, row.lead or "")))
 
 
+def drift_order(row: MilestoneStatus) -> tuple[bool, int, date, str]:
+    """Oldest drift first: red by days overdue, most first; then amber by due date, soonest
+    first; then by case. The report, the daily check's red table and the demo's board sort by
+    it, so they list drift alike."""
+    return (row.status is not Status.RED, -(row.days_overdue or 0), row.due or date.max,
+            row.case_ref)
+
+
 def drift(statuses: Iterable[MilestoneStatus]) -> list[MilestoneStatus]:
-    """Every red and amber milestone: red by days overdue, most first; then amber by due date."""
+    """Every red and amber milestone, oldest drift first; a case's by milestone id."""
     red = [row for row in statuses if row.status is Status.RED or row.status is Status.AMBER]
-    red.sort(key=lambda row: (row.status is not Status.RED, -(row.days_overdue or 0),
-                              row.due or date.max, row.case_ref, row.milestone))
+    red.sort(key=lambda row: (*drift_order(row), row.milestone))
     return red
 
 
@@ -483,84 +488,3 @@ def measure(*, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
     return Measures(as_of=as_of, team=team, milestones=milestones, journeys=journeys,
                     rag_by_team=rag_team, rag_by_lead=rag_lead, forecast_by_team=due_team,
                     forecast_by_lead=due_lead, quality=quality)
-
-
-# -- One child's timeline -----------------------------------------------------------------------
-
-class Step(NamedTuple):
-    """One milestone of one case laid on a time axis: the window its clock gives (anchor to
-    due), its completion, and whether the dates are projected (a waiting step)."""
-
-    milestone: str
-    title: str
-    status: Status
-    anchor: date | None
-    due: date | None
-    completed_on: date | None
-    days_overdue: int | None
-    projected: bool
-
-
-class Projector:
-    """Lays each case's evaluated rows on a time axis, projecting waiting steps. Due dates are
-    memoised per (timeline, milestone, anchor) across cases."""
-
-    def __init__(self, timelines: Mapping[str, Timeline], as_of: date) -> None:
-        self.timelines = timelines
-        self.as_of = as_of
-        self._plans: dict[str, list[tuple[int, int, Milestone, dict[date, date]]]] = {}
-
-    def _plan(self, name: str) -> list[tuple[int, int, Milestone, dict[date, date]]]:
-        timeline = self.timelines[name]
-        position = {m.id: i for i, m in enumerate(timeline.milestones)}
-        order: list[int] = []
-
-        def place(index: int) -> None:
-            if index not in order:
-                after = timeline.milestones[index].after
-                if after is not None:
-                    place(position[after])
-                order.append(index)
-
-        for index in range(len(timeline.milestones)):
-            place(index)
-        plan: list[tuple[int, int, Milestone, dict[date, date]]] = [
-            (index, -1 if m.after is None else position[m.after], m, {})
-                for index in order for m in [timeline.milestones[index]]]
-        self._plans[name] = plan
-        return plan
-
-    def steps(self, timeline: str, rows: Sequence[MilestoneStatus]) -> list[Step]:
-        """`rows` are evaluate()'s rows for one case, in rule order."""
-        plan = self._plans.get(timeline) or self._plan(timeline)
-        jurisdiction = self.timelines[timeline].jurisdiction
-        as_of = self.as_of
-        waiting = Status.WAITING
-        new = tuple.__new__
-        count = len(rows)
-        # The day each step is done or expected: its completion, else its due date or
-        # projection, but no earlier than the as-of date.
-        expected: list[date | None] = [None] * count
-        steps: list[Step | None] = [None] * count
-        for index, after, rule, dues in plan:
-            row = rows[index]
-            status, due, completed = row.status, row.due, row.completed_on
-            anchor: date | None = None
-            projected = False
-            if after >= 0:
-                if status is waiting:
-                    anchor = expected[after]
-                    if anchor is not None:
-                        due = dues.get(anchor)
-                        if due is None:
-                            due = dues[anchor] = due_date(anchor, rule, jurisdiction)
-                        projected = True
-                else:
-                    anchor = rows[after].completed_on
-            if completed is not None:
-                expected[index] = completed
-            elif due is not None:
-                expected[index] = max(as_of, due)
-            steps[index] = new(Step, (row.milestone, row.title, status, anchor, due, completed,
-                                      row.days_overdue, projected))
-        return steps  # type: ignore[return-value]

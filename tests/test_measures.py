@@ -27,10 +27,8 @@ from permanence.measures import (
     CSV_COLUMNS,
     JourneyMeasure,
     MonthMeasure,
-    Projector,
     QualityItem,
     RagRow,
-    Step,
     WorkloadRow,
     csv_rows,
     drift,
@@ -44,6 +42,7 @@ from permanence.measures import (
     rag_counts,
     run_chart,
 )
+from permanence.report.layout import Projector, Step
 from permanence.timelines import parse_rule_text
 
 RULES = {"t": parse_rule_text("""\

@@ -32,7 +32,9 @@ from typer.testing import CliRunner
 from permanence.cli import app
 from permanence.evaluate import LeadDirectory, Status, evaluate
 from permanence.measures import measure
-from permanence.report import day_text, pager_links, slug, write_report
+from permanence.report import write_report
+from permanence.report.pages import pager_links
+from permanence.report.text import day_text, slug
 from permanence.timelines import Timeline
 
 AS_OF = date(2026, 11, 20)

@@ -1,0 +1,61 @@
+"""The caseload a command looks at: cases and leads read from the store, and evaluated with
+open cases on a timeline no rule file defines refused, not left out (figures without them
+would look complete and be wrong).
+
+`status`, `timeline`, `measures`, the report and the demo's board evaluate through here; the
+daily check evaluates chunk by chunk and reports such cases as a failure of its run instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from permanence import store
+from permanence.errors import BadInput, PermanenceError
+from permanence.evaluate import CaseFacts, Evaluation, LeadDirectory, evaluate
+from permanence.timelines import Timeline
+
+
+class Caseload(NamedTuple):
+    """Cases with the leads who own them, as the store holds them."""
+
+    facts: list[CaseFacts]
+    leads: list[tuple[str, str, str]]
+    lead_names: dict[str, str]
+    names: dict[str, str] | None
+
+
+def read_caseload(engine: Engine, team: str | None = None, with_names: bool = False) -> Caseload:
+    """Cases (of one team), leads with their names and, with `with_names`, children's names;
+    a team that has no cases is refused, naming the teams there are."""
+    with Session(engine) as session:
+        facts = store.load_case_facts(session=session, team=team)
+        if team is not None and not facts:
+            teams = sorted(store.teams(session=session))
+            raise BadInput(f"--team {team!r}: no case is in that team; teams in the store: "
+                           f"{', '.join(teams) if teams else '(none: import cases first)'}")
+        leads = store.lead_roles(session=session)
+        lead_names = store.lead_names(session=session)
+        names = store.child_names(session=session, team=team) if with_names else None
+    return Caseload(facts, leads, lead_names, names)
+
+
+def evaluate_known(timelines: Mapping[str, Timeline], facts: Iterable[CaseFacts],
+                   leads: Iterable[tuple[str, str, str]], as_of: date) -> Evaluation:
+    """evaluate(), refusing open cases on a timeline no rule file defines."""
+    return refuse_unknown_timelines(evaluate(timelines, facts, LeadDirectory(leads), as_of))
+
+
+def refuse_unknown_timelines(evaluation: Evaluation,
+                             refusal: type[PermanenceError] = PermanenceError) -> Evaluation:
+    """The evaluation, unless it left open cases out for want of their rule file: then
+    `refusal`, naming them and the remedy."""
+    problem = evaluation.unknown_timeline_problem()
+    if problem:
+        raise refusal(problem)
+    return evaluation

@@ -1,0 +1,289 @@
+"""The report's charts: matplotlib figures drawn offline and inlined in the page as SVG.
+
+Agg canvas, no pyplot (so no global figure registry), SVG with text as text, and the report's
+style applied per chart, leaving the process's own matplotlib settings alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, NamedTuple, cast
+
+from markupsafe import Markup, escape
+
+from permanence import measures as figures
+from permanence.dates import Duration, Unit
+from permanence.measures import Measures, MonthMeasure
+from permanence.report.text import day_text, days_text, month_label
+from permanence.timelines import Timeline
+
+CHART_MONTHS = 24
+FEW = 5  # a month with fewer completions than this is drawn hollow
+
+GREEN, AMBER, RED = "#2e7d32", "#f9a825", "#c62828"
+MUTED, RULE, NAVY, SHIFT = "#52606d", "#d9dee3", "#243b53", "#6d28d9"
+
+
+def nominal_days(duration: Duration) -> float:
+    """Roughly how many calendar days a clock allows, for drawing it on a chart."""
+    per_unit = {Unit.DAYS: 1.0, Unit.WEEKS: 7.0, Unit.MONTHS: 30.44, Unit.WORKING_DAYS: 1.4}
+    return duration.count * per_unit[duration.unit]
+
+
+CHART_STYLE: dict[str, Any] = {
+    "svg.fonttype": "none",  # text stays text: small, selectable, in the page's own font
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Segoe UI", "Helvetica Neue", "Arial", "DejaVu Sans"],
+    "font.size": 8.5, "axes.edgecolor": RULE, "axes.labelcolor": MUTED,
+    "axes.spines.top": False, "axes.spines.right": False,
+    "xtick.color": MUTED, "ytick.color": MUTED, "xtick.major.size": 0, "ytick.major.size": 0,
+    "axes.grid": True, "axes.grid.axis": "y", "grid.color": "#eef1f4", "grid.linewidth": 0.8,
+    "legend.frameon": False,
+}
+"""matplotlib settings for every chart, applied per chart (rc_context): the process's own
+matplotlib settings are left alone."""
+
+
+def charting(key: str) -> Any:
+    """The context a chart is drawn in: the report's style, and SVG ids salted with `key` so
+    two charts on one page never share an id."""
+    import matplotlib
+
+    return matplotlib.rc_context(cast(Any, {**CHART_STYLE, "svg.hashsalt": key}))
+
+
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib Figure on an Agg canvas; no pyplot, so no global figure registry."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
+
+
+_XML_HEADER = re.compile(r"\A.*?(?=<svg)", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
+_GROUP_IDS = re.compile(r'<g id="[^"]*"')  # figure_1, axes_1 ...: the same in every chart
+_SIZE = re.compile(r'<svg([^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def svg(fig: Any, label: str, key: str) -> Markup:
+    """The figure as an inline <svg>: no XML prologue, metadata or namespace URLs (the HTML
+    parser needs none), and sized by CSS. Call it inside charting(key)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    text = _XML_HEADER.sub("", buffer.getvalue(), count=1)
+    text = _METADATA.sub("", text)
+    text = _NAMESPACES.sub("", text)
+    text = _GROUP_IDS.sub("<g", text)
+    text = _SIZE.sub(lambda m: f'<svg{m.group(1)} role="img" aria-label="{escape(label)}" '
+                               f'preserveAspectRatio="xMidYMid meet"', text, count=1)
+    return Markup(text.strip())
+
+
+def rag_chart(rows: Sequence[figures.RagRow]) -> Markup | None:
+    """Open clocks per team as horizontal stacked bars, red first."""
+    if not rows:
+        return None
+    with charting("rag"):
+        return _rag_chart(rows)
+
+
+def _rag_chart(rows: Sequence[figures.RagRow]) -> Markup:
+    fig = _figure(6.4, 0.55 + 0.42 * len(rows))
+    ax = fig.add_axes((0.16, 0.68 / (0.55 + 0.42 * len(rows)), 0.8,
+                       0.42 * len(rows) / (0.55 + 0.42 * len(rows))))
+    teams = [row.team for row in rows][::-1]
+    left = [0] * len(rows)
+    for attribute, colour, label in (("red", RED, "red"), ("amber", AMBER, "amber"),
+                                     ("green", GREEN, "green")):
+        values = [getattr(row, attribute) for row in rows][::-1]
+        ax.barh(teams, values, left=left, color=colour, height=0.58, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_axisbelow(True)
+    ax.xaxis.set_major_formatter("{x:,.0f}")
+    ax.grid(axis="x")
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("open clocks: red, amber, green")
+    return svg(fig, "Open clocks per team by colour", "rag")
+
+
+def forecast_chart(rows: Sequence[figures.WorkloadRow],
+                   weeks: Sequence[tuple[date, date]]) -> Markup | None:
+    """Milestones falling due in each of the next four weeks, a bar per team per week."""
+    if not rows:
+        return None
+    with charting("forecast"):
+        return _forecast_chart(rows, weeks)
+
+
+def _forecast_chart(rows: Sequence[figures.WorkloadRow],
+                    weeks: Sequence[tuple[date, date]]) -> Markup:
+    fig = _figure(6.4, 2.3)
+    ax = fig.add_axes((0.09, 0.2, 0.88, 0.66))
+    width = 0.8 / len(rows)
+    shades = ["#243b53", "#627d98", "#9fb3c8", "#334e68", "#829ab1", "#bcccdc"]
+    for index, row in enumerate(rows):
+        xs = [week + (index - (len(rows) - 1) / 2) * width for week in range(len(weeks))]
+        bars = ax.bar(xs, row.weeks, width=width * 0.92, color=shades[index % len(shades)],
+                      label=row.team)
+        ax.bar_label(bars, labels=[f"{count:,}" if count else "" for count in row.weeks],
+                     fontsize=7.5, color=MUTED, padding=1.5)
+    ax.set_axisbelow(True)
+    ax.yaxis.set_major_formatter("{x:,.0f}")
+    ax.set_xticks(range(len(weeks)), [f"{day_text(first)[:-5]} – {day_text(last)[:-5]}"
+                                      for first, last in weeks])
+    ax.set_ylabel("falling due")
+    ax.margins(y=0.15)
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=min(len(rows), 6), fontsize=8,
+              handlelength=1, handleheight=1)
+    return svg(fig, "Milestones falling due in each of the next four weeks, per team",
+               "forecast")
+
+
+def chart_months(as_of: date, count: int = CHART_MONTHS) -> list[str]:
+    """The `count` calendar months ending with the as-of date's month, oldest first."""
+    months = []
+    year, month = as_of.year, as_of.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _month_axis(ax: Any, months: Sequence[str]) -> None:
+    ticks = [index for index, month in enumerate(months) if month.endswith(("-01", "-07"))]
+    ax.set_xticks(ticks, [month_label(months[i]).replace(" 20", " ’") for i in ticks])
+    ax.set_xlim(-0.6, len(months) - 0.4)
+
+
+def run_chart_svg(label: str, rows: Sequence[MonthMeasure | figures.JourneyMeasure],
+                  months: Sequence[str], key: str, allowed: float | None = None,
+                  on_time: bool = True) -> Markup:
+    """Monthly median days (dark line), p90 (light line) and the centre line (median of the
+    monthly medians, dashed), with the time the rule allows dotted in red; points in a shift
+    purple, months with fewer than FEW completions hollow. With `on_time`, a lower panel shows
+    the share completed on time. Labels for the lines sit in the right margin."""
+    with charting(key):
+        return _run_chart(label, rows, months, key, allowed, on_time)
+
+
+def _run_chart(label: str, rows: Sequence[MonthMeasure | figures.JourneyMeasure],
+               months: Sequence[str], key: str, allowed: float | None,
+               on_time: bool) -> Markup:
+    by_month = {row.month: row for row in rows}
+    present = [index for index, month in enumerate(months) if month in by_month]
+    shown = [by_month[months[index]] for index in present]
+    medians = [row.median_days for row in shown]
+    chart = figures.run_chart(medians)
+    fig = _figure(4.2, 2.75 if on_time else 1.95)
+    if on_time:
+        top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.5]})
+        fig.subplots_adjust(left=0.14, right=0.82, top=0.96, bottom=0.1, hspace=0.2)
+    else:
+        top = fig.subplots()
+        fig.subplots_adjust(left=0.14, right=0.82, top=0.95, bottom=0.14)
+    labels: list[tuple[float, str, str]] = []
+    if shown:
+        top.plot(present, [row.p90_days for row in shown], color="#bcccdc", lw=1.2)
+        top.plot(present, medians, color=NAVY, lw=1.3, zorder=3)
+        top.axhline(chart.centre, color=MUTED, lw=0.9, ls=(0, (4, 3)), zorder=2)
+        labels.append((chart.centre, f"centre {days_text(chart.centre)}", MUTED))
+        shift = set(chart.shift_points)
+        for in_shift, filled, colour in ((False, True, NAVY), (True, True, SHIFT),
+                                         (False, False, NAVY), (True, False, SHIFT)):
+            xs = [index for number, (index, row) in enumerate(zip(present, shown, strict=True))
+                  if (number in shift) == in_shift and (row.n >= FEW) == filled]
+            if xs:
+                top.plot(xs, [by_month[months[x]].median_days for x in xs], ls="none",
+                         marker="o", ms=3.8, color=colour,
+                         markerfacecolor=colour if filled else "white", zorder=4)
+    if allowed is not None:
+        top.axhline(allowed, color=RED, lw=0.8, ls=(0, (1, 2)), alpha=0.8)
+        labels.append((allowed, f"allowed {allowed:.0f}", RED))
+    top.set_ylim(bottom=0)
+    top.set_ylabel("days")
+    _month_axis(top, months)
+    low, high = top.get_ylim()
+    gap = (high - low) * 0.09
+    placed: list[float] = []
+    for value, text, colour in sorted(labels, key=lambda item: item[0]):
+        y = max([value] + [other + gap for other in placed])
+        placed.append(y)
+        top.annotate(text, xy=(1, value), xycoords=("axes fraction", "data"),
+                     xytext=(1.015, y), textcoords=("axes fraction", "data"),
+                     va="center", fontsize=7, color=colour, annotation_clip=False)
+    if on_time:
+        top.tick_params(labelbottom=False)
+        if shown:
+            shares = [100 * row.share_on_time for row in shown]  # type: ignore[union-attr]
+            bottom.plot(present, shares, color=GREEN, lw=1.2, marker="o", ms=2.6)
+        bottom.set_ylim(-8, 108)
+        bottom.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
+        bottom.set_ylabel("on time")
+        _month_axis(bottom, months)
+        fig.align_ylabels([top, bottom])
+    return svg(fig, f"Run chart: {label}", key)
+
+
+class Chart(NamedTuple):
+    """One run chart with its heading, the rule it measures and the latest month's figures."""
+
+    svg: Markup
+    title: str
+    rule: str
+    latest: MonthMeasure | figures.JourneyMeasure
+
+
+class ChartGroup(NamedTuple):
+    """A timeline's run charts, in rule order, and its journey chart."""
+
+    name: str
+    title: str
+    charts: list[Chart]
+    journey: Chart | None
+
+
+def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
+                    months: Sequence[str]) -> list[ChartGroup]:
+    """Per timeline, a run chart for each clocked milestone and one of its journeys, over
+    `months`."""
+    wanted = set(months)
+    by_step: dict[tuple[str, str], list[MonthMeasure]] = {}
+    for row in measured.milestones:
+        if row.month in wanted:
+            by_step.setdefault((row.timeline, row.milestone), []).append(row)
+    journeys: dict[str, list[figures.JourneyMeasure]] = {}
+    for journey in measured.journeys:
+        if journey.month in wanted:
+            journeys.setdefault(journey.timeline, []).append(journey)
+    groups = []
+    for name in sorted({timeline for timeline, _ in by_step} | set(journeys)):
+        timeline = timelines[name]
+        charts = []
+        for milestone in timeline.milestones:
+            rows = by_step.get((name, milestone.id))
+            if not rows or milestone.within is None:
+                continue
+            allowed = nominal_days(milestone.within)
+            after = timeline.milestone(milestone.after or "")
+            charts.append(Chart(
+                run_chart_svg(milestone.title, rows, months, f"{name}-{milestone.id}", allowed),
+                milestone.title, f"within {milestone.within} of: "
+                                 f"{after.title.lower() if after else milestone.after}",
+                rows[-1]))
+        journey_rows = journeys.get(name)
+        journey_chart = None
+        if journey_rows:
+            last = timeline.milestones[-1]
+            label = f"{timeline.milestones[0].title} → {last.title.lower()}"
+            journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
+                                          on_time=False),
+                            timeline.title, label, journey_rows[-1])
+        groups.append(ChartGroup(name, timeline.title, charts, journey_chart))
+    return groups

@@ -1,0 +1,208 @@
+"""Writing a report: what each page is given, in the order the pages are written.
+
+The pages link to each other (the index to every drift and timeline page, drift rows to the
+timeline page holding their case), so the timeline pages come first and tell the others where
+each case is.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from permanence import csvfiles
+from permanence import measures as figures
+from permanence.caseload import read_caseload, refuse_unknown_timelines
+from permanence.collector import collector_paused
+from permanence.errors import ReportError
+from permanence.evaluate import (
+    CaseFacts,
+    Evaluation,
+    LeadDirectory,
+    MilestoneStatus,
+    Status,
+    case_is_open,
+    evaluate,
+)
+from permanence.measures import Measures
+from permanence.report.cards import CaseLine, drift_rows
+from permanence.report.charts import chart_months, forecast_chart, measure_charts, rag_chart
+from permanence.report.folder import replacing
+from permanence.report.pages import (
+    Page,
+    PageJob,
+    Site,
+    TimelineWriter,
+    case_runs,
+    chunks,
+    pager_links,
+    quality_groups,
+    timeline_page_of,
+)
+from permanence.report.text import team_slugs
+from permanence.timelines import Timeline
+
+PAGE_SIZE = 200
+DRIFT_PAGE_SIZE = 500
+BOARD_DRIFT_ROWS = 25
+QUALITY_ROWS = 50
+
+
+def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
+                 facts: Sequence[CaseFacts], leads: Iterable[tuple[str, str, str]],
+                 as_of: date, evaluation: Evaluation | None = None, team: str | None = None,
+                 names: Mapping[str, str] | None = None,
+                 lead_names: Mapping[str, str] | None = None,
+                 page_size: int = PAGE_SIZE) -> Path:
+    """Write the report folder for `as_of` and return the path of its index.html.
+
+    `leads` are (lead_id, role, team) rows as `store.lead_roles` returns them; `evaluation`,
+    if given, must be evaluate()'s result for the same facts, leads and date (it is worked out
+    here otherwise). With `team`, only that team's cases. `names` (case_ref -> child's name)
+    puts children's names on the timelines and marks every page as containing personal data;
+    without it no name appears. `lead_names` (lead_id -> name) labels leads."""
+    with (replacing(out_dir, as_of=as_of, private=names is not None) as staging,
+          collector_paused()):  # a million rows alive, short-lived objects by the million
+        _write_report(out_dir=staging, timelines=timelines, facts=facts, leads=list(leads),
+                      as_of=as_of, evaluation=evaluation, team=team, names=names,
+                      lead_names=lead_names or {}, page_size=page_size)
+    return out_dir / "index.html"
+
+
+def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], as_of: date,
+                            out_dir: Path, team: str | None = None,
+                            with_names: bool = False) -> Path:
+    """Read the cases, leads (and, with `with_names`, children's names) from the store, then
+    write_report(). Returns the path of index.html."""
+    caseload = read_caseload(engine, team, with_names)
+    return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
+                        leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
+                        lead_names=caseload.lead_names)
+
+
+PageOf = Callable[[str, str], str | None]
+
+
+def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
+                  facts: Sequence[CaseFacts], leads: list[tuple[str, str, str]], as_of: date,
+                  evaluation: Evaluation | None, team: str | None,
+                  names: Mapping[str, str] | None, lead_names: Mapping[str, str],
+                  page_size: int) -> None:
+    if team is not None:
+        facts = [case for case in facts if case.team == team]
+    if evaluation is None:
+        evaluation = evaluate(timelines, facts, LeadDirectory(leads), as_of)
+    refuse_unknown_timelines(evaluation, ReportError)
+    if team is not None:
+        evaluation = Evaluation(as_of, [row for row in evaluation.statuses if row.team == team],
+                                [p for p in evaluation.unresolved if p.team == team])
+    site = Site(out_dir, as_of=as_of, team=team, personal=names is not None, leads=leads,
+                lead_names=lead_names)
+    slugs = team_slugs(case.team for case in facts)
+    directories = {team_name: f"team-{team_slug}.html" for team_name, team_slug in slugs.items()}
+    timeline_pages = _timeline_pages(site, timelines, facts, evaluation.statuses, as_of, names,
+                                     slugs, directories, page_size)
+    measured = figures.measure(timelines=timelines, facts=facts, evaluation=evaluation,
+                               lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
+    page_of = timeline_page_of(timeline_pages)
+    for team_name, team_pages in timeline_pages.items():
+        site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages)
+    drifting = figures.drift(evaluation.statuses)
+    drift_pages = _drift_pages(site, drifting, as_of, page_of, slugs)
+    site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
+    _figures_as_data(out_dir, measured)
+    _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
+           drift_pages, directories, page_size)
+
+
+def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
+                    statuses: Sequence[MilestoneStatus], as_of: date,
+                    names: Mapping[str, str] | None, slugs: Mapping[str, str],
+                    directories: Mapping[str, str], page_size: int) -> dict[str, list[Page]]:
+    """Children's timelines, per team, a page of `page_size` cases each; returns each team's
+    pages."""
+    by_ref = {case.case_ref: case for case in facts}
+    per_team: dict[str, list[CaseLine]] = {}
+    for start, end in case_runs(statuses):
+        case = by_ref[statuses[start].case_ref]
+        per_team.setdefault(case.team, []).append(CaseLine(case, statuses[start:end]))
+    red_cases = {row.case_ref for row in statuses if row.status is Status.RED}
+    jobs: list[PageJob] = []
+    timeline_pages: dict[str, list[Page]] = {}
+    for team_name in sorted(per_team):
+        team_chunks = chunks(per_team[team_name], page_size)
+        files = [f"timelines-{slugs[team_name]}-{number:03d}.html"
+                 for number in range(1, len(team_chunks) + 1)]
+        timeline_pages[team_name] = [
+            Page(file, chunk[0].case.case_ref, chunk[-1].case.case_ref, len(chunk),
+                 sum(1 for line in chunk if line.case.case_ref in red_cases))
+            for chunk, file in zip(team_chunks, files, strict=True)]
+        jobs.extend(PageJob(team_name, number, files, chunk, directories[team_name])
+                    for number, chunk in enumerate(team_chunks, start=1))
+    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names).write_all(jobs)
+    return timeline_pages
+
+
+def _drift_pages(site: Site, drifting: Sequence[MilestoneStatus], as_of: date, page_of: PageOf,
+                 slugs: Mapping[str, str]) -> dict[str, list[Page]]:
+    """Every red and amber milestone, per team, oldest drift first; returns each team's
+    pages."""
+    drift_pages: dict[str, list[Page]] = {}
+    for team_name in sorted({row.team for row in drifting}):
+        rows = [row for row in drifting if row.team == team_name]
+        team_chunks = chunks(rows, DRIFT_PAGE_SIZE)
+        files = [f"drift-{slugs[team_name]}-{number:03d}.html"
+                 for number in range(1, len(team_chunks) + 1)]
+        drift_pages[team_name] = []
+        for number, (chunk, file) in enumerate(zip(team_chunks, files, strict=True), start=1):
+            drift_pages[team_name].append(Page(file, chunk[0].case_ref, chunk[-1].case_ref,
+                                               len(chunk)))
+            site.write(file, "drift.html.j2", team_name=team_name, number=number, pages=files,
+                       links=pager_links(files, number),
+                       rows=drift_rows(chunk, as_of, page_of, site.lead,
+                                       first=(number - 1) * DRIFT_PAGE_SIZE + 1))
+    return drift_pages
+
+
+def _figures_as_data(out_dir: Path, measured: Measures) -> None:
+    """measures.json and measures.csv, as `permanence measures` prints them."""
+    (out_dir / "measures.json").write_text(json.dumps(measured.as_json(), indent=1) + "\n",
+                                           encoding="utf-8")
+    buffer = io.StringIO()
+    table = csvfiles.SafeWriter(buffer)
+    table.writerow(figures.CSV_COLUMNS)
+    table.writerows(figures.csv_rows(measured))
+    (out_dir / "measures.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
+           as_of: date, measured: Measures, drifting: Sequence[MilestoneStatus],
+           page_of: PageOf, timeline_pages: Mapping[str, list[Page]],
+           drift_pages: Mapping[str, list[Page]], directories: Mapping[str, str],
+           page_size: int) -> None:
+    """index.html: the board, the oldest drift, the forecast, the run charts and links to
+    every other page."""
+    charts = measure_charts(timelines, measured, chart_months(as_of))
+    open_cases = sum(1 for case in facts if case_is_open(case, as_of))
+    totals = {status: 0 for status in figures.RAG}
+    for row in measured.rag_by_team:
+        totals[Status.GREEN] += row.green
+        totals[Status.AMBER] += row.amber
+        totals[Status.RED] += row.red
+    versions = sorted({(name, timelines[name].title, timelines[name].version)
+                       for name in {case.timeline for case in facts} if name in timelines})
+    site.write("index.html", "index.html.j2", measures=measured, open_cases=open_cases,
+               totals=totals, due_soon=sum(row.total for row in measured.forecast_by_team),
+               rag_svg=rag_chart(measured.rag_by_team),
+               forecast_svg=forecast_chart(measured.forecast_by_team, measured.forecast_weeks),
+               oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, site.lead),
+               drift_total=len(drifting), shown=min(len(drifting), BOARD_DRIFT_ROWS),
+               drift_pages=drift_pages, timeline_pages=timeline_pages, charts=charts,
+               directories=directories,
+               versions=versions, quality=quality_groups(measured, QUALITY_ROWS),
+               quality_total=len(measured.quality), page_of=page_of, page_size=page_size)
