@@ -28,6 +28,7 @@ from permanence.config import CheckConfig
 from permanence.evaluate import Status
 from permanence.examples import EXAMPLES_DIR
 from permanence.measures import drift_order
+from permanence.terminal import STATUS_STYLES
 from permanence.timelines import load_timelines
 from permanence.webhook_receiver import JsonReceiver
 
@@ -35,7 +36,6 @@ FIRST_DAY = date(2026, 10, 26)
 LAST_DAY = date(2026, 11, 20)
 OUTAGE_DAY = date(2026, 11, 9)
 SAMPLE_RECEIVER = "127.0.0.1:8765"
-STYLES = {Status.GREEN: "green", Status.AMBER: "yellow", Status.RED: "bold red"}
 
 
 def weekdays(first: date, last: date) -> list[date]:
@@ -144,7 +144,7 @@ def show_board(out: Console, url: str, day: date) -> None:
     board = Table(title=f"RAG board, {day}", title_justify="left")
     board.add_column("team")
     for status in (Status.GREEN, Status.AMBER, Status.RED):
-        board.add_column(str(status), justify="right", style=STYLES[status])
+        board.add_column(str(status), justify="right", style=STATUS_STYLES[status])
     for team in sorted({row.team for row in rows}):
         board.add_row(team, *(str(counts[(team, s)]) for s in (Status.GREEN, Status.AMBER,
                                                                Status.RED)))
