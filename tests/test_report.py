@@ -176,10 +176,11 @@ class TestBoard:
 
     def test_oldest_drift_first(self, report: Path) -> None:
         text = text_of((report.parent / "index.html").read_text(encoding="utf-8"))
-        # C-1033 placed_with_adopters was due 2026-08-09: 103 days overdue on 2026-11-20
-        assert ("1 C-1033 north Child moved in with the adoptive family 9 Aug 2026 "
-                "103 d overdue Eilidh Demo Fraser Demo, Niamh Demo") in text
-        assert "2 C-1008 north Presented to the Adoption and Permanence Panel" in text
+        # C-1001 second_review was due 2025-05-21 (3 months after its first review on
+        # 2025-02-21): 548 days overdue on 2026-11-20; C-1030's, due 2025-06-07, is next
+        assert ("1 C-1001 north Second looked after review held 21 May 2025 "
+                "548 d overdue Ailsa Demo Fraser Demo, Niamh Demo") in text
+        assert "2 C-1030 north Second looked after review held 7 Jun 2025 531 d overdue" in text
 
     def test_drift_pages_hold_every_red_and_amber(self, report: Path, sample: Sample) -> None:
         rows = evaluate(sample.timelines, sample.facts, LeadDirectory(sample.leads),
@@ -197,8 +198,8 @@ class TestBoard:
         text = text_of((report.parent / "index.html").read_text(encoding="utf-8"))
         assert "falling due between 20 Nov 2026 and 17 Dec 2026" in text.replace(
             "fall due", "falling due")
-        assert "north whole team 1 3 0 1 5" in text
-        assert "south whole team 1 0 2 0 3" in text
+        assert "north whole team 2 5 1 1 9" in text
+        assert "south whole team 3 1 2 0 6" in text
 
 
 class TestMeasuresAndQuality:
@@ -249,7 +250,7 @@ class TestTimelines:
         card = html[html.index('id="C-1006"'):]
         card = card[:card.index("</section>")]
         text = text_of(card)
-        assert "1 red 1 green" in text
+        assert "2 red 2 green" in text
         assert "Legal advice received from Legal Services 7 Nov 2026 13 d overdue" in text
         assert "Presented to the Adoption and Permanence Panel 12 Jan 2027 due in 53 d" in text
         # waiting steps are projected from the due dates before them

@@ -624,7 +624,7 @@ class TestRulesInForce:
     def override(self, folder: Path, name: str) -> Path:
         text = (BUILTIN_RULES_DIR / "scotland-adoption.yaml").read_text()
         path = folder / name
-        path.write_text(text.replace('version: "2026.1"', 'version: "local.1"'))
+        path.write_text(text.replace('version: "2026.2"', 'version: "local.1"'))
         return path
 
     def test_broken_link_in_a_folder_is_an_error(self, tmp_path: Path) -> None:
@@ -648,7 +648,7 @@ class TestRulesInForce:
     def test_changes_between_checks_are_named(self, tmp_path: Path) -> None:
         before = rules_in_force(load_timelines())
         now = rules_in_force(load_timelines([self.override(tmp_path, "ours.yaml")]))
-        assert {"timeline": "scotland-adoption", "version": "2026.1", "file": "built-in"} in before
+        assert {"timeline": "scotland-adoption", "version": "2026.2", "file": "built-in"} in before
         assert rule_changes(before, now) == [
-            f"scotland-adoption: 2026.1 (built-in) -> local.1 ({tmp_path / 'ours.yaml'})"]
+            f"scotland-adoption: 2026.2 (built-in) -> local.1 ({tmp_path / 'ours.yaml'})"]
         assert rule_changes(now, now) == []
