@@ -106,14 +106,14 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> str:
             data = csvfiles.read_csv(cases_csv, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
             rows = csvfiles.check_cases(data, timelines=timelines,
                                         lead_ids=store.lead_ids(session=session), today=AS_OF)
-            store.import_cases(session=session, cases=rows)
+            store.import_cases(session=session, cases=rows, today=AS_OF, source="import bench")
         with Session(engine) as session, session.begin():
             data = csvfiles.read_csv(events_csv, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
             rows = csvfiles.check_events(data, cases=store.case_index(session=session),
                                          timelines=timelines, today=AS_OF)
             store.record_events(session=session, events=rows, source="import bench")
     with timed("read every case's facts back (SQLite)"), Session(engine) as session:
-        facts = store.load_case_facts(session=session)
+        facts = store.load_case_facts(session=session, timelines=timelines)
     assert len(facts) == len(cases)
     engine.dispose()
     return f"sqlite:///{folder / 'bench.db'}"

@@ -7,9 +7,10 @@ Parameter: the as-of date (default today in Europe/London); store, rules and cha
 What a run does, in order:
 1. evaluates every open case in chunks of case_refs (a task per chunk, never per case) and
    stores, per chunk in one transaction, each case's new state, a log row for every milestone
-   whose status or escalation tiers changed, and a notice for every lead who must hear of it:
-   newly amber tells the owner, newly red tells the owner, a newly reached escalation tier tells
-   that tier's lead;
+   whose status, escalation tiers or risk changed, and a notice for every lead who must hear of
+   it: newly amber tells the owner, newly at risk (booked for after the due date) tells the
+   owner, newly red tells the owner, a newly reached escalation tier tells that tier's lead;
+   paused and n/a milestones tell nobody;
 2. gathers every notice not yet delivered (this run's, any a crash left behind, and the items of
    a lead's earlier undelivered message, which is marked superseded) into one digest per lead,
    written to the outbox in the same transaction that claims the notices;
@@ -111,7 +112,8 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         clock = now
 
     with Session(engine) as session, session.begin():
-        facts = store.load_case_facts(session=session, between=(first, last))
+        facts = store.load_case_facts(session=session, timelines=timelines,
+                                      between=(first, last))
         leads = LeadDirectory(store.lead_roles(session=session))
         stored = store.stored_states(session=session, between=(first, last))
         lap("read")
@@ -131,6 +133,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
             "old_tiers": format_tiers(change.old_tiers),
             "new_tiers": format_tiers(change.row.tiers_reached), "due": change.row.due,
             "days_overdue": change.row.days_overdue, "owner": change.row.owner,
+            "planned_for": change.row.planned_for, "at_risk": change.row.at_risk,
             "timeline": change.row.timeline,
             "rules_version": timelines[change.row.timeline].version,
             "flow_run_id": flow_run_id, "recorded_at": utc_now()} for change in changes]
@@ -194,7 +197,8 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                 reason=row.reason, tier=row.tier,
                 owner=names.get(owner, owner) if owner and row.reason == "escalated" else None,
                 also_told=tuple(names.get(lead, lead) for lead in told_about[row.change_id]
-                                if lead != row.lead_id)))
+                                if lead != row.lead_id),
+                planned_for=row.planned_for, sibling_group=row.sibling_group))
         for lead_id, items in sorted(per_lead.items()):
             digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
                                            items=items, as_of=as_of,
@@ -280,6 +284,8 @@ def summary_markdown(summary: CheckSummary) -> str:
     lines += ["", "## New today", ""]
     transitions = summary.transitions
     lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
+    lines.append(f"- newly at risk (booked after the due date): "
+                 f"{transitions.get('at_risk', 0)}")
     lines.append(f"- newly due soon: {transitions.get('due_soon', 0)}")
     lines.append(f"- escalations newly reached: {transitions.get('escalated', 0)}")
     lines.append(f"- messages queued: {summary.queued}, delivered: {summary.delivered}"

@@ -1,9 +1,10 @@
-"""Store tables: leads, cases, milestone completions and the history of every recorded date.
+"""Store tables: leads, cases, milestone dates, pauses, extensions and the daily check's records.
 
 One family of classes per entity; dates are plain calendar dates, and every timestamp is
-timezone-aware UTC. The current completion of a milestone lives in `milestone_completion` (one row
-per case and milestone, read in one query for evaluation); every date ever recorded, corrections
-included, is kept in `milestone_event` with when and how it was recorded.
+timezone-aware UTC. The date standing for a milestone (done, or not applicable) lives in
+`milestone_completion` (one row per case and milestone, read in one query for evaluation); every
+row ever recorded, corrections and booked dates included, is kept in `milestone_event` with when
+and how it was recorded. The schema changes only through `models/migrations`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class CaseBase(SQLModel):
     child_name: str | None = None
     date_of_birth: date | None = None
     closed_on: date | None = None
+    sibling_group: str | None = Field(default=None, index=True,
+                                      description="children to be placed together share it")
 
 
 class Case(CaseBase, table=True):
@@ -55,8 +58,17 @@ class Case(CaseBase, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
 
 
+class EventKind(StrEnum):
+    """What a recorded date says about a milestone."""
+
+    DONE = "done"  # it was completed on that date
+    PLANNED = "planned"  # it is booked for that date (noted on `noted_on`)
+    NOT_APPLICABLE = "not_applicable"  # from that date it no longer applies to the case
+
+
 class MilestoneCompletion(SQLModel, table=True):
-    """The date a milestone of a case is currently recorded as completed."""
+    """The row standing for a milestone of a case: `done` and `not_applicable` replace each
+    other, the last recorded standing."""
 
     __tablename__ = "milestone_completion"
 
@@ -65,10 +77,11 @@ class MilestoneCompletion(SQLModel, table=True):
     occurred_on: date
     note: str | None = None
     recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    kind: str = Field(default=EventKind.DONE, description="an EventKind: done | not_applicable")
 
 
 class MilestoneEvent(SQLModel, table=True):
-    """Every completion date ever recorded, in order: corrections keep the date they replaced."""
+    """Every date ever recorded, in order: corrections keep the date they replaced."""
 
     __tablename__ = "milestone_event"
 
@@ -79,6 +92,51 @@ class MilestoneEvent(SQLModel, table=True):
     note: str | None = None
     recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     source: str = Field(description="how it was recorded: 'import FILE' or 'record'")
+    kind: str = Field(default=EventKind.DONE, description="an EventKind")
+    noted_on: date | None = Field(default=None, description="for `planned`: the day the "
+                                                            "booking was known")
+
+
+class CasePause(SQLModel, table=True):
+    """A stretch of days when a case's clocks stand still (a hearing adjourned, say); an open
+    pause (no `paused_to`) runs until it is closed."""
+
+    __tablename__ = "case_pause"
+
+    case_ref: str = Field(primary_key=True, foreign_key="case.case_ref")
+    paused_from: date = Field(primary_key=True)
+    paused_to: date | None = None
+    reason: str
+    recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    source: str = Field(description="how it was recorded: 'import FILE' or 'pause'")
+
+
+class Extension(SQLModel, table=True):
+    """A new due date for one milestone of a case, agreed by a lead; from `approved_on` the
+    latest approval stands."""
+
+    case_ref: str = Field(primary_key=True, foreign_key="case.case_ref")
+    milestone: str = Field(primary_key=True)
+    approved_on: date = Field(primary_key=True)
+    extended_to: date
+    approved_by: str = Field(description="lead_id of who agreed it")
+    reason: str
+    recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    source: str = Field(description="how it was recorded: 'import FILE' or 'extend'")
+
+
+class RouteChange(SQLModel, table=True):
+    """A case moved to another timeline: the old route stays in its history."""
+
+    __tablename__ = "route_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(index=True, foreign_key="case.case_ref")
+    old_timeline: str
+    new_timeline: str
+    changed_on: date = Field(description="the day the import that changed it ran")
+    recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    source: str
 
 
 class CaseState(SQLModel, table=True):
@@ -113,6 +171,9 @@ class StatusChange(SQLModel, table=True):
     due: date | None = None
     days_overdue: int | None = None
     owner: str | None = Field(default=None, description="lead_id of the owner on that day")
+    planned_for: date | None = Field(default=None, description="the booked date, as known "
+                                                               "that day")
+    at_risk: bool = False
     timeline: str
     rules_version: str
     flow_run_id: str | None = None
@@ -126,7 +187,7 @@ class Notice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     change_id: int = Field(foreign_key="status_change.id")
     lead_id: str = Field(index=True)
-    reason: str = Field(description="due_soon | overdue | escalated")
+    reason: str = Field(description="due_soon | at_risk | overdue | escalated")
     tier: int | None = None
     outbox_id: int | None = Field(default=None, index=True, foreign_key="outbox.id")
 

@@ -18,9 +18,12 @@ sending a blank line; `trim_blocks` and `lstrip_blocks` are on. Both templates r
 
 - `recipient_name` (str), `as_of` (date);
 - `items`: the DigestItems already in order: newly overdue by days overdue (most first), then
-  newly escalated (most days overdue, then highest tier, first), then newly due soon (earliest
-  due first); ties by case_ref and milestone title;
-- `counts`: a dict with `overdue`, `escalated` and `due_soon`, the number of items per reason.
+  newly escalated (most days overdue, then highest tier, first), then newly at risk (booked
+  for after the due date; earliest due first), then newly due soon (earliest due first); ties
+  by case_ref and milestone title. Within a group, brothers and sisters (one `sibling_group`)
+  are listed together, where the most urgent of them stands;
+- `counts`: a dict with `overdue`, `escalated`, `at_risk` and `due_soon`, the number of items
+  per reason.
 
 The title is folded onto one line (it becomes an email subject). The message names a case by
 `case_ref` only: a DigestItem has no field for a child's name or date of birth, by design, so no
@@ -45,7 +48,7 @@ TITLE_TEMPLATE = "digest_title.txt.j2"
 BODY_TEMPLATE = "digest_body.txt.j2"
 
 # The reasons a milestone is in a digest, in the order the groups are listed.
-REASONS: tuple[str, ...] = ("overdue", "escalated", "due_soon")
+REASONS: tuple[str, ...] = ("overdue", "escalated", "at_risk", "due_soon")
 
 
 class DigestTemplateError(PermanenceError):
@@ -61,10 +64,13 @@ class DigestItem:
     due: date | None
     status: str  # "amber" | "red"
     days_overdue: int | None
-    reason: str  # "due_soon" (newly amber), "overdue" (newly red), "escalated" (new tier)
+    reason: str  # "due_soon" (newly amber), "at_risk" (newly booked late), "overdue" (newly
+    # red), "escalated" (new tier)
     tier: int | None = None  # 1-based escalation tier, for reason "escalated"
     owner: str | None = None  # the owning lead's name or id, shown to escalation recipients
     also_told: tuple[str, ...] = ()  # the other people told about this item in this run
+    planned_for: date | None = None  # the date it is booked for, for reason "at_risk"
+    sibling_group: str | None = None  # children to be placed together share it
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +88,22 @@ def _urgency(item: DigestItem) -> tuple[int, int, int, str, str]:
         first, second = -(item.days_overdue or 0), 0
     elif item.reason == "escalated":
         first, second = -(item.days_overdue or 0), -(item.tier or 0)
-    else:  # due soon: the earliest due date first, undated last
+    else:  # at risk or due soon: the earliest due date first, undated last
         first, second = (item.due or date.max).toordinal(), 0
     return (group, first, second, item.case_ref, item.milestone_title)
+
+
+def _in_order(items: Sequence[DigestItem]) -> list[DigestItem]:
+    """Most urgent first; within a reason, siblings follow the most urgent of them."""
+    ordered = sorted(items, key=_urgency)
+    leader: dict[tuple[str, str], int] = {}
+    for place, item in enumerate(ordered):
+        if item.sibling_group is not None:
+            leader.setdefault((item.reason, item.sibling_group), place)
+    return [item for _, item in sorted(
+        enumerate(ordered), key=lambda pair: (
+            leader.get((pair[1].reason, pair[1].sibling_group or ""), pair[0])
+            if pair[1].sibling_group is not None else pair[0], pair[0]))]
 
 
 def _environment(template_dir: Path | None) -> jinja2.Environment:
@@ -145,7 +164,7 @@ def render_digest(
     unknown = sorted({item.reason for item in items} - set(REASONS))
     if unknown:
         raise ValueError(f"unknown digest reason(s) {unknown}; expected one of {list(REASONS)}")
-    ordered = sorted(items, key=_urgency)
+    ordered = _in_order(items)
     counts = {reason: sum(1 for item in items if item.reason == reason) for reason in REASONS}
     context: dict[str, object] = {
         "recipient_name": recipient_name,

@@ -30,11 +30,12 @@ class Caseload(NamedTuple):
     names: dict[str, str] | None
 
 
-def read_caseload(engine: Engine, team: str | None = None, with_names: bool = False) -> Caseload:
+def read_caseload(engine: Engine, timelines: Mapping[str, Timeline], team: str | None = None,
+                  with_names: bool = False) -> Caseload:
     """Cases (of one team), leads with their names and, with `with_names`, children's names;
     a team that has no cases is refused, naming the teams there are."""
     with Session(engine) as session:
-        facts = store.load_case_facts(session=session, team=team)
+        facts = store.load_case_facts(session=session, timelines=timelines, team=team)
         if team is not None and not facts:
             teams = sorted(store.teams(session=session))
             raise BadInput(f"--team {team!r}: no case is in that team; teams in the store: "

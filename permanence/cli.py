@@ -155,10 +155,13 @@ def global_options(
 @app.command()
 @plain_errors
 def init(ctx: typer.Context) -> None:
-    """Create the store's tables (safe to run again)."""
+    """Create the store, or upgrade one an earlier release wrote, keeping every row (safe to
+    run again)."""
     settings: Settings = ctx.obj
     engine = settings.engine(require_schema=False)
-    store.init_schema(engine)
+    before, after = store.init_schema(engine)
+    if before is not None and before != after:
+        out.print(f"Upgraded the store's schema from {before} to {after}; every row kept.")
     out.print(f"Store ready: {engine.url.render_as_string()}")
 
 
@@ -231,8 +234,12 @@ def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
                                      lead_ids=store.lead_ids(session=session),
                                      today=service_today(),
                                      earliest_events=store.earliest_events(session=session))
-        store.import_cases(session=session, cases=cases)
+        routes = store.import_cases(session=session, cases=cases, today=service_today(),
+                                    source=f"import {file.name}")
     out.print(f"Imported {plural(len(cases), 'case')} from {file}.", markup=False)
+    for case_ref, old, new in routes:
+        out.print(f"{case_ref}: route changed from {old} to {new}; its history keeps the old "
+                  "route and every date recorded.", markup=False)
 
 
 @import_app.command("events")
@@ -282,7 +289,8 @@ def record(
             kind = (UnknownCase if reason.startswith("unknown case")
                     else UnknownMilestone if reason.startswith("unknown milestone") else BadInput)
             raise kind(reason)
-        previous = store.load_case_facts(session=session, case_refs=[case_ref])[0].completions
+        previous = store.load_case_facts(session=session, timelines=timelines,
+                                         case_refs=[case_ref])[0].completions
         store.record_events(session=session, source="record", events=[{
             "case_ref": case_ref, "milestone": milestone, "occurred_on": occurred_on,
             "note": note}])
@@ -303,7 +311,8 @@ def _evaluate(settings: Settings, as_of: date, team: str | None = None,
     with Session(settings.engine()) as session:
         if team is not None:
             require_team(session, team)
-        facts = store.load_case_facts(session=session, team=team, case_refs=case_refs)
+        facts = store.load_case_facts(session=session, timelines=timelines, team=team,
+                                      case_refs=case_refs)
         leads = store.lead_roles(session=session)
     return evaluate_known(timelines, facts, leads, as_of).statuses
 
@@ -351,7 +360,8 @@ def timeline(
         case = store.get_case(session=session, case_ref=case_ref)
         if case is None:
             raise UnknownCase(f"unknown case {case_ref!r}")
-        facts = store.load_case_facts(session=session, case_refs=[case_ref])[0]
+        facts = store.load_case_facts(session=session, timelines=settings.timelines(),
+                                      case_refs=[case_ref])[0]
     note = ""
     if facts.looked_after_on > day:
         raise BadInput(f"case {case_ref} became looked after on {facts.looked_after_on}, after "
@@ -502,8 +512,9 @@ def measures(
 
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
-    caseload = read_caseload(settings.engine(), team)
+    engine = settings.engine()
     timelines = settings.timelines()
+    caseload = read_caseload(engine, timelines, team)
     evaluation = evaluate_known(timelines, caseload.facts, caseload.leads, day)
     measured = figures.measure(timelines=timelines, facts=caseload.facts, evaluation=evaluation,
                                lead_ids={lead[0] for lead in caseload.leads}, as_of=day,

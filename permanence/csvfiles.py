@@ -20,10 +20,15 @@ from permanence.errors import ImportRefused
 from permanence.timelines import NAME_PATTERN, Timeline
 
 CASE_COLUMNS = ("case_ref", "timeline", "team", "social_worker", "looked_after_on")
-CASE_OPTIONAL = ("child_name", "date_of_birth", "closed_on")
+CASE_OPTIONAL = ("child_name", "date_of_birth", "closed_on", "sibling_group")
 EVENT_COLUMNS = ("case_ref", "milestone", "occurred_on")
-EVENT_OPTIONAL = ("note",)
+EVENT_OPTIONAL = ("note", "kind", "noted_on")
 LEAD_COLUMNS = ("lead_id", "name", "role", "team", "notify")
+PAUSE_COLUMNS = ("case_ref", "paused_from", "paused_to", "reason")
+EXTENSION_COLUMNS = ("case_ref", "milestone", "extended_to", "approved_by", "approved_on",
+                     "reason")
+EVENT_KINDS = ("done", "planned", "not_applicable")
+PLANNED_YEARS_AHEAD = 3  # a booked date may lie up to three years ahead
 
 # Free text that may run over several lines; every other column is one line of plain text.
 MULTILINE_COLUMNS = frozenset({"note"})
@@ -249,7 +254,7 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
             reasons.append(f"social_worker {row['social_worker']!r} is not a known lead_id; "
                            "import the leads first")
         dates: dict[str, date | None] = {}
-        for column in ("looked_after_on", *CASE_OPTIONAL[1:]):
+        for column in ("looked_after_on", "date_of_birth", "closed_on"):
             text = row.get(column, "")
             dates[column] = None
             if text:
@@ -275,16 +280,29 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
         cases.append({"case_ref": case_ref, "timeline": row["timeline"], "team": row["team"],
                       "social_worker": row["social_worker"], "looked_after_on": looked_after_on,
                       "child_name": row.get("child_name") or None, "date_of_birth": born,
-                      "closed_on": closed})
+                      "closed_on": closed, "sibling_group": row.get("sibling_group") or None})
     _refuse_if(problems, data.path)
     return cases
 
 
+def years_ahead(today: date, years: int) -> date:
+    """The same day `years` later (29 February becomes 28 February)."""
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:
+        return today.replace(year=today.year + years, day=28)
+
+
+def parse_future_date(text: str, column: str, today: date, years: int) -> date:
+    """An ISO date from 1900 up to `years` ahead of today: a booked or agreed date."""
+    return parse_date(text, column, years_ahead(today, years))
+
+
 def check_event(case_ref: str, milestone: str, occurred_on: date,
                 cases: Mapping[str, tuple[str, date]],
-                timelines: Mapping[str, Timeline]) -> str | None:
-    """Why a completion cannot be recorded, or None. `cases` maps case_ref to (timeline,
-    looked_after_on)."""
+                timelines: Mapping[str, Timeline], kind: str = "done") -> str | None:
+    """Why a date cannot be recorded for a milestone, or None. `cases` maps case_ref to
+    (timeline, looked_after_on)."""
     known = cases.get(case_ref)
     if known is None:
         return f"unknown case {case_ref!r}"
@@ -292,9 +310,13 @@ def check_event(case_ref: str, milestone: str, occurred_on: date,
     timeline = timelines.get(timeline_name)
     if timeline is None:
         return f"case {case_ref} is on timeline {timeline_name!r}, which no rule file defines"
-    if timeline.milestone(milestone) is None:
+    rule = timeline.milestone(milestone)
+    if rule is None:
         return (f"unknown milestone {milestone!r} for timeline {timeline_name} (its milestones: "
                 f"{', '.join(timeline.milestone_ids)})")
+    if kind == "not_applicable" and rule.is_start:
+        return (f"{milestone} starts timeline {timeline_name}; a start milestone always "
+                "applies, so it cannot be not_applicable")
     if occurred_on < looked_after_on:
         return (f"occurred_on {occurred_on} is before case {case_ref} became looked after "
                 f"({looked_after_on})")
@@ -303,27 +325,157 @@ def check_event(case_ref: str, milestone: str, occurred_on: date,
 
 def check_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
                  timelines: Mapping[str, Timeline], today: date) -> list[dict[str, object]]:
-    """Rows ready for the store, in file order, or ImportRefused naming every bad row."""
+    """Rows ready for the store, in file order, or ImportRefused naming every bad row. A
+    `planned` row may be dated up to three years ahead and is noted on `noted_on` (default
+    today); `done` and `not_applicable` rows are dated today at the latest."""
     problems: list[str] = []
     events: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in EVENT_COLUMNS if not row[column]]
         reasons += text_problems(row, (*EVENT_COLUMNS, *EVENT_OPTIONAL))
-        occurred_on = None
+        kind = row.get("kind") or "done"
+        if kind not in EVENT_KINDS:
+            reasons.append(f"kind {kind!r} is not one of {', '.join(EVENT_KINDS)} (empty means "
+                           "done)")
+        occurred_on = noted_on = None
         if row["occurred_on"]:
             try:
-                occurred_on = parse_date(row["occurred_on"], "occurred_on", today)
+                occurred_on = (parse_future_date(row["occurred_on"], "occurred_on", today,
+                                                 PLANNED_YEARS_AHEAD) if kind == "planned"
+                               else parse_date(row["occurred_on"], "occurred_on", today))
             except ValueError as error:
                 reasons.append(str(error))
+        if row.get("noted_on"):
+            if kind != "planned":
+                reasons.append("noted_on is only for planned rows (the day a booking was "
+                               "known); leave it empty")
+            else:
+                try:
+                    noted_on = parse_date(row["noted_on"], "noted_on", today)
+                except ValueError as error:
+                    reasons.append(str(error))
         if row["case_ref"] and row["milestone"]:
             reason = check_event(row["case_ref"], row["milestone"], occurred_on or date.min,
-                                 cases, timelines)
+                                 cases, timelines, kind)
             if reason and not (occurred_on is None and reason.startswith("occurred_on")):
                 reasons.append(reason)
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue
         events.append({"case_ref": row["case_ref"], "milestone": row["milestone"],
-                       "occurred_on": occurred_on, "note": row.get("note") or None})
+                       "occurred_on": occurred_on, "note": row.get("note") or None,
+                       "kind": kind,
+                       "noted_on": (noted_on or today) if kind == "planned" else None})
     _refuse_if(problems, data.path)
     return events
+
+
+def check_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
+                 today: date) -> list[dict[str, object]]:
+    """Pauses ready for the store, or ImportRefused naming every bad row. A pause starts today
+    at the latest; its end may be booked ahead, or left empty while it lasts."""
+    problems: list[str] = []
+    seen: dict[tuple[str, date], int] = {}
+    pauses: list[dict[str, object]] = []
+    for line, row in data.rows:
+        reasons = [f"{column} is empty" for column in ("case_ref", "paused_from", "reason")
+                   if not row[column]]
+        reasons += text_problems(row, PAUSE_COLUMNS)
+        paused_from = paused_to = None
+        try:
+            paused_from = (parse_date(row["paused_from"], "paused_from", today)
+                           if row["paused_from"] else None)
+            paused_to = (parse_future_date(row["paused_to"], "paused_to", today,
+                                           PLANNED_YEARS_AHEAD) if row["paused_to"] else None)
+        except ValueError as error:
+            reasons.append(str(error))
+        case_ref = row["case_ref"]
+        known = cases.get(case_ref)
+        if case_ref and known is None:
+            reasons.append(f"unknown case {case_ref!r}")
+        elif known is not None and paused_from is not None and paused_from < known[1]:
+            reasons.append(f"paused_from {paused_from} is before case {case_ref} became looked "
+                           f"after ({known[1]})")
+        if paused_from and paused_to and paused_to < paused_from:
+            reasons.append(f"paused_to {paused_to} is before paused_from {paused_from}")
+        if paused_from is not None and (case_ref, paused_from) in seen:
+            reasons.append(f"case {case_ref} has a pause from {paused_from} twice in this file "
+                           f"(first on line {seen[(case_ref, paused_from)]})")
+        elif paused_from is not None:
+            seen[(case_ref, paused_from)] = line
+        if reasons:
+            problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
+            continue
+        pauses.append({"case_ref": case_ref, "paused_from": paused_from,
+                       "paused_to": paused_to, "reason": row["reason"]})
+    _refuse_if(problems, data.path)
+    return pauses
+
+
+def check_extensions(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
+                     timelines: Mapping[str, Timeline], lead_ids: set[str], today: date,
+                     due_on: Callable[[str, str, date], date | None],
+                     ) -> list[dict[str, object]]:
+    """Extensions ready for the store, or ImportRefused naming every bad row. `due_on(case_ref,
+    milestone, day)` is the milestone's due date as known on that day (None before its clock
+    starts): an extension must move it later."""
+    problems: list[str] = []
+    extensions: list[dict[str, object]] = []
+    for line, row in data.rows:
+        reasons = [f"{column} is empty" for column in EXTENSION_COLUMNS if not row[column]]
+        reasons += text_problems(row, EXTENSION_COLUMNS)
+        approved_on = extended_to = None
+        try:
+            approved_on = (parse_date(row["approved_on"], "approved_on", today)
+                           if row["approved_on"] else None)
+            extended_to = (parse_future_date(row["extended_to"], "extended_to", today,
+                                             PLANNED_YEARS_AHEAD)
+                           if row["extended_to"] else None)
+        except ValueError as error:
+            reasons.append(str(error))
+        if row["approved_by"] and row["approved_by"] not in lead_ids:
+            reasons.append(f"approved_by {row['approved_by']!r} is not a known lead_id")
+        case_ref, milestone = row["case_ref"], row["milestone"]
+        if case_ref and milestone:
+            reason = extension_problem(case_ref, milestone, approved_on, extended_to, cases,
+                                       timelines, due_on)
+            if reason:
+                reasons.append(reason)
+        if reasons:
+            problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
+            continue
+        extensions.append({"case_ref": case_ref, "milestone": milestone,
+                           "extended_to": extended_to, "approved_by": row["approved_by"],
+                           "approved_on": approved_on, "reason": row["reason"]})
+    _refuse_if(problems, data.path)
+    return extensions
+
+
+def extension_problem(case_ref: str, milestone: str, approved_on: date | None,
+                      extended_to: date | None, cases: Mapping[str, tuple[str, date]],
+                      timelines: Mapping[str, Timeline],
+                      due_on: Callable[[str, str, date], date | None]) -> str | None:
+    """Why an extension cannot be agreed, or None: the milestone must have a clock that is not
+    recurring, and the new date must come after the due date it replaces (as known on the day
+    it was approved; one approved before the clock started is accepted)."""
+    reason = check_event(case_ref, milestone, approved_on or date.max, cases, timelines)
+    if reason is not None:
+        return None if reason.startswith("occurred_on") else reason
+    timeline = timelines[cases[case_ref][0]]
+    rule = timeline.milestone(milestone)
+    assert rule is not None
+    if rule.is_start:
+        return f"{milestone} starts timeline {timeline.name} and has no due date to extend"
+    if rule.is_recurring:
+        return (f"{milestone} recurs (every {rule.every}); a recurring milestone cannot be "
+                "extended")
+    if approved_on is not None and approved_on < cases[case_ref][1]:
+        return (f"approved_on {approved_on} is before case {case_ref} became looked after "
+                f"({cases[case_ref][1]})")
+    if approved_on is None or extended_to is None:
+        return None
+    due = due_on(case_ref, milestone, approved_on)
+    if due is not None and extended_to <= due:
+        return (f"extended_to {extended_to} is not after the due date it would replace, "
+                f"{due} (as on {approved_on})")
+    return None

@@ -62,7 +62,7 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
                                       csvfiles.CASE_OPTIONAL)
             store.import_cases(session=session, cases=csvfiles.check_cases(
                 cases, timelines=timelines, lead_ids=store.lead_ids(session=session),
-                today=today))
+                today=today), today=today, source="import cases.csv")
         with Session(engine) as session, session.begin():
             events = csvfiles.read_csv(EXAMPLES_DIR / "events.csv", csvfiles.EVENT_COLUMNS,
                                        csvfiles.EVENT_OPTIONAL)
@@ -135,11 +135,12 @@ def show_messages(out: Console, arrived: dict[str, list[tuple[date, dict[str, ob
 def show_board(out: Console, url: str, day: date) -> None:
     """The RAG board: counts per team and every red milestone, oldest drift first."""
     engine = store.make_engine(url)
+    timelines = load_timelines()
     try:
-        caseload = read_caseload(engine)
+        caseload = read_caseload(engine, timelines)
     finally:
         engine.dispose()
-    rows = evaluate_known(load_timelines(), caseload.facts, caseload.leads, day).statuses
+    rows = evaluate_known(timelines, caseload.facts, caseload.leads, day).statuses
     counts: Counter[tuple[str, Status]] = Counter((row.team, row.status) for row in rows)
     board = Table(title=f"RAG board, {day}", title_justify="left")
     board.add_column("team")

@@ -1,10 +1,12 @@
 """Drift: what changed since the last stored evaluation, and who must be told.
 
 Pure functions of (stored state, new statuses, rules, leads). Notifications follow
-transitions only: a milestone newly amber tells its owner it is due soon, newly red tells its
-owner it is overdue (even if no run saw it amber), and each escalation tier newly reached
-tells that tier's lead. Comparing with the stored state, not with yesterday's date, is what
-makes a re-run for the same day tell nobody twice.
+transitions only: a milestone newly amber tells its owner it is due soon, newly at risk (booked
+for after its due date while its clock still runs green or amber) tells its owner so, newly red
+tells its owner it is overdue (even if no run saw it amber), and each escalation tier newly
+reached tells that tier's lead. Paused and n/a milestones are never told. Comparing with the
+stored state, not with yesterday's date, is what makes a re-run for the same day tell nobody
+twice.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import NamedTuple
 from permanence.evaluate import CaseFacts, LeadDirectory, MilestoneStatus, Status
 from permanence.timelines import Timeline
 
-DUE_SOON, OVERDUE, ESCALATED = "due_soon", "overdue", "escalated"
+DUE_SOON, AT_RISK, OVERDUE, ESCALATED = "due_soon", "at_risk", "overdue", "escalated"
+AT_RISK_MARK = "!"  # after a milestone's stored status: it was at risk
 
 
 class StoredMilestone(NamedTuple):
     status: str
     tiers: tuple[int, ...]
+    at_risk: bool = False
 
 
 class NoticeItem(NamedTuple):
@@ -37,11 +41,18 @@ class Change(NamedTuple):
     old_status: str | None
     old_tiers: tuple[int, ...]
     notices: tuple[NoticeItem, ...]
+    old_at_risk: bool = False
+
+
+def newly_at_risk(row: MilestoneStatus, was_at_risk: bool) -> bool:
+    """At risk now and not before, while there is still time: a red milestone is told as
+    overdue instead."""
+    return row.at_risk and not was_at_risk and row.status in (Status.GREEN, Status.AMBER)
 
 
 def transitions(change: Change) -> Counter[str]:
     """What a change means for the managers' counts, whether or not anyone could be told:
-    newly due soon, newly overdue, and each escalation tier newly reached."""
+    newly due soon, newly at risk, newly overdue, and each escalation tier newly reached."""
     row, counts = change.row, Counter[str]()
     if row.status is Status.RED:
         if change.old_status != Status.RED:
@@ -49,14 +60,18 @@ def transitions(change: Change) -> Counter[str]:
         counts[ESCALATED] += sum(1 for tier in row.tiers_reached if tier not in change.old_tiers)
     elif row.status is Status.AMBER and change.old_status != Status.AMBER:
         counts[DUE_SOON] += 1
+    if newly_at_risk(row, change.old_at_risk):
+        counts[AT_RISK] += 1
     return +counts
 
 
 def encode_state(rows: Sequence[MilestoneStatus]) -> str:
-    """`id=status[:tier,tier];...`: short, readable in SQL, and equal text means no change."""
+    """`id=status[:tier,tier][!];...` (`!`: at risk): short, readable in SQL, and equal text
+    means no change."""
     return ";".join(
         f"{row.milestone}={row.status}" + (
             ":" + ",".join(map(str, row.tiers_reached)) if row.tiers_reached else "")
+        + (AT_RISK_MARK if row.at_risk else "")
         for row in rows)
 
 
@@ -64,9 +79,10 @@ def decode_state(text: str) -> dict[str, StoredMilestone]:
     state: dict[str, StoredMilestone] = {}
     for part in text.split(";") if text else ():
         milestone, _, value = part.partition("=")
-        status, _, tiers = value.partition(":")
+        at_risk = value.endswith(AT_RISK_MARK)
+        status, _, tiers = value.removesuffix(AT_RISK_MARK).partition(":")
         state[milestone] = StoredMilestone(
-            status, tuple(int(tier) for tier in tiers.split(",")) if tiers else ())
+            status, tuple(int(tier) for tier in tiers.split(",")) if tiers else (), at_risk)
     return state
 
 
@@ -84,8 +100,10 @@ def case_changes(rows: Sequence[MilestoneStatus], stored: str | None, timeline: 
     changes: list[Change] = []
     for row in rows:
         before = old.get(row.milestone)
-        old_status, old_tiers = (before.status, before.tiers) if before else (None, ())
-        if old_status == row.status and old_tiers == row.tiers_reached:
+        old_status, old_tiers, old_at_risk = (
+            (before.status, before.tiers, before.at_risk) if before else (None, (), False))
+        if (old_status == row.status and old_tiers == row.tiers_reached
+                and old_at_risk == row.at_risk):
             continue
         wanted: list[NoticeItem | None] = []
         if row.status is Status.RED:
@@ -98,15 +116,18 @@ def case_changes(rows: Sequence[MilestoneStatus], stored: str | None, timeline: 
                     lead = leads.resolve(milestone.escalate[tier].to, case.team,
                                          case.social_worker)
                     wanted.append(_notice(lead, ESCALATED, tier + 1))
-        elif row.status is Status.AMBER and old_status != Status.AMBER:
-            wanted.append(_notice(row.owner, DUE_SOON))
+        else:
+            if newly_at_risk(row, old_at_risk):
+                wanted.append(_notice(row.owner, AT_RISK))
+            if row.status is Status.AMBER and old_status != Status.AMBER:
+                wanted.append(_notice(row.owner, DUE_SOON))
         told: set[str] = set()
         notices = []
         for notice in wanted:
             if notice is not None and notice.lead_id not in told:
                 told.add(notice.lead_id)
                 notices.append(notice)
-        changes.append(Change(row, old_status, old_tiers, tuple(notices)))
+        changes.append(Change(row, old_status, old_tiers, tuple(notices), old_at_risk))
     return changes
 
 

@@ -215,7 +215,7 @@ class _ClockRule:
         if found is None:
             rule, jurisdiction = self.milestone, self.jurisdiction
             if kind == _FIRST:
-                found = add_duration(start, rule.within or rule.every, jurisdiction)  # type: ignore[arg-type]
+                found = due_date(start, rule, jurisdiction)
             elif kind == _NEXT:
                 found = add_duration(start, rule.every, jurisdiction)  # type: ignore[arg-type]
             else:
@@ -255,9 +255,11 @@ def _kind(milestone: Milestone) -> int:
 
 
 def due_date(anchor: date, milestone: Milestone, jurisdiction: str) -> date:
-    """The due date of a clocked milestone whose `after` milestone was completed on `anchor`."""
-    assert milestone.within is not None
-    return add_duration(anchor, milestone.within, jurisdiction)
+    """The due date of a clocked milestone whose `after` milestone was completed on `anchor`
+    (for a recurring one, of its first occurrence: `within`, else `every`)."""
+    clock = milestone.within or milestone.every
+    assert clock is not None
+    return add_duration(anchor, clock, jurisdiction)
 
 
 def amber_from(due: date, milestone: Milestone, jurisdiction: str) -> date:

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,17 +30,23 @@ from permanence.evaluate import CaseFacts
 from permanence.models import (
     WAITING_TO_SEND,
     Case,
+    CasePause,
     CaseState,
     CheckRun,
+    EventKind,
+    Extension,
     Lead,
     MilestoneCompletion,
     MilestoneEvent,
     Notice,
     Outbox,
     OutboxState,
+    RouteChange,
     StatusChange,
+    migrations,
     utc_now,
 )
+from permanence.timelines import Timeline
 
 DEFAULT_DB = "sqlite:///permanence.db"
 CHUNK = 5_000
@@ -74,15 +80,16 @@ def make_engine(url: str) -> Engine:
     raise BadInput(f"--db {shown!r}: only sqlite:/// and postgresql:// URLs are supported")
 
 
-def init_schema(engine: Engine) -> None:
-    """Create every missing table; existing tables and rows are left alone. A SQLite store holds
-    children's names and dates of birth, so its file is made readable by its owner only."""
+def init_schema(engine: Engine) -> tuple[str | None, str]:
+    """Create the store, or upgrade one written by an earlier release in place, keeping every
+    row; returns the (from, to) schema revisions. A SQLite store holds children's names and
+    dates of birth, so its file is made readable by its owner only."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
         os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(database, 0o600)
     try:
-        SQLModel.metadata.create_all(engine)
+        return migrations.upgrade(engine)
     except DatabaseError as error:
         raise _cannot_open(engine, error) from None
 
@@ -107,14 +114,22 @@ def _cannot_open(engine: Engine, error: DatabaseError) -> PermanenceError:
 
 
 def require_schema(engine: Engine) -> None:
-    """Refuse to work on a store that `permanence init` has not prepared."""
+    """Refuse to work on a store that `permanence init` has not prepared, or that an earlier
+    release wrote and `permanence init` has not upgraded yet."""
     try:
-        tables = set(inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            revision = migrations.revision_of(connection)
+            tables = set(inspect(connection).get_table_names())
     except DatabaseError as error:
         raise _cannot_open(engine, error) from None
+    shown = engine.url.render_as_string()
+    if revision is not None and revision != migrations.head():
+        raise PermanenceError(f"the store {shown} was written by an earlier release (schema "
+                              f"{revision}, this release needs {migrations.head()}); run "
+                              "`permanence init` to upgrade it in place, keeping every row")
     missing = set(SQLModel.metadata.tables) - tables
     if missing:
-        raise PermanenceError(f"the store {engine.url.render_as_string()} is not initialised "
+        raise PermanenceError(f"the store {shown} is not initialised "
                               f"(missing tables: {', '.join(sorted(missing))}); run "
                               "`permanence init` first")
 
@@ -153,21 +168,55 @@ def import_leads(*, session: Session, leads: Sequence[dict[str, str]]) -> None:
     upsert(session, Lead, [{**lead, "updated_at": now} for lead in leads], ["lead_id"])
 
 
-def import_cases(*, session: Session, cases: Sequence[dict[str, Any]]) -> None:
+def import_cases(*, session: Session, cases: Sequence[dict[str, Any]], today: date,
+                 source: str) -> list[tuple[str, str, str]]:
+    """Insert or replace each case whole; a case moved to another timeline is a route change,
+    kept in the case's history. Returns the route changes as (case_ref, old, new)."""
     now = utc_now()
+    routes = case_index(session=session)
+    changed = [(case["case_ref"], routes[case["case_ref"]][0], case["timeline"])
+               for case in cases
+               if case["case_ref"] in routes and routes[case["case_ref"]][0] != case["timeline"]]
     upsert(session, Case, [{**case, "updated_at": now} for case in cases], ["case_ref"])
+    insert_rows(session, RouteChange, [
+        {"case_ref": case_ref, "old_timeline": old, "new_timeline": new, "changed_on": today,
+         "recorded_at": now, "source": source} for case_ref, old, new in changed])
+    return changed
 
 
 def record_events(*, session: Session, events: Sequence[dict[str, Any]], source: str,
                   recorded_at: datetime | None = None) -> None:
-    """Keep every row in the history; the last row per case and milestone becomes current."""
+    """Keep every row in the history; per case and milestone, the last `done` or
+    `not_applicable` row becomes the one standing. Booked (`planned`) dates stay in the
+    history only: which one stands depends on the day asked about."""
     recorded_at = recorded_at or utc_now()
-    history = [{**event, "recorded_at": recorded_at, "source": source} for event in events]
+    history = [{"kind": EventKind.DONE, "noted_on": None, **event, "recorded_at": recorded_at,
+                "source": source} for event in events]
     insert_rows(session, MilestoneEvent, history)
-    latest = {(event["case_ref"], event["milestone"]): event for event in events}
+    latest = {(event["case_ref"], event["milestone"]): event for event in history
+              if event["kind"] != EventKind.PLANNED}
     upsert(session, MilestoneCompletion,
-           [{**event, "recorded_at": recorded_at} for event in latest.values()],
+           [{"case_ref": event["case_ref"], "milestone": event["milestone"],
+             "occurred_on": event["occurred_on"], "note": event["note"], "kind": event["kind"],
+             "recorded_at": recorded_at} for event in latest.values()],
            ["case_ref", "milestone"])
+
+
+def record_pauses(*, session: Session, pauses: Sequence[dict[str, Any]], source: str) -> None:
+    """Insert or replace pauses by (case, first paused day): closing an open pause is
+    recording it again with its end."""
+    now = utc_now()
+    upsert(session, CasePause, [{**pause, "recorded_at": now, "source": source}
+                                for pause in pauses], ["case_ref", "paused_from"])
+
+
+def record_extensions(*, session: Session, extensions: Sequence[dict[str, Any]],
+                      source: str) -> None:
+    """Insert or replace agreed extensions by (case, milestone, day approved)."""
+    now = utc_now()
+    upsert(session, Extension, [{**extension, "recorded_at": now, "source": source}
+                                for extension in extensions],
+           ["case_ref", "milestone", "approved_on"])
 
 
 def get_case(*, session: Session, case_ref: str) -> Case | None:
@@ -201,36 +250,77 @@ def case_index(*, session: Session) -> dict[str, tuple[str, date]]:
     return {case_ref: (timeline, looked_after_on) for case_ref, timeline, looked_after_on in rows}
 
 
-def load_case_facts(*, session: Session, team: str | None = None,
-                    case_refs: Iterable[str] | None = None,
+def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
+                    team: str | None = None, case_refs: Iterable[str] | None = None,
                     between: tuple[str, str] | None = None) -> list[CaseFacts]:
-    """Every case (of one team, the named cases, or a case_ref range) with its current
-    completions: two queries."""
-    case_query = select(Case.case_ref, Case.timeline, Case.team, Case.social_worker,  # type: ignore[call-overload]
-                        Case.looked_after_on, Case.closed_on).order_by(Case.case_ref)
-    event_query = select(MilestoneCompletion.case_ref, MilestoneCompletion.milestone,  # type: ignore[call-overload]
-                         MilestoneCompletion.occurred_on)
-    if between is not None:
-        first, last = between
-        case_query = case_query.where(Case.case_ref >= first, Case.case_ref <= last)
-        event_query = event_query.where(MilestoneCompletion.case_ref >= first,
-                                        MilestoneCompletion.case_ref <= last)
-    if team is not None:
-        case_query = case_query.where(Case.team == team)
-        event_query = event_query.join(Case, Case.case_ref == MilestoneCompletion.case_ref).where(
-            Case.team == team)
-    if case_refs is not None:
-        wanted = list(case_refs)
-        case_query = case_query.where(Case.case_ref.in_(wanted))  # type: ignore[attr-defined]
-        event_query = event_query.where(MilestoneCompletion.case_ref.in_(wanted))  # type: ignore[attr-defined]
+    """Every case (of one team, the named cases, or a case_ref range) with what is recorded
+    for its milestones: one query per table, each reading only the columns evaluation needs.
+    `timelines` says which milestones recur, whose every occurrence is read."""
+    def scoped(query: Any, model: Any) -> Any:
+        if between is not None:
+            query = query.where(model.case_ref >= between[0], model.case_ref <= between[1])
+        if team is not None and model is not Case:
+            query = query.join(Case, Case.case_ref == model.case_ref)
+        if team is not None:
+            query = query.where(Case.team == team)
+        if wanted is not None:
+            query = query.where(model.case_ref.in_(wanted))
+        return query
+
+    wanted = None if case_refs is None else list(case_refs)
+    cases = session.execute(scoped(select(  # type: ignore[call-overload]
+        Case.case_ref, Case.timeline, Case.team, Case.social_worker, Case.looked_after_on,
+        Case.closed_on, Case.sibling_group), Case).order_by(Case.case_ref)).all()
+    recurring_in = {name: {m.id for m in timeline.milestones if m.is_recurring}
+                    for name, timeline in timelines.items()}
+    recurs = {case_ref: recurring_in.get(timeline, set()) for case_ref, timeline, *_ in cases}
+    recurring_ids = set().union(*recurring_in.values()) if recurring_in else set()
+
     completions: dict[str, dict[str, date]] = defaultdict(dict)
-    for case_ref, milestone, occurred_on in session.execute(event_query):
-        completions[case_ref][milestone] = occurred_on
-    empty: dict[str, date] = {}
+    not_applicable: dict[str, dict[str, date]] = defaultdict(dict)
+    for case_ref, milestone, occurred_on, kind in session.execute(scoped(select(  # type: ignore[call-overload]
+            MilestoneCompletion.case_ref, MilestoneCompletion.milestone,
+            MilestoneCompletion.occurred_on, MilestoneCompletion.kind), MilestoneCompletion)):
+        (completions if kind == EventKind.DONE else not_applicable)[case_ref][milestone] = (
+            occurred_on)
+    occurrences: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    planned: dict[str, dict[str, list[tuple[date, date]]]] = defaultdict(
+        lambda: defaultdict(list))
+    event = MilestoneEvent
+    kept = col(event.kind) == EventKind.PLANNED
+    if recurring_ids:
+        kept |= col(event.milestone).in_(sorted(recurring_ids))
+    for case_ref, milestone, occurred_on, kind, noted_on in session.execute(scoped(select(  # type: ignore[call-overload]
+            event.case_ref, event.milestone, event.occurred_on, event.kind, event.noted_on)
+            .where(kept).order_by(event.id), event)):
+        if kind == EventKind.PLANNED:
+            planned[case_ref][milestone].append((noted_on, occurred_on))
+        elif milestone not in recurs.get(case_ref, ()):
+            continue
+        elif kind == EventKind.DONE:
+            occurrences[case_ref][milestone].append(occurred_on)
+        else:  # a recurring step is n/a from its earliest not_applicable row
+            standing = not_applicable[case_ref].get(milestone)
+            if standing is None or occurred_on < standing:
+                not_applicable[case_ref][milestone] = occurred_on
+    pauses: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    for case_ref, paused_from, paused_to in session.execute(scoped(select(  # type: ignore[call-overload]
+            CasePause.case_ref, CasePause.paused_from, CasePause.paused_to), CasePause)):
+        pauses[case_ref].append((paused_from, paused_to))
+    extensions: dict[str, dict[str, list[tuple[date, date]]]] = defaultdict(
+        lambda: defaultdict(list))
+    for case_ref, milestone, approved_on, extended_to in session.execute(scoped(select(  # type: ignore[call-overload]
+            Extension.case_ref, Extension.milestone, Extension.approved_on,
+            Extension.extended_to).order_by(Extension.recorded_at), Extension)):
+        extensions[case_ref][milestone].append((approved_on, extended_to))
+    empty: dict[str, Any] = {}
     return [CaseFacts(case_ref, timeline, team_name, worker, looked_after_on, closed_on,
-                      completions.get(case_ref, empty))
-            for case_ref, timeline, team_name, worker, looked_after_on, closed_on
-            in session.execute(case_query)]
+                      completions.get(case_ref, empty), not_applicable.get(case_ref, empty),
+                      occurrences.get(case_ref, empty), planned.get(case_ref, empty),
+                      tuple(pauses.get(case_ref, ())), extensions.get(case_ref, empty),
+                      sibling_group)
+            for case_ref, timeline, team_name, worker, looked_after_on, closed_on, sibling_group
+            in cases]
 
 
 def teams(*, session: Session) -> list[str]:
@@ -456,7 +546,7 @@ def add_notices(*, session: Session, notices: Sequence[dict[str, Any]]) -> None:
 NOTICE_COLUMNS = (Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,
                   StatusChange.case_ref, StatusChange.milestone, StatusChange.timeline,
                   StatusChange.new_status, StatusChange.due, StatusChange.days_overdue,
-                  StatusChange.owner)
+                  StatusChange.owner, StatusChange.planned_for, Case.sibling_group)
 
 
 def notices_to_send(*, session: Session) -> list[Any]:
@@ -465,7 +555,8 @@ def notices_to_send(*, session: Session) -> list[Any]:
     digest (one message per lead per run). Oldest first; empty when nothing is new."""
     def notices(*where: Any) -> list[Any]:
         return list(session.execute(select(*NOTICE_COLUMNS).join(  # type: ignore[call-overload]
-            StatusChange, col(StatusChange.id) == col(Notice.change_id)).where(*where)).all())
+            StatusChange, col(StatusChange.id) == col(Notice.change_id)).join(
+            Case, col(Case.case_ref) == col(StatusChange.case_ref)).where(*where)).all())
 
     fresh = notices(col(Notice.outbox_id).is_(None))
     if not fresh:

@@ -113,7 +113,7 @@ def _empty_postgres(url: str) -> str:
     engine = store.make_engine(url)
     with engine.begin() as connection:
         SQLModel.metadata.drop_all(connection)
-        connection.execute(text("SELECT 1"))
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
     return url
 

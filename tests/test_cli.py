@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from permanence import store
 from permanence.cli import app
 from permanence.models import Case, MilestoneEvent
+from permanence.timelines import Timeline
 
 runner = CliRunner()
 
@@ -91,9 +92,10 @@ class TestInit:
 class TestImport:
     """Imports are all or nothing and report every bad row with its line."""
 
-    def test_sample_counts(self, loaded: str, examples: Path) -> None:
+    def test_sample_counts(self, loaded: str, examples: Path,
+                           timelines: dict[str, Timeline]) -> None:
         with session_on(loaded) as session:
-            facts = store.load_case_facts(session=session)
+            facts = store.load_case_facts(session=session, timelines=timelines)
         lines = len(list(csv.DictReader(io.StringIO((examples / "cases.csv").read_text()))))
         assert len(facts) == lines
 

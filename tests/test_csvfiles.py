@@ -164,10 +164,11 @@ class TestCheckCases:
         assert cases == [
             {"case_ref": "C-1", "timeline": "scotland-adoption", "team": "north",
              "social_worker": "sw", "looked_after_on": date(2026, 1, 5), "child_name": "Ari",
-             "date_of_birth": date(2020, 1, 1), "closed_on": date(2026, 1, 5)},
+             "date_of_birth": date(2020, 1, 1), "closed_on": date(2026, 1, 5),
+             "sibling_group": None},
             {"case_ref": "C-2", "timeline": "england-adoption", "team": "south",
              "social_worker": "sw", "looked_after_on": date(2026, 1, 5), "child_name": None,
-             "date_of_birth": None, "closed_on": None},
+             "date_of_birth": None, "closed_on": None, "sibling_group": None},
         ]
 
     def test_every_reason(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:
@@ -214,9 +215,9 @@ class TestCheckEvents:
                      "C-1,panel,2026-11-23,\n")
         assert self.check(path, timelines) == [
             {"case_ref": "C-1", "milestone": "panel", "occurred_on": date(2026, 1, 5),
-             "note": "first"},
+             "note": "first", "kind": "done", "noted_on": None},
             {"case_ref": "C-1", "milestone": "panel", "occurred_on": date(2026, 11, 23),
-             "note": None},
+             "note": None, "kind": "done", "noted_on": None},
         ]
 
     def test_every_reason(self, tmp_path: Path, timelines: dict[str, Timeline]) -> None:

@@ -96,16 +96,16 @@ class TestStateText:
         st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True),
         st.tuples(st.sampled_from(list(Status)),
                   st.lists(st.integers(0, 9), max_size=4, unique=True).map(
-                      lambda tiers: tuple(sorted(tiers)))),
+                      lambda tiers: tuple(sorted(tiers))), st.booleans()),
         max_size=8))
     def test_round_trip_of_any_state(
-            self, milestones: dict[str, tuple[Status, tuple[int, ...]]]) -> None:
+            self, milestones: dict[str, tuple[Status, tuple[int, ...], bool]]) -> None:
         rows = [MilestoneStatus("C-1", "north", "t", milestone, "title", status, None, None,
-                                None, None, (), tiers)
-                for milestone, (status, tiers) in milestones.items()]
+                                None, None, (), tiers, at_risk)
+                for milestone, (status, tiers, at_risk) in milestones.items()]
         decoded = decode_state(encode_state(rows))
-        assert decoded == {milestone: StoredMilestone(str(status), tiers)
-                           for milestone, (status, tiers) in milestones.items()}
+        assert decoded == {milestone: StoredMilestone(str(status), tiers, at_risk)
+                           for milestone, (status, tiers, at_risk) in milestones.items()}
         assert list(decoded) == list(milestones)
 
     def test_tiers_are_logged_as_people_count_them(self) -> None:

@@ -119,7 +119,8 @@ class Service:
             cases = csvfiles.check_cases(data, timelines=load_timelines([self.rules]),
                                          lead_ids=store.lead_ids(session=session),
                                          today=IMPORT_TODAY)
-            store.import_cases(session=session, cases=cases)
+            store.import_cases(session=session, cases=cases, today=IMPORT_TODAY,
+                               source="import cases.csv")
 
     def import_events(self, rows: Sequence[tuple[str, str, str]]) -> None:
         path = self._csv("events.csv", csvfiles.EVENT_COLUMNS, rows)

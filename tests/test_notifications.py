@@ -253,6 +253,8 @@ class TestPrivacy:
             "tier",
             "owner",
             "also_told",
+            "planned_for",
+            "sibling_group",
         ]
 
     def test_override_cannot_reach_a_childs_name(self, tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], a
                             with_names: bool = False) -> Path:
     """Read the cases, leads (and, with `with_names`, children's names) from the store, then
     write_report(). Returns the path of index.html."""
-    caseload = read_caseload(engine, team, with_names)
+    caseload = read_caseload(engine, timelines, team, with_names)
     return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
                         leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
                         lead_names=caseload.lead_names)
