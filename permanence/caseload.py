@@ -8,7 +8,7 @@ daily check evaluates chunk by chunk and reports such cases as a failure of its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import NamedTuple
 
@@ -60,3 +60,21 @@ def refuse_unknown_timelines(evaluation: Evaluation,
     if problem:
         raise refusal(problem)
     return evaluation
+
+
+def due_on_day(session: Session, timelines: Mapping[str, Timeline],
+               ) -> Callable[[str, str, date], date | None]:
+    """`due_on(case_ref, milestone, day)`: the milestone's due date as the store knew it on
+    that day (None before its clock started), for checking that an agreed extension moves it
+    later. Each case's facts are read once."""
+    facts: dict[str, CaseFacts] = {}
+    leads = LeadDirectory(store.lead_roles(session=session))
+
+    def due_on(case_ref: str, milestone: str, day: date) -> date | None:
+        if case_ref not in facts:
+            facts[case_ref] = store.load_case_facts(session=session, timelines=timelines,
+                                                    case_refs=[case_ref])[0]
+        rows = evaluate(timelines, [facts[case_ref]], leads, day).statuses
+        return next((row.due for row in rows if row.milestone == milestone), None)
+
+    return due_on
