@@ -274,7 +274,7 @@ def escalation_dates(due: date, milestone: Milestone, jurisdiction: str) -> list
     return [add_duration(due, tier.after, jurisdiction) for tier in milestone.escalate]
 
 
-def _evaluation_order(timeline: Timeline) -> list[int]:
+def evaluation_order(timeline: Timeline) -> list[int]:
     """Positions of the milestones so that each comes after the one its clock waits on."""
     position = {m.id: i for i, m in enumerate(timeline.milestones)}
     order: list[int] = []
@@ -340,7 +340,7 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
                     _note_untold(untold, name, team, milestone.owner, milestone.id, case_ref)
         completions = case.completions
         plain = not (case.not_applicable or case.planned or case.pauses or case.extensions)
-        spans = () if plain else _paused_spans(case.pauses, as_of)
+        spans = () if plain else paused_spans(case.pauses, as_of)
         passes: list[date | None] = [None] * len(order)  # what each step passes to its followers
         rows: list[MilestoneStatus | None] = [None] * len(order)
         for step in order:
@@ -424,8 +424,8 @@ def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[da
         if start is not None:
             due = rule.due(_LEAD if kind == _LEAD_TIME else _FIRST, start)
             if spans and kind == _AFTER:
-                due = _after_pauses(start, due, completed, spans)
-            agreed = _agreed(case.extensions.get(milestone_id), as_of)
+                due = after_pauses(start, due, completed, spans)
+            agreed = agreed_due(case.extensions.get(milestone_id), as_of)
             if agreed is not None:
                 original, due = due, agreed
     if due is None:
@@ -472,7 +472,7 @@ def _plan(timeline: Timeline, as_of: date) -> list[_PlanStep]:
     return [_PlanStep(index, m.id, m.title, -1 if m.after is None else position[m.after],
                       None if m.is_start else _ClockRule(m, timeline.jurisdiction, as_of),
                       _kind(m), m.before)
-            for index in _evaluation_order(timeline) for m in [timeline.milestones[index]]]
+            for index in evaluation_order(timeline) for m in [timeline.milestones[index]]]
 
 
 def _recurring(case: CaseFacts, rule: _ClockRule, milestone_id: str,
@@ -495,14 +495,14 @@ def _recurring(case: CaseFacts, rule: _ClockRule, milestone_id: str,
         first, latest = min(held), max(held)
         passes[index] = first
         due = rule.due(_NEXT, latest)
-        return latest, (_after_pauses(latest, due, None, spans) if spans else due)
+        return latest, (after_pauses(latest, due, None, spans) if spans else due)
     passes[index] = None
     due = rule.due(_FIRST, anchor)
-    return None, (_after_pauses(anchor, due, None, spans) if spans else due)
+    return None, (after_pauses(anchor, due, None, spans) if spans else due)
 
 
-def _paused_spans(pauses: Iterable[tuple[date, date | None]],
-                  as_of: date) -> tuple[tuple[date, date], ...]:
+def paused_spans(pauses: Iterable[tuple[date, date | None]],
+                 as_of: date) -> tuple[tuple[date, date], ...]:
     """The case's paused days on A as sorted, disjoint, inclusive spans: an open pause runs to
     A, no day after A is paused yet, and days of overlapping pauses count once."""
     spans: list[list[date]] = []
@@ -520,8 +520,8 @@ def _paused_spans(pauses: Iterable[tuple[date, date | None]],
 _DAY = timedelta(days=1)
 
 
-def _after_pauses(start: date, due: date, completed: date | None,
-                  spans: Sequence[tuple[date, date]]) -> date:
+def after_pauses(start: date, due: date, completed: date | None,
+                 spans: Sequence[tuple[date, date]]) -> date:
     """`due` moved on by the paused days P with start < P <= the moved due date (and, once
     completed, P <= the completion), recounted until it stops growing: a clock stands still
     while the case is paused, including days it was paused after the first due date passed."""
@@ -551,7 +551,7 @@ def _booked(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | Non
     return standing
 
 
-def _agreed(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
+def agreed_due(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
     """The extended due date standing on A: the latest approval on or before A (of two on one
     day, the last recorded)."""
     if not rows:

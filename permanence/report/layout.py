@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from permanence.evaluate import MilestoneStatus, Status, _evaluation_order, due_date
+from permanence.evaluate import MilestoneStatus, Status, due_date, evaluation_order
 from permanence.timelines import Milestone, Timeline
 
 
@@ -44,7 +44,7 @@ class Projector:
         position = {m.id: i for i, m in enumerate(timeline.milestones)}
         plan: list[tuple[int, int, Milestone, dict[date, date]]] = [
             (index, -1 if m.after is None else position[m.after], m, {})
-                for index in _evaluation_order(timeline) for m in [timeline.milestones[index]]]
+                for index in evaluation_order(timeline) for m in [timeline.milestones[index]]]
         self._plans[name] = plan
         return plan
 
