@@ -66,7 +66,9 @@ def due_on_day(session: Session, timelines: Mapping[str, Timeline],
                ) -> Callable[[str, str, date], date | None]:
     """`due_on(case_ref, milestone, day)`: the milestone's due date as the store knew it on
     that day (None before its clock started), for checking that an agreed extension moves it
-    later. Each case's facts are read once."""
+    later. An extension approved that day or later does not count: a new one approved the
+    same day replaces it, so importing a file twice is accepted. Each case's facts are read
+    once."""
     facts: dict[str, CaseFacts] = {}
     leads = LeadDirectory(store.lead_roles(session=session))
 
@@ -74,7 +76,11 @@ def due_on_day(session: Session, timelines: Mapping[str, Timeline],
         if case_ref not in facts:
             facts[case_ref] = store.load_case_facts(session=session, timelines=timelines,
                                                     case_refs=[case_ref])[0]
-        rows = evaluate(timelines, [facts[case_ref]], leads, day).statuses
+        case = facts[case_ref]
+        earlier = tuple(extension for extension in case.extensions.get(milestone, ())
+                        if extension[0] < day)
+        case = case._replace(extensions={**case.extensions, milestone: earlier})
+        rows = evaluate(timelines, [case], leads, day).statuses
         return next((row.due for row in rows if row.milestone == milestone), None)
 
     return due_on

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from permanence import csvfiles, store
-from permanence.caseload import evaluate_known, read_caseload
+from permanence.caseload import due_on_day, evaluate_known, read_caseload
 from permanence.check import require_prefect_server, run_check
 from permanence.clock import service_today
 from permanence.config import CheckConfig, rules_from_environment
@@ -47,7 +47,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   rich_markup_mode=None,
                   help="Tracks each child's permanence milestones against rule-defined timelines.")
 rules_app = typer.Typer(no_args_is_help=True, help="Check rule files.")
-import_app = typer.Typer(no_args_is_help=True, help="Import a CSV file of cases, events or leads.")
+import_app = typer.Typer(no_args_is_help=True,
+                         help="Import a CSV file of cases, events, leads, pauses or extensions.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(import_app, name="import")
 
@@ -224,7 +225,8 @@ def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
 @plain_errors
 def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import cases: case_ref, timeline, team, social_worker, looked_after_on [, child_name,
-    date_of_birth, closed_on]. An existing case_ref is updated."""
+    date_of_birth, closed_on, sibling_group]. An existing case_ref is replaced whole; a new
+    timeline is a route change, kept in the case's history."""
     settings: Settings = ctx.obj
     timelines = settings.timelines()
     data = csvfiles.read_csv(file, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
@@ -246,8 +248,10 @@ def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
 @plain_errors
 def import_events(ctx: typer.Context,
                   file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
-    """Import milestone completions: case_ref, milestone, occurred_on [, note]. A second date for
-    the same case and milestone replaces the first, which is kept in the history."""
+    """Import milestone dates: case_ref, milestone, occurred_on [, note, kind, noted_on]. kind is
+    done (default), planned (a booked date, up to 3 years ahead, known from noted_on) or
+    not_applicable. A second done or not_applicable row for the same case and milestone
+    replaces the first, which is kept in the history."""
     settings: Settings = ctx.obj
     timelines = settings.timelines()
     data = csvfiles.read_csv(file, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
@@ -266,37 +270,177 @@ def record(
     case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
     milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
     on: Annotated[str | None, typer.Option(
-        "--on", metavar="DATE", help="Completion date, YYYY-MM-DD (default today).")] = None,
+        "--on", metavar="DATE", help="The date, YYYY-MM-DD (default today).")] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT")] = None,
+    planned: Annotated[bool, typer.Option(
+        "--planned", help="--on is the date the step is booked for (up to 3 years ahead), "
+                          "not a completion.")] = False,
+    noted_on: Annotated[str | None, typer.Option(
+        "--noted-on", metavar="DATE", help="With --planned: the day the booking was known "
+                                           "(default today).")] = None,
+    not_applicable: Annotated[bool, typer.Option(
+        "--not-applicable", help="The step no longer applies to this case, from --on.")] = False,
 ) -> None:
-    """Record that a milestone of a case was completed."""
+    """Record that a milestone of a case was completed, is booked for a date (--planned), or
+    no longer applies (--not-applicable)."""
     settings: Settings = ctx.obj
     today = service_today()
-    if on is None:
-        occurred_on = today
-    else:
-        try:
-            occurred_on = csvfiles.parse_date(on, "--on", today)
-        except ValueError as error:
-            raise BadInput(str(error)) from None
+    if planned and not_applicable:
+        raise BadInput("--planned and --not-applicable say different things; give one")
+    if noted_on is not None and not planned:
+        raise BadInput("--noted-on is the day a booking was known; it needs --planned")
+    kind = "planned" if planned else "not_applicable" if not_applicable else "done"
+    occurred_on = today if on is None else _date_option(
+        on, "--on", today, csvfiles.PLANNED_YEARS_AHEAD if planned else 0)
+    known_on = today if noted_on is None else _date_option(noted_on, "--noted-on", today)
     if note is not None and (problem := csvfiles.text_problem("note", note)):
         raise BadInput(f"--{problem}")
     timelines = settings.timelines()
     with session_for(settings) as session:
         cases = store.case_index(session=session)
-        reason = csvfiles.check_event(case_ref, milestone, occurred_on, cases, timelines)
-        if reason is not None:
-            kind = (UnknownCase if reason.startswith("unknown case")
-                    else UnknownMilestone if reason.startswith("unknown milestone") else BadInput)
-            raise kind(reason)
-        previous = store.load_case_facts(session=session, timelines=timelines,
-                                         case_refs=[case_ref])[0].completions
+        _refuse_event(csvfiles.check_event(case_ref, milestone, occurred_on, cases, timelines,
+                                           kind))
+        facts = store.load_case_facts(session=session, timelines=timelines,
+                                      case_refs=[case_ref])[0]
         store.record_events(session=session, source="record", events=[{
             "case_ref": case_ref, "milestone": milestone, "occurred_on": occurred_on,
-            "note": note}])
-    replaced = previous.get(milestone)
+            "note": note, "kind": kind, "noted_on": known_on if planned else None}])
+    if planned:
+        out.print(f"Booked {milestone} for {case_ref} on {occurred_on} (known from "
+                  f"{known_on}).", markup=False)
+        return
+    replaced = facts.completions.get(milestone) or facts.not_applicable.get(milestone)
     extra = f" (replaces {replaced}, kept in the history)" if replaced else ""
-    out.print(f"Recorded {milestone} for {case_ref} on {occurred_on}{extra}.", markup=False)
+    if not_applicable:
+        out.print(f"Marked {milestone} of {case_ref} not applicable from {occurred_on}{extra}.",
+                  markup=False)
+    else:
+        out.print(f"Recorded {milestone} for {case_ref} on {occurred_on}{extra}.", markup=False)
+
+
+def _date_option(text: str, option: str, today: date, years_ahead: int = 0) -> date:
+    """A date option as a plain sentence on failure; up to `years_ahead` years after today."""
+    try:
+        return csvfiles.parse_future_date(text, option, today, years_ahead)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _refuse_event(reason: str | None) -> None:
+    """An unknown case or milestone as its own error kind; any other reason as bad input."""
+    if reason is not None:
+        kind = (UnknownCase if reason.startswith("unknown case")
+                else UnknownMilestone if reason.startswith("unknown milestone") else BadInput)
+        raise kind(reason)
+
+
+@app.command()
+@plain_errors
+def pause(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    paused_from: Annotated[str, typer.Option("--from", metavar="DATE",
+                                             help="The first paused day, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT")],
+    paused_to: Annotated[str | None, typer.Option(
+        "--to", metavar="DATE", help="The last paused day (may be ahead); leave out while "
+                                     "the pause lasts.")] = None,
+) -> None:
+    """Pause a case's clocks (a hearing adjourned, say): its due dates move on by the paused
+    days. Recording a pause again with the same --from replaces it, which is how an open pause
+    is closed."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    first = _date_option(paused_from, "--from", today)
+    last = (None if paused_to is None
+            else _date_option(paused_to, "--to", today, csvfiles.PLANNED_YEARS_AHEAD))
+    _refuse_text("reason", reason)
+    with session_for(settings) as session:
+        problems = csvfiles.pause_problems(case_ref, first, last,
+                                           store.case_index(session=session))
+        if problems:
+            _refuse_event("; ".join(problems))
+        store.record_pauses(session=session, source="pause", pauses=[{
+            "case_ref": case_ref, "paused_from": first, "paused_to": last, "reason": reason}])
+    until = f"to {last}" if last else "until it is closed (pause again with --to)"
+    out.print(f"Paused {case_ref} from {first} {until}: {reason}", markup=False)
+
+
+@app.command()
+@plain_errors
+def extend(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
+    extended_to: Annotated[str, typer.Option("--to", metavar="DATE",
+                                             help="The agreed new due date, YYYY-MM-DD.")],
+    approved_by: Annotated[str, typer.Option("--approved-by", metavar="LEAD_ID")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT")],
+    approved_on: Annotated[str | None, typer.Option(
+        "--on", metavar="DATE", help="The day it was agreed (default today).")] = None,
+) -> None:
+    """Record a new due date for one milestone, agreed by a lead; it stands from the day it
+    was agreed and must come after the due date it replaces."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    agreed = _date_option(extended_to, "--to", today, csvfiles.PLANNED_YEARS_AHEAD)
+    day = today if approved_on is None else _date_option(approved_on, "--on", today)
+    _refuse_text("reason", reason)
+    timelines = settings.timelines()
+    with session_for(settings) as session:
+        if approved_by not in store.lead_ids(session=session):
+            raise BadInput(f"--approved-by {approved_by!r} is not a known lead_id")
+        _refuse_event(csvfiles.extension_problem(
+            case_ref, milestone, day, agreed, store.case_index(session=session), timelines,
+            due_on_day(session, timelines)))
+        store.record_extensions(session=session, source="extend", extensions=[{
+            "case_ref": case_ref, "milestone": milestone, "extended_to": agreed,
+            "approved_by": approved_by, "approved_on": day, "reason": reason}])
+    out.print(f"Extended {milestone} of {case_ref} to {agreed}, agreed by {approved_by} on "
+              f"{day}: {reason}", markup=False)
+
+
+def _refuse_text(option: str, value: str) -> None:
+    if not value.strip():
+        raise BadInput(f"--{option} is empty; say why")
+    if (problem := csvfiles.text_problem(option, value)) is not None:
+        raise BadInput(f"--{problem}")
+
+
+@import_app.command("pauses")
+@plain_errors
+def import_pauses(ctx: typer.Context,
+                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import pauses: case_ref, paused_from, paused_to (may be empty), reason. A pause of a
+    case from the same day replaces the one recorded before."""
+    settings: Settings = ctx.obj
+    data = csvfiles.read_csv(file, ("case_ref", "paused_from", "reason"), ("paused_to",))
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        pauses = csvfiles.check_pauses(data, cases=store.case_index(session=session),
+                                       today=service_today())
+        store.record_pauses(session=session, pauses=pauses, source=f"import {file.name}")
+    out.print(f"Imported {plural(len(pauses), 'pause')} from {file}.", markup=False)
+
+
+@import_app.command("extensions")
+@plain_errors
+def import_extensions(ctx: typer.Context,
+                      file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import agreed extensions: case_ref, milestone, extended_to, approved_by, approved_on,
+    reason."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.EXTENSION_COLUMNS, ())
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        extensions = csvfiles.check_extensions(
+            data, cases=store.case_index(session=session), timelines=timelines,
+            lead_ids=store.lead_ids(session=session), today=service_today(),
+            due_on=due_on_day(session, timelines))
+        store.record_extensions(session=session, extensions=extensions,
+                                source=f"import {file.name}")
+    out.print(f"Imported {plural(len(extensions), 'extension')} from {file}.", markup=False)
 
 
 class OutputFormat(StrEnum):
@@ -362,6 +506,7 @@ def timeline(
             raise UnknownCase(f"unknown case {case_ref!r}")
         facts = store.load_case_facts(session=session, timelines=settings.timelines(),
                                       case_refs=[case_ref])[0]
+        life = store.case_life(session=session, case_ref=case_ref)
     note = ""
     if facts.looked_after_on > day:
         raise BadInput(f"case {case_ref} became looked after on {facts.looked_after_on}, after "
@@ -378,7 +523,7 @@ def timeline(
     if rules is None:
         raise PermanenceError(f"case {case_ref} is on timeline {facts.timeline!r}, which no rule "
                               "file defines; pass its file with --rules")
-    print_timeline(facts, rules, rows, day, note)
+    print_timeline(facts, rules, rows, day, note, life)
 
 
 @app.command()
@@ -388,8 +533,9 @@ def history(
     case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
     milestone: Annotated[str | None, typer.Option("--milestone", metavar="MILESTONE")] = None,
 ) -> None:
-    """A case's history: every completion date recorded (corrections included) and every
-    change of status the daily check stored."""
+    """A case's history: every date recorded (completions, bookings, steps marked not
+    applicable, corrections included), its pauses, extensions, route changes and siblings, and
+    every change of status the daily check stored."""
     settings: Settings = ctx.obj
     with Session(settings.engine()) as session:
         case = store.get_case(session=session, case_ref=case_ref)
@@ -402,7 +548,8 @@ def history(
                                    f"{', '.join(rules.milestone_ids)})")
         events = store.milestone_history(session=session, case_ref=case_ref, milestone=milestone)
         changes = store.status_history(session=session, case_ref=case_ref, milestone=milestone)
-    print_history(case_ref, events, changes)
+        life = store.case_life(session=session, case_ref=case_ref, milestone=milestone)
+    print_history(case_ref, events, changes, life)
 
 
 @app.command()

@@ -295,7 +295,14 @@ def years_ahead(today: date, years: int) -> date:
 
 def parse_future_date(text: str, column: str, today: date, years: int) -> date:
     """An ISO date from 1900 up to `years` ahead of today: a booked or agreed date."""
-    return parse_date(text, column, years_ahead(today, years))
+    if years == 0:
+        return parse_date(text, column, today)
+    latest = years_ahead(today, years)
+    value = parse_date(text, column, date.max)
+    if value > latest:
+        raise ValueError(f"{column} {text} is more than {years} years ahead (the latest is "
+                         f"{latest})")
+    return value
 
 
 def check_event(case_ref: str, milestone: str, occurred_on: date,
@@ -390,14 +397,8 @@ def check_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
         except ValueError as error:
             reasons.append(str(error))
         case_ref = row["case_ref"]
-        known = cases.get(case_ref)
-        if case_ref and known is None:
-            reasons.append(f"unknown case {case_ref!r}")
-        elif known is not None and paused_from is not None and paused_from < known[1]:
-            reasons.append(f"paused_from {paused_from} is before case {case_ref} became looked "
-                           f"after ({known[1]})")
-        if paused_from and paused_to and paused_to < paused_from:
-            reasons.append(f"paused_to {paused_to} is before paused_from {paused_from}")
+        if case_ref:
+            reasons += pause_problems(case_ref, paused_from, paused_to, cases)
         if paused_from is not None and (case_ref, paused_from) in seen:
             reasons.append(f"case {case_ref} has a pause from {paused_from} twice in this file "
                            f"(first on line {seen[(case_ref, paused_from)]})")
@@ -410,6 +411,22 @@ def check_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
                        "paused_to": paused_to, "reason": row["reason"]})
     _refuse_if(problems, data.path)
     return pauses
+
+
+def pause_problems(case_ref: str, paused_from: date | None, paused_to: date | None,
+                   cases: Mapping[str, tuple[str, date]]) -> list[str]:
+    """Why a pause cannot be recorded: an unknown case, a start before the child became looked
+    after, an end before the start."""
+    known = cases.get(case_ref)
+    if known is None:
+        return [f"unknown case {case_ref!r}"]
+    reasons = []
+    if paused_from is not None and paused_from < known[1]:
+        reasons.append(f"paused_from {paused_from} is before case {case_ref} became looked "
+                       f"after ({known[1]})")
+    if paused_from and paused_to and paused_to < paused_from:
+        reasons.append(f"paused_to {paused_to} is before paused_from {paused_from}")
+    return reasons
 
 
 def check_extensions(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],

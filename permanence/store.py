@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import CursorResult, Executable, func, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -494,6 +494,36 @@ def milestone_history(*, session: Session, case_ref: str,
     if milestone is not None:
         query = query.where(col(MilestoneEvent.milestone) == milestone)
     return list(session.execute(query.order_by(col(MilestoneEvent.id))).scalars())
+
+
+class CaseLife(NamedTuple):
+    """What moved a case off a straight line, as recorded: for `timeline` and `history`."""
+
+    pauses: list[CasePause]
+    extensions: list[Extension]
+    routes: list[RouteChange]
+    siblings: list[str]  # the other cases of its sibling group
+
+
+def case_life(*, session: Session, case_ref: str, milestone: str | None = None) -> CaseLife:
+    """A case's pauses (by first day), extensions (of one milestone, when given; in the order
+    agreed), route changes and brothers and sisters."""
+    extensions = select(Extension).where(col(Extension.case_ref) == case_ref)
+    if milestone is not None:
+        extensions = extensions.where(col(Extension.milestone) == milestone)
+    group = session.execute(select(col(Case.sibling_group)).where(
+        col(Case.case_ref) == case_ref)).scalar()
+    return CaseLife(
+        pauses=list(session.execute(select(CasePause).where(
+            col(CasePause.case_ref) == case_ref).order_by(col(CasePause.paused_from)))
+            .scalars()),
+        extensions=list(session.execute(extensions.order_by(
+            col(Extension.approved_on), col(Extension.recorded_at))).scalars()),
+        routes=list(session.execute(select(RouteChange).where(
+            col(RouteChange.case_ref) == case_ref).order_by(col(RouteChange.id))).scalars()),
+        siblings=[] if group is None else list(session.execute(select(col(Case.case_ref)).where(
+            col(Case.sibling_group) == group, col(Case.case_ref) != case_ref)
+            .order_by(col(Case.case_ref))).scalars()))
 
 
 def status_history(*, session: Session, case_ref: str,

@@ -20,8 +20,9 @@ from permanence import csvfiles
 from permanence.csvfiles import printable
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status
 from permanence.models import MilestoneEvent, StatusChange
+from permanence.store import CaseLife
 from permanence.summary import CheckSummary
-from permanence.timelines import Timeline
+from permanence.timelines import Milestone, Timeline
 
 STATUS_STYLES = {
     Status.DONE: "green", Status.LATE: "dark_orange", Status.WAITING: "bright_black",
@@ -38,6 +39,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _status_text(status: Status) -> Text:
     return Text(str(status), style=STATUS_STYLES[status])
+
+
+def _status_with_risk(status: Status, at_risk: bool) -> Text:
+    """The status, with ` at risk` when the step is booked for after its due date."""
+    text = _status_text(status)
+    if at_risk:
+        text.append(" at risk", style="bold red")
+    return text
 
 
 def _days(value: int | None) -> str:
@@ -72,7 +81,8 @@ def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | N
         table.add_column(column, no_wrap=column in {"case", "due", "completed"})
     for row in rows:
         table.add_row(*map(printable, (
-            row.case_ref, row.team, row.milestone, _status_text(row.status), _day(row.due),
+            row.case_ref, row.team, row.milestone, _status_with_risk(row.status, row.at_risk),
+            _day(row.due),
             _day(row.completed_on), _days(row.days_overdue), row.owner or "(nobody)",
             " ".join(row.escalated_to))))
     out.print(table)
@@ -85,8 +95,10 @@ def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | N
 
 
 def print_timeline(facts: CaseFacts, rules: Timeline, rows: Sequence[MilestoneStatus],
-                   day: date, note: str) -> None:
-    """One case's milestones in rule order, under a heading naming its rules and the day."""
+                   day: date, note: str, life: CaseLife) -> None:
+    """One case's milestones in rule order, under a heading naming its rules and the day; then,
+    when the case has any, what moved it off a straight line as known on the day: booked dates,
+    steps that no longer apply, agreed extensions, pauses, its route history and its siblings."""
     out.print(Text.assemble((printable(facts.case_ref), "bold"),
                             f"  {rules.title} ({rules.name} {rules.version})"))
     out.print(f"team {printable(facts.team)}, social worker {printable(facts.social_worker)}, "
@@ -97,37 +109,131 @@ def print_timeline(facts: CaseFacts, rules: Timeline, rows: Sequence[MilestoneSt
                    "owner", "escalated to"):
         table.add_column(column)
     for row, milestone in zip(rows, rules.milestones, strict=True):
-        marker = "○" if row.status is Status.WAITING else "●"
+        marker = "○" if row.status in (Status.WAITING, Status.NOT_APPLICABLE) else "●"
         table.add_row(*map(printable, (
-            Text(marker, style=STATUS_STYLES[row.status]), row.title, milestone.after or "start",
-            str(milestone.within) if milestone.within else "", _day(row.due),
-            _day(row.completed_on), _status_text(row.status), _days(row.days_overdue),
-            row.owner or "(nobody)", " ".join(row.escalated_to))))
+            Text(marker, style=STATUS_STYLES[row.status]), row.title, _starts(milestone),
+            _clock(milestone), _day(row.due) + (" (extended)" if row.original_due else ""),
+            _day(row.completed_on), _status_with_risk(row.status, row.at_risk),
+            _days(row.days_overdue), row.owner or "(nobody)",
+            " ".join(row.escalated_to))))
     out.print(table)
+    _print_case_life(facts, rows, day, life)
+
+
+def _starts(milestone: Milestone) -> str:
+    """What starts a milestone's clock, for the `after` column."""
+    if milestone.before is not None:
+        return f"before {milestone.before}"
+    return milestone.after or "start"
+
+
+def _clock(milestone: Milestone) -> str:
+    """A milestone's clock in words: `3 months`, `3 months, then every 6 months`, `8 days
+    ahead`; blank for a start."""
+    if milestone.lead is not None:
+        return f"{milestone.lead} ahead"
+    if milestone.every is not None:
+        first = f"{milestone.within}, then " if milestone.within else ""
+        return f"{first}every {milestone.every}"
+    return str(milestone.within) if milestone.within else ""
+
+
+def _print_case_life(facts: CaseFacts, rows: Sequence[MilestoneStatus], day: date,
+                     life: CaseLife) -> None:
+    lines: list[str] = []
+    for row in rows:
+        if row.planned_for is not None:
+            risk = (f", after its due date {row.due}: at risk" if row.at_risk else "")
+            lines.append(f"booked: {row.milestone} for {row.planned_for}{risk}")
+        if row.status is Status.NOT_APPLICABLE:
+            lines.append(f"not applicable: {row.milestone} from "
+                         f"{facts.not_applicable.get(row.milestone)}")
+    for extension in life.extensions:
+        if extension.approved_on <= day:
+            extended = next((r for r in rows if r.milestone == extension.milestone), None)
+            was = (f" (due {extended.original_due} before)"
+                   if extended is not None and extended.original_due
+                   and extended.due == extension.extended_to else "")
+            lines.append(f"extended: {extension.milestone} to {extension.extended_to}{was}, "
+                         f"agreed by {extension.approved_by} on {extension.approved_on}: "
+                         f"{extension.reason}")
+    for pause in life.pauses:
+        if pause.paused_from <= day:
+            lines.append(f"paused: {_pause_span(pause.paused_from, pause.paused_to, day)}: "
+                         f"{pause.reason}")
+    lines += [f"route: {route.old_timeline} -> {route.new_timeline} on {route.changed_on}"
+              for route in life.routes]
+    if life.siblings:
+        lines.append(f"placed together with: {', '.join(life.siblings)}")
+    for line in lines:
+        out.print(printable(line), markup=False)
+
+
+def _pause_span(first: date, last: date | None, day: date) -> str:
+    """`2026-10-01 to 2026-10-14 (14 days)`, or an open pause's days so far on `day`."""
+    if last is not None and last <= day:
+        return f"{first} to {last} ({(last - first).days + 1} days)"
+    ends = f"to {last}" if last is not None else "still open"
+    return f"from {first}, {ends} ({(day - first).days + 1} days so far)"
 
 
 def print_history(case_ref: str, events: Sequence[MilestoneEvent],
-                  changes: Sequence[StatusChange]) -> None:
-    """The completion dates recorded for a case, then the status changes the check stored."""
-    recorded = Table(title=f"{case_ref}: completion dates recorded", title_justify="left")
-    for column in ("milestone", "occurred on", "recorded at (UTC)", "how", "note"):
+                  changes: Sequence[StatusChange], life: CaseLife) -> None:
+    """The dates recorded for a case (completions, bookings, steps marked not applicable), its
+    pauses, extensions, route changes and siblings, then the status changes the check stored."""
+    recorded = Table(title=f"{case_ref}: dates recorded", title_justify="left")
+    for column in ("milestone", "kind", "date", "noted on", "recorded at (UTC)", "how", "note"):
         recorded.add_column(column)
     for event in events:
         recorded.add_row(*map(printable, (
-            event.milestone, str(event.occurred_on), f"{event.recorded_at:%Y-%m-%d %H:%M}",
-            event.source, event.note or "")))
-    out.print(recorded if events else f"{case_ref}: no completion dates recorded.")
+            event.milestone, event.kind, str(event.occurred_on), _day(event.noted_on),
+            f"{event.recorded_at:%Y-%m-%d %H:%M}", event.source, event.note or "")))
+    out.print(recorded if events else f"{case_ref}: no dates recorded.")
+    if life.pauses:
+        paused = Table(title=f"{case_ref}: pauses", title_justify="left")
+        for column in ("from", "to", "reason", "recorded at (UTC)", "how"):
+            paused.add_column(column)
+        for pause in life.pauses:
+            paused.add_row(*map(printable, (
+                str(pause.paused_from), _day(pause.paused_to) or "(open)", pause.reason,
+                f"{pause.recorded_at:%Y-%m-%d %H:%M}", pause.source)))
+        out.print(paused)
+    if life.extensions:
+        extended = Table(title=f"{case_ref}: extensions agreed", title_justify="left")
+        for column in ("milestone", "new due date", "agreed by", "agreed on", "reason",
+                       "recorded at (UTC)", "how"):
+            extended.add_column(column)
+        for extension in life.extensions:
+            extended.add_row(*map(printable, (
+                extension.milestone, str(extension.extended_to), extension.approved_by,
+                str(extension.approved_on), extension.reason,
+                f"{extension.recorded_at:%Y-%m-%d %H:%M}", extension.source)))
+        out.print(extended)
+    if life.routes:
+        routes = Table(title=f"{case_ref}: route changes", title_justify="left")
+        for column in ("changed on", "from", "to", "how"):
+            routes.add_column(column)
+        for route in life.routes:
+            routes.add_row(*map(printable, (str(route.changed_on), route.old_timeline,
+                                            route.new_timeline, route.source)))
+        out.print(routes)
+    if life.siblings:
+        out.print(printable(f"{case_ref} is to be placed together with "
+                            f"{', '.join(life.siblings)}."), markup=False)
     seen = Table(title=f"{case_ref}: status changes seen by the daily check", title_justify="left")
-    for column in ("as of", "milestone", "from", "to", "tiers", "due", "days over", "owner",
-                   "rules"):
+    for column in ("as of", "milestone", "from", "to", "tiers", "due", "booked for", "days over",
+                   "owner", "rules"):
         seen.add_column(column)
     for change in changes:
         seen.add_row(*map(printable, (
             str(change.as_of), change.milestone, change.old_status or "(first check)",
-            _status_text(Status(change.new_status)), change.new_tiers, _day(change.due),
+            _status_with_risk(Status(change.new_status), bool(change.at_risk)),
+            change.new_tiers, _day(change.due), _day(change.planned_for),
             _days(change.days_overdue), change.owner or "",
             f"{change.timeline} {change.rules_version}")))
     out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
+
+
 def print_check_summary(summary: CheckSummary) -> None:
     """What one daily check did: counts on stdout, what went wrong on stderr."""
     totals = summary.status_totals()

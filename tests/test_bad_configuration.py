@@ -27,7 +27,13 @@ STORE_COMMANDS: dict[str, list[str]] = {
     "import leads": ["import", "leads", str(EXAMPLES_DIR / "leads.csv")],
     "import cases": ["import", "cases", str(EXAMPLES_DIR / "cases.csv")],
     "import events": ["import", "events", str(EXAMPLES_DIR / "events.csv")],
+    "import pauses": ["import", "pauses", "{tmp}/pauses.csv"],
+    "import extensions": ["import", "extensions", "{tmp}/extensions.csv"],
     "record": ["record", "C-1001", "permanence_recommendation", "--on", "2025-06-02"],
+    "pause": ["pause", "C-1001", "--from", "2025-03-01", "--to", "2025-03-10", "--reason",
+              "hearing adjourned"],
+    "extend": ["extend", "C-1001", "health_assessment", "--to", "2025-03-31", "--approved-by",
+               "tl-north", "--on", "2025-02-01", "--reason", "paediatrician off sick"],
     "status": ["status", "--as-of", "2026-11-16"],
     "timeline": ["timeline", "C-1001", "--as-of", "2026-11-16"],
     "history": ["history", "C-1001"],
@@ -53,7 +59,19 @@ def test_the_walk_covers_every_command() -> None:
     assert names - set(STORE_COMMANDS) == {"rules validate", "demo"}
 
 
+WALK_FILES = {
+    "pauses.csv": "case_ref,paused_from,paused_to,reason\n"
+                  "C-1001,2025-03-01,2025-03-10,hearing adjourned\n",
+    "extensions.csv": "case_ref,milestone,extended_to,approved_by,approved_on,reason\n"
+                      "C-1001,health_assessment,2025-03-31,tl-north,2025-02-01,paediatrician "
+                      "off sick\n",
+}
+"""Files the walk imports that the sample does not ship, written into each test's folder."""
+
+
 def invoke(tmp_path: Path, *args: str) -> Result:
+    for name, text in WALK_FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     return runner.invoke(app, [arg.replace("{tmp}", str(tmp_path)) for arg in args])
 
 

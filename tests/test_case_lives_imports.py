@@ -76,7 +76,8 @@ class TestEventKinds:
             "C-1,panel,2027-01-01,planned,2026-11-24\n"), timelines)) == [
             (f"{path}:2: kind 'booked' is not one of done, planned, not_applicable (empty means "
             "done)"),
-            f"{path}:3: occurred_on 2029-11-24 is in the future (today is 2029-11-23)",
+            (f"{path}:3: occurred_on 2029-11-24 is more than 3 years ahead (the latest is "
+             "2029-11-23)"),
             f"{path}:4: occurred_on 2026-12-01 is in the future (today is 2026-11-23)",
             (f"{path}:5: noted_on is only for planned rows (the day a booking was known); leave "
             "it empty"),
