@@ -25,6 +25,7 @@ from permanence.evaluate import (
 )
 from permanence.measures import (
     CSV_COLUMNS,
+    ExtensionMeasure,
     JourneyMeasure,
     MonthMeasure,
     QualityItem,
@@ -32,12 +33,14 @@ from permanence.measures import (
     WorkloadRow,
     csv_rows,
     drift,
+    extension_counts,
     forecast,
     history_measures,
     measure,
     median,
     month_of,
     open_case_quality,
+    paused_within,
     percentile,
     rag_counts,
     run_chart,
@@ -357,7 +360,7 @@ class TestMeasure:
         assert data["milestones"][0] == {
             "measure": "milestone", "timeline": "t", "milestone": "step", "title": "Step",
             "month": "2026-01", "n": 2, "median_days": 12.0, "p90_days": 19, "on_time": 1,
-            "share_on_time": 0.5}
+            "share_on_time": 0.5, "extended": 0}
         assert data["forecast"]["weeks"][0] == {"from": "2026-03-31", "to": "2026-04-06"}
         rows = csv_rows(measured)
         assert all(len(row) == len(CSV_COLUMNS) for row in rows)
@@ -390,3 +393,216 @@ class TestProjector:
         assert (step.anchor, step.due, step.completed_on) == (d(1, 5), d(1, 15), d(1, 10))
         assert (after.status, after.anchor, after.due, after.projected) == (
             Status.LATE, d(1, 10), d(1, 15), False)
+
+
+# -- Real case lives (version 2): pauses, extensions, steps that no longer apply, recurring
+# clocks, lead times and booked dates, all in calendar days so no holiday moves a date.
+LIVES = {"t2": parse_rule_text("""\
+timeline: t2
+title: T2
+jurisdiction: scotland
+version: "1"
+milestones:
+  - id: start
+    title: Start
+  - id: review
+    title: Review
+    after: start
+    within: 20 days
+    every: 1 month
+  - id: follow
+    title: Follow-up
+    after: review
+    within: 10 days
+  - id: step
+    title: Step
+    after: start
+    within: 10 days
+  - id: papers
+    title: Papers
+    before: next
+    lead: 3 days
+  - id: next
+    title: Next
+    after: step
+    within: 5 days
+""", "t2.yaml")}
+
+
+def life(ref: str, *, completions: dict[str, date] | None = None,
+         not_applicable: dict[str, date] | None = None,
+         occurrences: dict[str, list[date]] | None = None,
+         planned: dict[str, list[tuple[date, date]]] | None = None,
+         pauses: tuple[tuple[date, date | None], ...] = (),
+         extensions: dict[str, list[tuple[date, date]]] | None = None,
+         looked_after_on: date = date(2026, 1, 5),
+         closed_on: date | None = None) -> CaseFacts:
+    return CaseFacts(ref, "t2", "north", "sw-1", looked_after_on, closed_on, completions or {},
+                     not_applicable or {}, occurrences or {}, planned or {}, pauses,
+                     extensions or {})
+
+
+def rows_of(facts: list[CaseFacts], milestone: str,
+            as_of: date = AS_OF) -> list[tuple[str, int, float, int, int]]:
+    """(month, n, median days, on time, extended) of one milestone's rows."""
+    milestones, _, _ = history_measures(LIVES, facts, as_of)
+    return [(row.month, row.n, row.median_days, row.on_time, row.extended)
+            for row in milestones if row.milestone == milestone]
+
+
+class TestCaseLivesMeasures:
+    """An extended step is judged against its agreed date and said to be; paused days are not
+    time a step took, and the due date they moved is the one it is judged against; a step after
+    one that no longer applies counts from that step's own anchor; a recurring step counts each
+    occurrence from the one before, and a step after it from its first occurrence; lead times
+    are not measured; extensions granted are counted; at-risk clocks are listed."""
+
+    def test_extended_step_is_on_time_against_its_agreed_date(self) -> None:
+        # step due 15 Jan (10 days after 5 Jan), done 20 Jan: 5 days late by the rule, but an
+        # extension to 22 Jan was agreed on 12 Jan.
+        extended = life("C-E", completions={"step": d(1, 20)},
+                        extensions={"step": [(d(1, 12), d(1, 22))]})
+        assert rows_of([extended], "step") == [("2026-01", 1, 15.0, 1, 1)]
+        # the same step without the extension is late
+        assert rows_of([extended._replace(extensions={})], "step") == [
+            ("2026-01", 1, 15.0, 0, 0)]
+        # replayed on a day before the approval, the agreed date does not count yet
+        assert rows_of([life("C-E", completions={"step": d(1, 10)},
+                             extensions={"step": [(d(1, 12), d(1, 22))]})],
+                       "step", as_of=d(1, 11)) == [("2026-01", 1, 5.0, 1, 0)]
+
+    def test_later_approval_stands(self) -> None:
+        # agreed to 17 Jan on 12 Jan, then to 25 Jan on 16 Jan; done 24 Jan: on time
+        case_ = life("C-E", completions={"step": d(1, 24)},
+                     extensions={"step": [(d(1, 12), d(1, 17)), (d(1, 16), d(1, 25))]})
+        assert rows_of([case_], "step") == [("2026-01", 1, 19.0, 1, 1)]
+
+    def test_paused_days_are_not_counted_and_move_the_due_date(self) -> None:
+        # paused 8-12 Jan (5 days); step done 19 Jan: 14 calendar days, 9 without the pause;
+        # due 15 Jan + 5 paused days = 20 Jan, so on time (late without the pause)
+        paused = life("C-P", completions={"step": d(1, 19)}, pauses=((d(1, 8), d(1, 12)),))
+        assert rows_of([paused], "step") == [("2026-01", 1, 9.0, 1, 0)]
+        assert rows_of([paused._replace(pauses=())], "step") == [("2026-01", 1, 14.0, 0, 0)]
+
+    def test_overlapping_and_open_pauses_count_each_day_once(self) -> None:
+        # 6-9 Jan and 8-11 Jan overlap: 6..11 = 6 days; an open pause from 25 Jan runs to A
+        # but is after the completion. step done 21 Jan: 16 - 6 = 10 days; due 15 + 6 = 21 Jan
+        case_ = life("C-P", completions={"step": d(1, 21)},
+                     pauses=((d(1, 6), d(1, 9)), (d(1, 8), d(1, 11)), (d(1, 25), None)))
+        assert rows_of([case_], "step") == [("2026-01", 1, 10.0, 1, 0)]
+
+    def test_pause_on_the_anchor_day_is_not_counted(self) -> None:
+        # the clock starts on 5 Jan: only days after it stand still (5 Jan itself is day 0)
+        case_ = life("C-P", completions={"step": d(1, 16)}, pauses=((d(1, 5), d(1, 6)),))
+        assert rows_of([case_], "step") == [("2026-01", 1, 10.0, 1, 0)]
+
+    def test_extension_stands_over_a_pause(self) -> None:
+        # paused 8-12 Jan would move the due date to 20 Jan; an extension to 18 Jan stands
+        # instead, so done 19 Jan is late; its 14 days are 9 without the pause
+        case_ = life("C-P", completions={"step": d(1, 19)}, pauses=((d(1, 8), d(1, 12)),),
+                     extensions={"step": [(d(1, 10), d(1, 18))]})
+        assert rows_of([case_], "step") == [("2026-01", 1, 9.0, 0, 1)]
+
+    def test_step_after_one_that_no_longer_applies_counts_from_its_anchor(self) -> None:
+        # step n/a from 10 Jan passes 5 Jan (its own anchor) to next: done 18 Jan is 13 days,
+        # due 10 Jan, late; and no data-quality item for a missing anchor
+        case_ = life("C-N", completions={"next": d(1, 18)}, not_applicable={"step": d(1, 10)})
+        assert rows_of([case_], "next") == [("2026-01", 1, 13.0, 0, 0)]
+        assert rows_of([case_], "step") == []
+        assert history_measures(LIVES, [case_], AS_OF)[2] == []
+
+    def test_recurring_occurrences_each_count_from_the_one_before(self) -> None:
+        # first review 20 Jan: 15 days from 5 Jan, due 25 Jan, on time; the next due 20 Feb,
+        # held 25 Feb: 36 days, late; the next due 25 Mar, held 20 Mar: 23 days, on time.
+        # One held after A (5 Apr) and one before the anchor (1 Jan) do not count.
+        case_ = life("C-R", occurrences={"review": [d(1, 20), d(2, 25), d(3, 20), d(4, 5),
+                                                    d(1, 1)]},
+                     completions={"review": d(4, 5), "follow": d(1, 28)})
+        assert rows_of([case_], "review") == [
+            ("2026-01", 1, 15.0, 1, 0), ("2026-02", 1, 36.0, 0, 0), ("2026-03", 1, 23.0, 1, 0)]
+        # follow-up starts from the first review (20 Jan): 8 days, due 30 Jan
+        assert rows_of([case_], "follow") == [("2026-01", 1, 8.0, 1, 0)]
+
+    def test_recurring_without_occurrences_list_uses_the_standing_date(self) -> None:
+        case_ = life("C-R", completions={"review": d(1, 27)})
+        assert rows_of([case_], "review") == [("2026-01", 1, 22.0, 0, 0)]
+
+    def test_pause_moves_a_recurring_due_date(self) -> None:
+        # paused 21-30 Jan (10 days): the second review, due 20 Feb, is due 2 Mar; held
+        # 25 Feb it is on time and took 36 - 10 = 26 days
+        case_ = life("C-R", occurrences={"review": [d(1, 20), d(2, 25)]},
+                     pauses=((d(1, 21), d(1, 30)),))
+        assert rows_of([case_], "review") == [
+            ("2026-01", 1, 15.0, 1, 0), ("2026-02", 1, 26.0, 1, 0)]
+
+    def test_lead_time_is_not_measured_and_journey_ends_at_the_last_clocked_step(self) -> None:
+        case_ = life("C-L", completions={"step": d(1, 10), "papers": d(1, 12),
+                                         "next": d(1, 14)},
+                     planned={"next": [(d(1, 6), d(1, 15))]}, pauses=((d(1, 7), d(1, 8)),))
+        milestones, journeys, quality = history_measures(LIVES, [case_], AS_OF)
+        assert {row.milestone for row in milestones} == {"step", "next"}
+        # the journey counts calendar days, paused ones included: 5 Jan to 14 Jan
+        assert [(j.milestone, j.month, j.n, j.median_days) for j in journeys] == [
+            ("next", "2026-01", 1, 9.0)]
+        assert quality == []
+
+    def test_extensions_granted(self) -> None:
+        facts = [
+            life("C-1", extensions={"step": [(d(1, 12), d(1, 22)), (d(1, 20), d(1, 30))],
+                                    "next": [(d(2, 3), d(2, 10))]}),
+            life("C-2", extensions={"step": [(d(2, 14), d(2, 20))],
+                                    "next": [(d(4, 2), d(4, 9))]}),  # after A: not yet
+            life("C-3", looked_after_on=d(4, 2),  # not looked after yet on A: not counted
+                 extensions={"step": [(d(4, 3), d(4, 20))]}),
+            life("C-4", extensions={"gone": [(d(1, 12), d(1, 22))]}),  # not in the timeline
+        ]
+        found = extension_counts(LIVES, facts, AS_OF)
+        assert found == [ExtensionMeasure("t2", "step", "Step", "2026-01", 2),
+                         ExtensionMeasure("t2", "step", "Step", "2026-02", 1),
+                         ExtensionMeasure("t2", "next", "Next", "2026-02", 1)]
+        evaluation = evaluate(LIVES, facts, LeadDirectory(LEADS), AS_OF)
+        measured = measure(timelines=LIVES, facts=facts, evaluation=evaluation,
+                           lead_ids={"sw-1"}, as_of=AS_OF)
+        assert measured.extensions_granted == 4
+        data = measured.as_json()["extensions"]
+        assert data["granted"] == 4
+        assert data["by_month"][0] == {"measure": "extension", "timeline": "t2",
+                                       "milestone": "step", "title": "Step",
+                                       "month": "2026-01", "granted": 2}
+
+    def test_at_risk_list(self) -> None:
+        # C-R: looked after 25 Mar, step due 4 Apr, booked (noted 26 Mar) for 8 Apr: at risk.
+        # C-S: booked for 3 Apr, before its due date: not at risk. C-T: booked for 10 Apr but
+        # noted only on 1 Apr, after A: not known yet.
+        facts = [life("C-R", looked_after_on=d(3, 25), planned={"step": [(d(3, 26), d(4, 8))]}),
+                 life("C-S", looked_after_on=d(3, 25), planned={"step": [(d(3, 26), d(4, 3))]}),
+                 life("C-T", looked_after_on=d(3, 25), planned={"step": [(d(4, 1), d(4, 10))]})]
+        evaluation = evaluate(LIVES, facts, LeadDirectory(LEADS), AS_OF)
+        measured = measure(timelines=LIVES, facts=facts, evaluation=evaluation,
+                           lead_ids={"sw-1"}, as_of=AS_OF)
+        assert [(row.case_ref, row.milestone) for row in measured.at_risk] == [("C-R", "step")]
+        assert measured.as_json()["at_risk"] == [{
+            "case_ref": "C-R", "team": "north", "timeline": "t2", "milestone": "step",
+            "title": "Step", "status": "green", "due": "2026-04-04",
+            "planned_for": "2026-04-08", "days_after_due": 4, "owner": "sw-1",
+            "sibling_group": None}]
+
+    def test_csv_keeps_its_columns(self) -> None:
+        case_ = life("C-E", completions={"step": d(1, 20)},
+                     extensions={"step": [(d(1, 12), d(1, 22))]})
+        evaluation = evaluate(LIVES, [case_], LeadDirectory(LEADS), AS_OF)
+        measured = measure(timelines=LIVES, facts=[case_], evaluation=evaluation,
+                           lead_ids={"sw-1"}, as_of=AS_OF)
+        assert csv_rows(measured) == [
+            ["milestone", "t2", "step", "Step", "2026-01", 1, 15.0, 15, 1, 1.0]]
+
+
+class TestPausedWithin:
+    """Paused days P with start < P <= end."""
+
+    def test_worked(self) -> None:
+        spans = ((d(1, 8), d(1, 12)), (d(1, 20), d(1, 21)))
+        assert paused_within(spans, d(1, 5), d(1, 19)) == 5
+        assert paused_within(spans, d(1, 10), d(1, 20)) == 3  # 11, 12 and 20 Jan
+        assert paused_within(spans, d(1, 12), d(1, 19)) == 0
+        assert paused_within((), d(1, 1), d(2, 1)) == 0
