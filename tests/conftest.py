@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from permanence import csvfiles, store
-from permanence.evaluate import CaseFacts
+from permanence.evaluate import CaseFacts, LeadDirectory, evaluate
 from permanence.examples import EXAMPLES_DIR
 from permanence.timelines import Timeline, load_timelines
 
@@ -36,8 +36,11 @@ class SampleData(NamedTuple):
 
 
 def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData:
-    """No database: the CSVs through the import checks, events in file order so a later row
-    for the same case and milestone replaces the date, as the store does."""
+    """No database: the CSVs through the import checks, read into CaseFacts as the store reads
+    them back (store.load_case_facts): events in file order, so of the `done` and
+    `not_applicable` rows for one case and milestone the last stands; every `done` date of a
+    recurring milestone is an occurrence (its earliest `not_applicable` row makes it n/a); every
+    booked date and extension is kept in file order; pauses, and sibling groups."""
     leads = csvfiles.check_leads(csvfiles.read_csv(examples / "leads.csv",
                                                    csvfiles.LEAD_COLUMNS, ()))
     cases = csvfiles.check_cases(
@@ -49,15 +52,63 @@ def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData
         csvfiles.read_csv(examples / "events.csv", csvfiles.EVENT_COLUMNS,
                           csvfiles.EVENT_OPTIONAL),
         cases=known, timelines=timelines, today=SAMPLE_TODAY)
-    completions: dict[str, dict[str, date]] = {case_ref: {} for case_ref in known}
+    recurring = {name: {m.id for m in timeline.milestones if m.is_recurring}
+                 for name, timeline in timelines.items()}
+    standing: dict[str, dict[str, tuple[str, date]]] = {ref: {} for ref in known}
+    occurrences: dict[str, dict[str, list[date]]] = {ref: {} for ref in known}
+    recurring_na: dict[str, dict[str, date]] = {ref: {} for ref in known}
+    planned: dict[str, dict[str, list[tuple[date, date]]]] = {ref: {} for ref in known}
     for event in events:
-        completions[str(event["case_ref"])][str(event["milestone"])] = cast(
-            date, event["occurred_on"])
-    facts = [CaseFacts(str(c["case_ref"]), str(c["timeline"]), str(c["team"]),
-                       str(c["social_worker"]), cast(date, c["looked_after_on"]),
-                       cast("date | None", c["closed_on"]), completions[str(c["case_ref"])])
-             for c in cases]
-    return SampleData(facts, [(lead["lead_id"], lead["role"], lead["team"]) for lead in leads],
+        ref, milestone, kind = str(event["case_ref"]), str(event["milestone"]), event["kind"]
+        on = cast(date, event["occurred_on"])
+        if kind == "planned":
+            planned[ref].setdefault(milestone, []).append((cast(date, event["noted_on"]), on))
+            continue
+        standing[ref][milestone] = (str(kind), on)
+        if milestone in recurring[known[ref][0]]:
+            if kind == "done":
+                occurrences[ref].setdefault(milestone, []).append(on)
+            else:
+                recurring_na[ref][milestone] = min(on, recurring_na[ref].get(milestone, on))
+    pauses: dict[str, list[tuple[date, date | None]]] = {ref: [] for ref in known}
+    if (examples / "pauses.csv").exists():
+        for pause in csvfiles.check_pauses(csvfiles.read_csv(
+                examples / "pauses.csv", ("case_ref", "paused_from", "reason"), ("paused_to",)),
+                cases=known, today=SAMPLE_TODAY):
+            pauses[str(pause["case_ref"])].append(
+                (cast(date, pause["paused_from"]), cast("date | None", pause["paused_to"])))
+
+    def facts_of(extensions: Mapping[str, Mapping[str, list[tuple[date, date]]]],
+                 ) -> list[CaseFacts]:
+        return [CaseFacts(
+            ref, str(c["timeline"]), str(c["team"]), str(c["social_worker"]),
+            cast(date, c["looked_after_on"]), cast("date | None", c["closed_on"]),
+            {m: on for m, (kind, on) in standing[ref].items() if kind == "done"},
+            {**{m: on for m, (kind, on) in standing[ref].items() if kind == "not_applicable"},
+             **recurring_na[ref]},
+            occurrences[ref], planned[ref], tuple(pauses[ref]), extensions.get(ref, {}),
+            cast("str | None", c.get("sibling_group")))
+            for c in cases for ref in [str(c["case_ref"])]]
+
+    extended: dict[str, dict[str, list[tuple[date, date]]]] = {}
+    if (examples / "extensions.csv").exists():
+        unextended = {f.case_ref: f for f in facts_of({})}
+        directory = LeadDirectory([(lead["lead_id"], lead["role"], lead["team"])
+                                   for lead in leads])
+
+        def due_on(case_ref: str, milestone: str, day: date) -> date | None:
+            rows = evaluate(timelines, [unextended[case_ref]], directory, day).statuses
+            return next((row.due for row in rows if row.milestone == milestone), None)
+
+        for extension in csvfiles.check_extensions(
+                csvfiles.read_csv(examples / "extensions.csv", csvfiles.EXTENSION_COLUMNS, ()),
+                cases=known, timelines=timelines, lead_ids={lead["lead_id"] for lead in leads},
+                today=SAMPLE_TODAY, due_on=due_on):
+            extended.setdefault(str(extension["case_ref"]), {}).setdefault(
+                str(extension["milestone"]), []).append(
+                (cast(date, extension["approved_on"]), cast(date, extension["extended_to"])))
+    return SampleData(facts_of(extended),
+                      [(lead["lead_id"], lead["role"], lead["team"]) for lead in leads],
                       {lead["lead_id"]: lead["name"] for lead in leads},
                       {str(c["case_ref"]): str(c["child_name"]) for c in cases
                        if c.get("child_name")})

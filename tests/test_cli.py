@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import load_sample
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -20,6 +21,7 @@ from permanence.models import Case, MilestoneEvent
 from permanence.timelines import Timeline
 
 runner = CliRunner()
+MAPPINGS = ("completions", "not_applicable", "occurrences", "planned", "extensions")
 
 
 def run(db: str, *args: str, rules: list[Path] | None = None):
@@ -29,9 +31,9 @@ def run(db: str, *args: str, rules: list[Path] | None = None):
 
 @pytest.fixture
 def loaded(db_url: str, examples: Path) -> str:
-    """A store holding the sample leads, cases and events."""
+    """A store holding the sample leads, cases, events, pauses and extensions."""
     assert run(db_url, "init").exit_code == 0
-    for kind in ("leads", "cases", "events"):
+    for kind in ("leads", "cases", "events", "pauses", "extensions"):
         result = run(db_url, "import", kind, str(examples / f"{kind}.csv"))
         assert result.exit_code == 0, result.output
     return db_url
@@ -98,6 +100,19 @@ class TestImport:
             facts = store.load_case_facts(session=session, timelines=timelines)
         lines = len(list(csv.DictReader(io.StringIO((examples / "cases.csv").read_text()))))
         assert len(facts) == lines
+
+    def test_sample_reads_back_as_the_tests_read_it(self, loaded: str, examples: Path,
+                                                    timelines: dict[str, Timeline]) -> None:
+        """The snapshot and report tests read the sample CSVs without a store (conftest's
+        load_sample); what the imports store must read back the same, kinds, booked dates,
+        pauses, extensions and sibling groups included."""
+        with session_on(loaded) as session:
+            stored = store.load_case_facts(session=session, timelines=timelines)
+        read = sorted(load_sample(examples, timelines).facts)
+        assert [fact._replace(**{field: dict(getattr(fact, field)) for field in MAPPINGS})
+                for fact in stored] == [
+            fact._replace(**{field: dict(getattr(fact, field)) for field in MAPPINGS})
+            for fact in read]
 
     def test_bad_rows_change_nothing(self, loaded: str, tmp_path: Path) -> None:
         before = run(loaded, "status", "--as-of", "2026-11-16", "--format", "json").stdout
@@ -533,6 +548,6 @@ def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'permanence.db'}"
     assert run(url, "init").exit_code == 0
-    for kind in ("leads", "cases", "events"):
+    for kind in ("leads", "cases", "events", "pauses", "extensions"):
         assert run(url, "import", kind, str(EXAMPLES_DIR / f"{kind}.csv")).exit_code == 0
     return url

@@ -557,9 +557,20 @@ class TestGoldenSnapshots:
 
     def test_sample_is_whole(self, sample: tuple[list[CaseFacts], LeadDirectory]) -> None:
         facts, _ = sample
-        assert len(facts) == 40
-        assert sum(len(f.completions) for f in facts) == 247  # 248 rows, one a correction
+        assert len(facts) == 41
+        # 428 rows: 382 done, 27 planned, 19 not_applicable. Of the done rows, 53 are
+        # lac_review occurrences in 29 cases (one standing date each) and one is C-1039's
+        # corrected first_review: 382 - 53 + 29 - 1 standing completions.
+        assert sum(len(f.completions) for f in facts) == 357
+        assert sum(len(dates) for f in facts for dates in f.occurrences.values()) == 53
+        assert sum(len(f.not_applicable) for f in facts) == 19
+        assert sum(len(rows) for f in facts for rows in f.planned.values()) == 27
         assert facts[38].completions["first_review"] == date(2026, 3, 30)  # C-1039 corrected
+        by_ref = {f.case_ref: f for f in facts}
+        assert by_ref["C-1014"].pauses == ((date(2026, 10, 5), date(2026, 11, 15)),)
+        assert by_ref["C-1013"].extensions == {"court_lodged": [(date(2026, 10, 28),
+                                                                 date(2026, 11, 20))]}
+        assert [f.case_ref for f in facts if f.sibling_group] == ["C-1035", "C-1041"]
 
 
 class TestSnapshotRewriting:
