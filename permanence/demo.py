@@ -1,11 +1,11 @@
 """`permanence demo`: the main job, end to end, on the embedded SQLite default.
 
-It makes a store in a folder, imports the sample leads, cases and events exactly as a user
-would, starts a local receiver for apprise's json:// URLs on 127.0.0.1 (so every message is
-really delivered over HTTP), replays the daily drift check flow over four weeks of weekdays,
-takes the receiver down for one morning to show a failed delivery kept and sent the next day,
-then shows what each lead received and the RAG board on the last day, whose run also writes
-the HTML report.
+It makes a store in a folder, imports the sample leads, cases, events, pauses and extensions
+through the same checks as `permanence import`, starts a local receiver for apprise's json://
+URLs on 127.0.0.1 (so every message is really delivered over HTTP), replays the daily drift
+check flow over four weeks of weekdays, takes the receiver down for one morning to show a
+failed delivery kept and sent the next day, then shows what each lead received and the RAG
+board on the last day, whose run also writes the HTML report.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.text import Text
 from sqlmodel import Session
 
 from permanence import csvfiles, store
-from permanence.caseload import evaluate_known, read_caseload
+from permanence.caseload import due_on_day, evaluate_known, read_caseload
 from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
 from permanence.evaluate import Status
@@ -70,6 +70,22 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
                                 events=csvfiles.check_events(
                                     events, cases=store.case_index(session=session),
                                     timelines=timelines, today=today))
+        with Session(engine) as session, session.begin():
+            pauses = csvfiles.read_csv(EXAMPLES_DIR / "pauses.csv",
+                                       ("case_ref", "paused_from", "reason"), ("paused_to",))
+            store.record_pauses(session=session, source="import pauses.csv",
+                                pauses=csvfiles.check_pauses(
+                                    pauses, cases=store.case_index(session=session),
+                                    today=today))
+        with Session(engine) as session, session.begin():
+            extensions = csvfiles.read_csv(EXAMPLES_DIR / "extensions.csv",
+                                           csvfiles.EXTENSION_COLUMNS, ())
+            store.record_extensions(session=session, source="import extensions.csv",
+                                    extensions=csvfiles.check_extensions(
+                                        extensions, cases=store.case_index(session=session),
+                                        timelines=timelines,
+                                        lead_ids=store.lead_ids(session=session), today=today,
+                                        due_on=due_on_day(session, timelines)))
     finally:
         engine.dispose()
 
@@ -88,7 +104,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
         out.print(f"[bold]Permanence tracker demo[/bold]: store {database}, messages delivered "
                   f"to a json:// receiver on 127.0.0.1:{receiver.port}")
         import_samples(url, folder, receiver, today)
-        out.print("Imported the sample leads, cases and events (examples/). Replaying the "
+        out.print("Imported the sample leads, cases, events, pauses and extensions "
+                  "(examples/). Replaying the "
                   f"daily drift check, {FIRST_DAY} to {LAST_DAY}, weekdays:")
         # Only the last day's run writes its report: one per replayed day would double the
         # demo's time and show nothing more.
@@ -118,7 +135,12 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
     out.print(f"\nThe report for {LAST_DAY}: {page} (open it in a browser)")
     out.print(f"\nThe store is kept in {folder}. Look around with, for example:\n"
               f"  permanence --db {url} timeline C-1006 --as-of {LAST_DAY}\n"
-              f"  permanence --db {url} status --as-of {LAST_DAY} --team north")
+              f"  permanence --db {url} status --as-of {LAST_DAY} --team north\n"
+              "Real case lives in the sample (examples/README.md tells each story): a paused "
+              "case (C-1014), an agreed extension (C-1013), a planning meeting moved past its "
+              "due date (C-1016, at risk), steps that no longer apply after a change of plan "
+              "(C-1038), siblings (C-1035 and C-1041) and recurring looked after reviews "
+              "(C-1024's is overdue).")
     return 0
 
 
