@@ -363,6 +363,48 @@ def refuse_earlier_day(*, session: Session, day: date) -> None:
             "to see that day.")
 
 
+class CaseNotes(NamedTuple):
+    """What the report writes beside a case's dates, for every case at once: its pauses with
+    their reasons, its agreed extensions with who agreed them and why, and the cases of every
+    sibling group."""
+
+    pauses: dict[str, list[tuple[date, date | None, str]]]
+    """case_ref -> (paused_from, paused_to or None while open, reason), by first day."""
+    extensions: dict[str, list[tuple[str, date, date, str, str]]]
+    """case_ref -> (milestone, approved_on, extended_to, approved_by, reason), in the order
+    agreed."""
+    siblings: dict[str, list[str]]
+    """sibling_group -> its case_refs in order, whatever their team."""
+
+
+def case_notes(*, session: Session, team: str | None = None) -> CaseNotes:
+    """Pauses and extensions of every case (of one team), and every sibling group: one query
+    each, for the report."""
+    def scoped(query: Any, model: Any) -> Any:
+        if team is None:
+            return query
+        return query.join(Case, col(Case.case_ref) == model.case_ref).where(
+            col(Case.team) == team)
+
+    pauses: dict[str, list[tuple[date, date | None, str]]] = defaultdict(list)
+    for case_ref, paused_from, paused_to, reason in session.execute(scoped(select(  # type: ignore[call-overload]
+            CasePause.case_ref, CasePause.paused_from, CasePause.paused_to, CasePause.reason),
+            CasePause).order_by(CasePause.case_ref, CasePause.paused_from)):
+        pauses[case_ref].append((paused_from, paused_to, reason))
+    extensions: dict[str, list[tuple[str, date, date, str, str]]] = defaultdict(list)
+    for case_ref, *extension in session.execute(scoped(select(  # type: ignore[call-overload]
+            Extension.case_ref, Extension.milestone, Extension.approved_on,
+            Extension.extended_to, Extension.approved_by, Extension.reason), Extension)
+            .order_by(Extension.case_ref, Extension.approved_on, Extension.recorded_at)):
+        extensions[case_ref].append(tuple(extension))
+    siblings: dict[str, list[str]] = defaultdict(list)
+    for case_ref, group in session.execute(select(col(Case.case_ref), col(Case.sibling_group))
+                                           .where(col(Case.sibling_group).is_not(None))
+                                           .order_by(col(Case.case_ref))):
+        siblings[group].append(case_ref)
+    return CaseNotes(dict(pauses), dict(extensions), dict(siblings))
+
+
 # One check per store at a time ---------------------------------------------------------------
 
 # The PostgreSQL advisory lock key of the daily check ("perm" in ASCII); advisory locks are

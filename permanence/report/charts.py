@@ -268,19 +268,23 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
         charts = []
         for milestone in timeline.milestones:
             rows = by_step.get((name, milestone.id))
-            if not rows or milestone.within is None:
+            clock = milestone.every or milestone.within  # a recurring step: its usual span
+            if not rows or clock is None:
                 continue
-            allowed = nominal_days(milestone.within)
             after = timeline.milestone(milestone.after or "")
+            follows = after.title.lower() if after else milestone.after
+            rule = (f"within {milestone.within} of: {follows}" if milestone.within else
+                    f"every {milestone.every} from: {follows}")
+            if milestone.every is not None and milestone.within is not None:
+                rule += f", then every {milestone.every}"
             charts.append(Chart(
-                run_chart_svg(milestone.title, rows, months, f"{name}-{milestone.id}", allowed),
-                milestone.title, f"within {milestone.within} of: "
-                                 f"{after.title.lower() if after else milestone.after}",
-                rows[-1]))
+                run_chart_svg(milestone.title, rows, months, f"{name}-{milestone.id}",
+                              nominal_days(clock)),
+                milestone.title, rule, rows[-1]))
         journey_rows = journeys.get(name)
         journey_chart = None
         if journey_rows:
-            last = timeline.milestones[-1]
+            last = timeline.milestone(journey_rows[-1].milestone) or timeline.milestones[-1]
             label = f"{timeline.milestones[0].title} → {last.title.lower()}"
             journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
                                           on_time=False),

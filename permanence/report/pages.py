@@ -4,7 +4,6 @@ whose cards are streamed into the template's frame one by one.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from permanence import measures as figures
-from permanence.evaluate import MilestoneStatus
+from permanence.evaluate import CaseFacts, MilestoneStatus
 from permanence.measures import Measures
-from permanence.report.cards import CaseLine, child_card
+from permanence.report.cards import CardLife, CaseLine, child_card
 from permanence.report.layout import Projector
 from permanence.report.text import day_text, days_text, esc, month_label
+from permanence.store import CaseNotes
 from permanence.timelines import Timeline
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,7 +120,15 @@ class TimelineWriter:
     streamed into it one by one."""
 
     def __init__(self, site: Site, *, timelines: Mapping[str, Timeline], as_of: date,
-                 names: Mapping[str, str] | None) -> None:
+                 names: Mapping[str, str] | None, notes: CaseNotes | None = None,
+                 groups: Mapping[str, Sequence[str]] | None = None,
+                 where: Mapping[str, str] | None = None) -> None:
+        """`notes` are the store's pauses and extensions with their reasons (without them,
+        the case facts' dates are shown without reasons); `groups` the case_refs of every
+        sibling group; `where` the timeline page of each case, to link siblings."""
+        self.notes = notes
+        self.groups = groups or {}
+        self.where = where or {}
         self.out_dir = site.out_dir
         self.template = site.environment.get_template("timelines.html.j2")
         self.common = site.common
@@ -144,9 +152,11 @@ class TimelineWriter:
             if worker is None:
                 worker = self.workers[case.social_worker] = esc(
                     self.lead_names.get(case.social_worker, case.social_worker) or "(none)")
-            html, worst = child_card(case, projector.steps(case.timeline, rows), as_of,
+            life = (self.life(case) if case.pauses or case.extensions or case.sibling_group
+                    else None)
+            html, worst = child_card(case, projector.steps(case.timeline, rows, case), as_of,
                                      name=names.get(case.case_ref) if names else None,
-                                     worker=worker, title=self.titles[case.timeline])
+                                     worker=worker, title=self.titles[case.timeline], life=life)
             cards.append(html)
             ref = esc(case.case_ref)
             chips.append(f'<a class="{worst}" href="#{ref}">{ref}</a>')
@@ -162,16 +172,49 @@ class TimelineWriter:
             page.write(after)
 
 
-def timeline_page_of(pages: Mapping[str, Sequence[Page]]) -> Any:
-    """(team, case_ref) -> the timeline page file that holds the case."""
-    firsts = {team: [page.first for page in team_pages] for team, team_pages in pages.items()}
+    def life(self, case: CaseFacts) -> CardLife:
+        """What the card writes under the case's dates: its pauses and extensions (with
+        reasons and who agreed them when the store's notes are given) and its siblings."""
+        ref = case.case_ref
+        if self.notes is not None:
+            pauses: Sequence[tuple[date, date | None, str | None]] = self.notes.pauses.get(
+                ref, ())
+            extensions: Sequence[tuple[str, date, date, str | None, str | None]] = [
+                (milestone, approved_on, extended_to,
+                 self.lead_names.get(approved_by, approved_by), reason)
+                for milestone, approved_on, extended_to, approved_by, reason
+                in self.notes.extensions.get(ref, ())]
+        else:
+            pauses = [(first, last, None) for first, last in sorted(case.pauses)]
+            extensions = sorted((milestone, approved_on, extended_to, None, None)
+                                for milestone, rows in case.extensions.items()
+                                for approved_on, extended_to in rows)
+        group = case.sibling_group
+        siblings = [(other, self.where.get(other))
+                    for other in (self.groups.get(group, ()) if group else ()) if other != ref]
+        return CardLife(pauses, extensions, siblings, group)
 
+
+def sibling_order(lines: Sequence[CaseLine]) -> list[CaseLine]:
+    """Cases in case_ref order, except that brothers and sisters follow the first of them:
+    children to be placed together are read together."""
+    first: dict[str, str] = {}
+    for line in lines:
+        group = line.case.sibling_group
+        if group is not None:
+            first.setdefault(group, line.case.case_ref)
+    if not first:
+        return list(lines)
+    return sorted(lines, key=lambda line: (
+        first[line.case.sibling_group] if line.case.sibling_group is not None
+        else line.case.case_ref, line.case.case_ref))
+
+
+def timeline_page_of(where: Mapping[str, str]) -> Any:
+    """(team, case_ref) -> the timeline page file that holds the case, from `where`
+    (case_ref -> file)."""
     def page_of(team: str, case_ref: str) -> str | None:
-        team_pages = pages.get(team)
-        if not team_pages:
-            return None
-        index = bisect.bisect_right(firsts[team], case_ref) - 1
-        return team_pages[max(index, 0)].file
+        return where.get(case_ref)
 
     return page_of
 

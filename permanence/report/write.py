@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from permanence import csvfiles
+from permanence import csvfiles, store
 from permanence import measures as figures
 from permanence.caseload import read_caseload, refuse_unknown_timelines
 from permanence.collector import collector_paused
@@ -30,7 +31,7 @@ from permanence.evaluate import (
     evaluate,
 )
 from permanence.measures import Measures
-from permanence.report.cards import CaseLine, drift_rows
+from permanence.report.cards import CaseLine, at_risk_rows, drift_rows
 from permanence.report.charts import chart_months, forecast_chart, measure_charts, rag_chart
 from permanence.report.folder import replacing
 from permanence.report.pages import (
@@ -42,14 +43,17 @@ from permanence.report.pages import (
     chunks,
     pager_links,
     quality_groups,
+    sibling_order,
     timeline_page_of,
 )
 from permanence.report.text import team_slugs
+from permanence.store import CaseNotes
 from permanence.timelines import Timeline
 
 PAGE_SIZE = 200
 DRIFT_PAGE_SIZE = 500
 BOARD_DRIFT_ROWS = 25
+BOARD_AT_RISK_ROWS = 100
 QUALITY_ROWS = 50
 
 
@@ -58,31 +62,36 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                  as_of: date, evaluation: Evaluation | None = None, team: str | None = None,
                  names: Mapping[str, str] | None = None,
                  lead_names: Mapping[str, str] | None = None,
-                 page_size: int = PAGE_SIZE) -> Path:
+                 page_size: int = PAGE_SIZE, notes: CaseNotes | None = None) -> Path:
     """Write the report folder for `as_of` and return the path of its index.html.
 
     `leads` are (lead_id, role, team) rows as `store.lead_roles` returns them; `evaluation`,
     if given, must be evaluate()'s result for the same facts, leads and date (it is worked out
     here otherwise). With `team`, only that team's cases. `names` (case_ref -> child's name)
     puts children's names on the timelines and marks every page as containing personal data;
-    without it no name appears. `lead_names` (lead_id -> name) labels leads."""
+    without it no name appears. `lead_names` (lead_id -> name) labels leads. `notes`
+    (`store.case_notes`) gives the reasons for pauses and extensions and who agreed each, and
+    every sibling group whatever its team; without them the facts' dates are shown alone."""
     with (replacing(out_dir, as_of=as_of, private=names is not None) as staging,
           collector_paused()):  # a million rows alive, short-lived objects by the million
         _write_report(out_dir=staging, timelines=timelines, facts=facts, leads=list(leads),
                       as_of=as_of, evaluation=evaluation, team=team, names=names,
-                      lead_names=lead_names or {}, page_size=page_size)
+                      lead_names=lead_names or {}, page_size=page_size, notes=notes)
     return out_dir / "index.html"
 
 
 def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], as_of: date,
                             out_dir: Path, team: str | None = None,
                             with_names: bool = False) -> Path:
-    """Read the cases, leads (and, with `with_names`, children's names) from the store, then
-    write_report(). Returns the path of index.html."""
+    """Read the cases, leads, pauses and extensions with their reasons, sibling groups (and,
+    with `with_names`, children's names) from the store, then write_report(). Returns the path
+    of index.html."""
     caseload = read_caseload(engine, timelines, team, with_names)
+    with Session(engine) as session:
+        notes = store.case_notes(session=session, team=team)
     return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
                         leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
-                        lead_names=caseload.lead_names)
+                        lead_names=caseload.lead_names, notes=notes)
 
 
 PageOf = Callable[[str, str], str | None]
@@ -92,7 +101,8 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                   facts: Sequence[CaseFacts], leads: list[tuple[str, str, str]], as_of: date,
                   evaluation: Evaluation | None, team: str | None,
                   names: Mapping[str, str] | None, lead_names: Mapping[str, str],
-                  page_size: int) -> None:
+                  page_size: int, notes: CaseNotes | None) -> None:
+    groups = notes.siblings if notes is not None else sibling_groups(facts)
     if team is not None:
         facts = [case for case in facts if case.team == team]
     if evaluation is None:
@@ -105,11 +115,11 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                 lead_names=lead_names)
     slugs = team_slugs(case.team for case in facts)
     directories = {team_name: f"team-{team_slug}.html" for team_name, team_slug in slugs.items()}
-    timeline_pages = _timeline_pages(site, timelines, facts, evaluation.statuses, as_of, names,
-                                     slugs, directories, page_size)
+    timeline_pages, where = _timeline_pages(site, timelines, facts, evaluation.statuses, as_of,
+                                            names, slugs, directories, page_size, notes, groups)
     measured = figures.measure(timelines=timelines, facts=facts, evaluation=evaluation,
                                lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
-    page_of = timeline_page_of(timeline_pages)
+    page_of = timeline_page_of(where)
     for team_name, team_pages in timeline_pages.items():
         site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages)
     drifting = figures.drift(evaluation.statuses)
@@ -123,9 +133,11 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
 def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
                     statuses: Sequence[MilestoneStatus], as_of: date,
                     names: Mapping[str, str] | None, slugs: Mapping[str, str],
-                    directories: Mapping[str, str], page_size: int) -> dict[str, list[Page]]:
-    """Children's timelines, per team, a page of `page_size` cases each; returns each team's
-    pages."""
+                    directories: Mapping[str, str], page_size: int, notes: CaseNotes | None,
+                    groups: Mapping[str, Sequence[str]],
+                    ) -> tuple[dict[str, list[Page]], dict[str, str]]:
+    """Children's timelines, per team, a page of `page_size` cases each, brothers and sisters
+    side by side; returns each team's pages and the page of each case."""
     by_ref = {case.case_ref: case for case in facts}
     per_team: dict[str, list[CaseLine]] = {}
     for start, end in case_runs(statuses):
@@ -134,8 +146,9 @@ def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequen
     red_cases = {row.case_ref for row in statuses if row.status is Status.RED}
     jobs: list[PageJob] = []
     timeline_pages: dict[str, list[Page]] = {}
+    where: dict[str, str] = {}
     for team_name in sorted(per_team):
-        team_chunks = chunks(per_team[team_name], page_size)
+        team_chunks = chunks(sibling_order(per_team[team_name]), page_size)
         files = [f"timelines-{slugs[team_name]}-{number:03d}.html"
                  for number in range(1, len(team_chunks) + 1)]
         timeline_pages[team_name] = [
@@ -144,8 +157,20 @@ def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequen
             for chunk, file in zip(team_chunks, files, strict=True)]
         jobs.extend(PageJob(team_name, number, files, chunk, directories[team_name])
                     for number, chunk in enumerate(team_chunks, start=1))
-    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names).write_all(jobs)
-    return timeline_pages
+        for chunk, file in zip(team_chunks, files, strict=True):
+            where.update((line.case.case_ref, file) for line in chunk)
+    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
+                   groups=groups, where=where).write_all(jobs)
+    return timeline_pages, where
+
+
+def sibling_groups(facts: Iterable[CaseFacts]) -> dict[str, list[str]]:
+    """sibling_group -> its case_refs in order, from the case facts."""
+    groups: dict[str, list[str]] = {}
+    for case in sorted(facts, key=lambda case: case.case_ref):
+        if case.sibling_group is not None:
+            groups.setdefault(case.sibling_group, []).append(case.case_ref)
+    return groups
 
 
 def _drift_pages(site: Site, drifting: Sequence[MilestoneStatus], as_of: date, page_of: PageOf,
@@ -201,8 +226,33 @@ def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFa
                rag_svg=rag_chart(measured.rag_by_team),
                forecast_svg=forecast_chart(measured.forecast_by_team, measured.forecast_weeks),
                oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, site.lead),
+               at_risk=at_risk_rows(measured.at_risk[:BOARD_AT_RISK_ROWS], page_of, site.lead),
+               at_risk_total=len(measured.at_risk),
+               at_risk_shown=min(len(measured.at_risk), BOARD_AT_RISK_ROWS),
+               extensions=extension_table(timelines, measured),
                drift_total=len(drifting), shown=min(len(drifting), BOARD_DRIFT_ROWS),
                drift_pages=drift_pages, timeline_pages=timeline_pages, charts=charts,
                directories=directories,
                versions=versions, quality=quality_groups(measured, QUALITY_ROWS),
                quality_total=len(measured.quality), page_of=page_of, page_size=page_size)
+
+
+def extension_table(timelines: Mapping[str, Timeline],
+                    measured: Measures) -> list[tuple[str, str, int, int]]:
+    """(timeline title, milestone title, granted in the 12 months to A, granted in all) per
+    milestone with an extension granted, in the measures' order."""
+    first = measured.as_of.replace(day=1)
+    recent = f"{first.year - 1:04d}-{first.month:02d}"  # months after this one: the last 12
+    table: dict[tuple[str, str], list[int]] = {}
+    for row in measured.extensions:
+        counts = table.setdefault((row.timeline, row.milestone), [0, 0])
+        counts[1] += row.granted
+        if row.month > recent:
+            counts[0] += row.granted
+    out = []
+    for (name, milestone_id), (last_year, total) in table.items():
+        timeline = timelines[name]
+        milestone = timeline.milestone(milestone_id)
+        out.append((timeline.title, milestone.title if milestone else milestone_id, last_year,
+                    total))
+    return out
