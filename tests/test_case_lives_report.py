@@ -412,12 +412,12 @@ class TestBoard:
     def test_at_risk_list(self, report: Path) -> None:
         text = text_of(page(report.parent, "index.html"))
         assert ("At risk: booked after the due date" in text)
-        assert ("case team milestone due booked for after due status owner C-1001 north "
-                "Planning meeting 10 Apr 2026 20 Apr 2026 10 d green Sam Worker Oldest drift"
-                in text)
+        assert ("case team milestone due booked for after due status owner C-1001 siblings G1 "
+                "north Planning meeting 10 Apr 2026 20 Apr 2026 10 d green Sam Worker Oldest "
+                "drift" in text)
         assert "1 at risk: booked after the due date" in text
-        assert ('<td><a href="timelines-north-001.html#C-1001">C-1001</a></td>'
-                in page(report.parent, "index.html"))
+        assert ('<td><a href="timelines-north-001.html#C-1001">C-1001</a> <span class="sg">'
+                "siblings G1</span></td>" in page(report.parent, "index.html"))
 
     def test_extensions_and_measures(self, report: Path) -> None:
         text = text_of(page(report.parent, "index.html"))

@@ -263,13 +263,15 @@ def drift_rows(rows: Sequence[MilestoneStatus], as_of: date, page_of: Any, lead:
 
 def at_risk_rows(rows: Sequence[MilestoneStatus], page_of: Any, lead: Any) -> Markup:
     """Table rows for milestones booked after their due date, each case linked to its
-    timeline."""
+    timeline and marked with its sibling group, if any."""
     out = []
     for row in rows:
         assert row.due is not None and row.planned_for is not None
         ref = esc(row.case_ref)
         file = page_of(row.team, row.case_ref)
         case = f'<a href="{esc(file)}#{ref}">{ref}</a>' if file else ref
+        if row.sibling_group is not None:
+            case += f' <span class="sg">siblings {esc(row.sibling_group)}</span>'
         tag = (f'<span class="tag {row.status}">{row.days_overdue} d overdue</span>'
                if row.status is Status.RED else
                f'<span class="tag {row.status}">{row.status}</span>')

@@ -152,9 +152,10 @@ def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequen
         files = [f"timelines-{slugs[team_name]}-{number:03d}.html"
                  for number in range(1, len(team_chunks) + 1)]
         timeline_pages[team_name] = [
-            Page(file, chunk[0].case.case_ref, chunk[-1].case.case_ref, len(chunk),
-                 sum(1 for line in chunk if line.case.case_ref in red_cases))
-            for chunk, file in zip(team_chunks, files, strict=True)]
+            Page(file, min(refs), max(refs), len(chunk),
+                 sum(1 for ref in refs if ref in red_cases))
+            for chunk, file in zip(team_chunks, files, strict=True)
+            for refs in [[line.case.case_ref for line in chunk] or [""]]]
         jobs.extend(PageJob(team_name, number, files, chunk, directories[team_name])
                     for number, chunk in enumerate(team_chunks, start=1))
         for chunk, file in zip(team_chunks, files, strict=True):
