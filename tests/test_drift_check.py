@@ -745,3 +745,45 @@ class TestRulesChangeSaid:
         assert summary["rules_changed"] == [line]
         markdown = {a.key: a for a in run_artifacts(summary)}["drift-summary"].data
         assert f"- {md(line)}" in markdown.splitlines()
+
+
+class TestCaseLives:
+    """Version 2 through real runs of the flow: a booking after the due date is told once as
+    at risk, before the step is late; a paused case and steps that no longer apply are never
+    told. C-1's review is due 26 November; C-2 (sw-2) is paused from the 20th, no end given;
+    C-3 (sw-2) no longer needs either step."""
+
+    def test_told_once_at_risk_then_as_usual_and_never_while_paused_or_n_a(
+            self, sqlite_service: Service) -> None:
+        service = sqlite_service
+        service.import_cases([C1, ("C-2", "drift-test", "north", "sw-2", "2026-11-16", "", ""),
+                              ("C-3", "drift-test", "north", "sw-2", "2026-11-16", "", "")])
+        for args in (["record", "C-1", "review", "--planned", "--on", "2026-11-30",
+                      "--noted-on", "2026-11-19"],
+                     ["pause", "C-2", "--from", "2026-11-20", "--reason", "proof adjourned"],
+                     ["record", "C-3", "review", "--not-applicable", "--on", "2026-11-17"],
+                     ["record", "C-3", "legal_advice", "--not-applicable", "--on", "2026-11-17"]):
+            assert service.cli(*args).exit_code == 0
+        green = service.check(GREEN_DAY)
+        assert green.transitions == {"at_risk": 1}
+        [told] = service.receiver.messages_for("sw-1")
+        assert told["title"] == "1 at risk"
+        assert "at risk: booked for 2026-11-30, due 2026-11-26" in told["message"]
+
+        assert service.check(date(2026, 11, 21)).queued == 0  # still at risk: not told again
+        amber = service.check(AMBER_DAY)
+        assert amber.transitions == {"due_soon": 1}
+        red = service.check(RED_DAY)
+        assert red.transitions == {"overdue": 1}
+        assert service.titles("sw-1") == ["1 at risk", "1 due soon", "1 overdue"]
+        assert service.titles("sw-2") == []
+        review = [row[2:] for row in service.rows(
+            StatusChange.case_ref, StatusChange.milestone, StatusChange.as_of,
+            StatusChange.new_status, StatusChange.at_risk, StatusChange.planned_for,
+            order_by=StatusChange.id) if row[:2] == ("C-1", "review")]
+        booked = date(2026, 11, 30)  # after the due date on every day: at risk throughout
+        assert review == [(GREEN_DAY, "green", True, booked), (AMBER_DAY, "amber", True, booked),
+                          (RED_DAY, "red", True, booked)]
+        states = dict(service.rows(CaseState.case_ref, CaseState.milestones))
+        assert states["C-2"] == "looked_after=done;review=paused;legal_advice=waiting"
+        assert states["C-3"] == "looked_after=done;review=n/a;legal_advice=n/a"
