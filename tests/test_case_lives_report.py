@@ -462,3 +462,15 @@ class TestWithoutTheStore:
         assert ("Legal referral: agreed new date 10 Feb 2026 (original due 1 Feb 2026), agreed "
                 "on 30 Jan 2026") in text
         assert "Placed together with" in text and "C-2001" in text
+
+    def test_extension_of_a_step_the_route_no_longer_has(
+            self, facts: dict[str, CaseFacts], tmp_path: Path) -> None:
+        """After a route change an extension of a step the new timeline lacks is kept in the
+        store but not shown: it moves no date of the case any more."""
+        case = facts["C-1001"]._replace(extensions={
+            **facts["C-1001"].extensions, "adoption_panel": [(d(1, 30), d(3, 1))]})
+        index = write_report(out_dir=tmp_path / "r", timelines=TIMELINES, facts=[case],
+                             leads=[("sw-1", "social_worker", "north")], as_of=AS_OF)
+        text = text_of(card(page(index.parent, "timelines-north-001.html"), "C-1001"))
+        assert text.count("agreed new date") == 1
+        assert "adoption_panel" not in text

@@ -573,19 +573,22 @@ class TestCaseLivesMeasures:
     def test_at_risk_list(self) -> None:
         # C-R: looked after 25 Mar, step due 4 Apr, booked (noted 26 Mar) for 8 Apr: at risk.
         # C-S: booked for 3 Apr, before its due date: not at risk. C-T: booked for 10 Apr but
-        # noted only on 1 Apr, after A: not known yet.
+        # noted only on 1 Apr, after A: not known yet. C-Q: looked after 23 Mar, step due
+        # 2 Apr, booked for 5 Apr: at risk, and due sooner, so listed first.
         facts = [life("C-R", looked_after_on=d(3, 25), planned={"step": [(d(3, 26), d(4, 8))]}),
+                 life("C-Q", looked_after_on=d(3, 23), planned={"step": [(d(3, 24), d(4, 5))]}),
                  life("C-S", looked_after_on=d(3, 25), planned={"step": [(d(3, 26), d(4, 3))]}),
                  life("C-T", looked_after_on=d(3, 25), planned={"step": [(d(4, 1), d(4, 10))]})]
         evaluation = evaluate(LIVES, facts, LeadDirectory(LEADS), AS_OF)
         measured = measure(timelines=LIVES, facts=facts, evaluation=evaluation,
                            lead_ids={"sw-1"}, as_of=AS_OF)
-        assert [(row.case_ref, row.milestone) for row in measured.at_risk] == [("C-R", "step")]
-        assert measured.as_json()["at_risk"] == [{
+        assert [(row.case_ref, row.milestone) for row in measured.at_risk] == [
+            ("C-Q", "step"), ("C-R", "step")]
+        assert measured.as_json()["at_risk"][1] == {
             "case_ref": "C-R", "team": "north", "timeline": "t2", "milestone": "step",
             "title": "Step", "status": "green", "due": "2026-04-04",
             "planned_for": "2026-04-08", "days_after_due": 4, "owner": "sw-1",
-            "sibling_group": None}]
+            "sibling_group": None}
 
     def test_csv_keeps_its_columns(self) -> None:
         case_ = life("C-E", completions={"step": d(1, 20)},

@@ -207,7 +207,8 @@ def _siblings(life: CardLife | None) -> str:
 
 
 def _life_notes(life: CardLife | None, steps: Sequence[Step], as_of: date) -> str:
-    """The pauses and agreed extensions known on A, as sentences under the timeline."""
+    """The pauses and agreed extensions known on A, as sentences under the timeline (not the
+    extensions of steps the case's route no longer has)."""
     if life is None or not (life.pauses or life.extensions):
         return ""
     items: list[str] = []
@@ -230,8 +231,9 @@ def _life_notes(life: CardLife | None, steps: Sequence[Step], as_of: date) -> st
         if approved_on > as_of:
             continue
         step = by_id.get(milestone)
-        what = esc(step[1]) if step is not None else esc(milestone)
-        original = step[9] if step is not None else None
+        if step is None:  # a step of the case's old route: kept, no longer evaluated
+            continue
+        what, original = esc(step[1]), step[9]
         was = f" (original due {day_text(original)})" if original is not None else ""
         who = f" by {esc(approved_by)}" if approved_by else ""
         why = f": {esc(reason)}" if reason else ""
