@@ -319,7 +319,8 @@ class _Step(NamedTuple):
     completion on to a step after it."""
 
     milestone: Milestone
-    after: str | None
+    milestone_id: str
+    after: str | None  # always placed before this step in evaluation order
     recurring: bool
     dues: dict[date, date]
     nexts: dict[date, date]
@@ -344,8 +345,8 @@ class _Plan(NamedTuple):
 
 def _plan(timeline: Timeline) -> _Plan:
     starts = tuple(m.id for m in timeline.milestones if m.is_start)
-    compiled = {m.id: _Step(m, m.after, m.is_recurring, {}, {}, defaultdict(list), Counter(),
-                            Counter())
+    compiled = {m.id: _Step(m, m.id, m.after, m.is_recurring, {}, {}, defaultdict(list),
+                            Counter(), Counter())
                 for m in timeline.milestones if not m.is_start}
     ends = [m.id for m in timeline.milestones
             if not (m.is_start or m.is_recurring or m.is_lead_time)]
@@ -414,11 +415,10 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
         marks = case.not_applicable
         jurisdiction = plan.timeline.jurisdiction
         for step in plan.order:
-            milestone_id = step.milestone.id
+            milestone_id, after = step.milestone_id, step.after
             marked = marks.get(milestone_id) if marks else None
             if marked is not None and marked > as_of:
                 marked = None
-            after = step.after
             if after is None:  # a lead time: not measured, passes its completion on
                 completed = get(milestone_id)
                 passes[milestone_id] = (None if marked is not None or completed is None
@@ -426,19 +426,19 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
                 continue
             if step.recurring:
                 first = (None if get(milestone_id) is None and not case.occurrences
-                         else _occurrences(step, case, passes.get(after), spans, jurisdiction,
+                         else _occurrences(step, case, passes[after], spans, jurisdiction,
                                            as_of, quality))
-                passes[milestone_id] = passes.get(after) if marked is not None else first
+                passes[milestone_id] = passes[after] if marked is not None else first
                 continue
             if marked is not None:  # no longer applies: passes its own anchor through
-                passes[milestone_id] = passes.get(after)
+                passes[milestone_id] = passes[after]
                 continue
             completed = get(milestone_id)
             if completed is None or completed > as_of:
                 passes[milestone_id] = None
                 continue
             passes[milestone_id] = completed
-            anchor = passes.get(after)
+            anchor = passes[after]
             if anchor is None:
                 quality.append(QualityItem(
                     "no_anchor", case.case_ref, case.team, case.timeline, milestone_id,

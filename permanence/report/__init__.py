@@ -1,12 +1,15 @@
 """The HTML report: a folder of static, self-contained pages for one as-of date.
 
-`write_report` takes data the caller already has (case facts, leads, optionally the evaluation)
-and touches no database; `write_report_from_store` reads them first. What it writes:
+`write_report` takes data the caller already has (case facts, leads, optionally the evaluation
+and the store's notes: reasons for pauses and extensions, who agreed them, sibling groups) and
+touches no database; `write_report_from_store` reads them first. What it writes:
 
-- `index.html`: the RAG board per team and per lead, the oldest drift, the four-week forecast,
-  run charts of the measures, journey times, data quality, and links to everything below;
-- `timelines-TEAM-NNN.html`: each open case's timeline, 200 children a page, a run of pages
-  per team, listed with their case references in `team-TEAM.html`;
+- `index.html`: the RAG board per team and per lead with the milestones at risk (booked after
+  their due date), the oldest drift, the four-week forecast, run charts of the measures, the
+  agreed extensions granted, journey times, data quality, and links to everything below;
+- `timelines-TEAM-NNN.html`: each open case's timeline with its pauses, agreed extensions,
+  booked dates, steps that no longer apply and brothers and sisters, 200 children a page
+  (siblings side by side), a run of pages per team, listed in `team-TEAM.html`;
 - `drift-TEAM-NNN.html`: every red and amber milestone of a team, oldest drift first, 500 a page;
 - `quality.html`: every data-quality item;
 - `measures.json`, `measures.csv`: the figures, as `permanence measures` prints them.
