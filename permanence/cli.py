@@ -358,8 +358,9 @@ def pause(
     with session_for(settings) as session:
         problems = csvfiles.pause_problems(case_ref, first, last,
                                            store.case_index(session=session))
-        if problems:
-            _refuse_event("; ".join(problems))
+        if problems:  # said with the command's option names, not the CSV's columns
+            _refuse_event("; ".join(problems).replace("paused_from", "--from")
+                          .replace("paused_to", "--to"))
         store.record_pauses(session=session, source="pause", pauses=[{
             "case_ref": case_ref, "paused_from": first, "paused_to": last, "reason": reason}])
     until = f"to {last}" if last else "until it is closed (pause again with --to)"

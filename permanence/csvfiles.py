@@ -475,9 +475,10 @@ def extension_problem(case_ref: str, milestone: str, approved_on: date | None,
     """Why an extension cannot be agreed, or None: the milestone must have a clock that is not
     recurring, and the new date must come after the due date it replaces (as known on the day
     it was approved; one approved before the clock started is accepted)."""
-    reason = check_event(case_ref, milestone, approved_on or date.max, cases, timelines)
+    known = cases.get(case_ref)  # checked on its first day, so only an unknown name is said
+    reason = check_event(case_ref, milestone, known[1] if known else date.max, cases, timelines)
     if reason is not None:
-        return None if reason.startswith("occurred_on") else reason
+        return reason
     timeline = timelines[cases[case_ref][0]]
     rule = timeline.milestone(milestone)
     assert rule is not None

@@ -65,14 +65,23 @@ def transitions(change: Change) -> Counter[str]:
     return +counts
 
 
-def encode_state(rows: Sequence[MilestoneStatus]) -> str:
+def encode_state(rows: Sequence[MilestoneStatus], stored: str | None = None) -> str:
     """`id=status[:tier,tier][!];...` (`!`: at risk): short, readable in SQL, and equal text
-    means no change."""
-    return ";".join(
-        f"{row.milestone}={row.status}" + (
+    means no change. A paused milestone still booked for after its due date keeps the `!` of
+    the `stored` state before it: its owner was told it is at risk once, and a pause does not
+    make that news again when it ends."""
+    before: dict[str, StoredMilestone] | None = None
+    parts = []
+    for row in rows:
+        marked = row.at_risk
+        if (row.status is Status.PAUSED and stored and row.planned_for is not None
+                and row.due is not None and row.planned_for > row.due):
+            before = decode_state(stored) if before is None else before
+            marked = row.milestone in before and before[row.milestone].at_risk
+        parts.append(f"{row.milestone}={row.status}" + (
             ":" + ",".join(map(str, row.tiers_reached)) if row.tiers_reached else "")
-        + (AT_RISK_MARK if row.at_risk else "")
-        for row in rows)
+            + (AT_RISK_MARK if marked else ""))
+    return ";".join(parts)
 
 
 def decode_state(text: str) -> dict[str, StoredMilestone]:
@@ -149,8 +158,8 @@ def all_changes(rows: Sequence[MilestoneStatus], stored: Mapping[str, str],
         while end < len(rows) and rows[end].case_ref == case_ref:
             end += 1
         case_rows = rows[start:end]
-        text = encode_state(case_rows)
         before = stored.get(case_ref)
+        text = encode_state(case_rows, before)
         if text != before:
             new_state[case_ref] = text
             case = facts[case_ref]

@@ -123,6 +123,7 @@ def require_schema(engine: Engine) -> None:
     except DatabaseError as error:
         raise _cannot_open(engine, error) from None
     shown = engine.url.render_as_string()
+    migrations.refuse_newer(revision, shown)
     if revision is not None and revision != migrations.head():
         raise PermanenceError(f"the store {shown} was written by an earlier release (schema "
                               f"{revision}, this release needs {migrations.head()}); run "

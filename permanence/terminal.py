@@ -246,8 +246,9 @@ def print_check_summary(summary: CheckSummary) -> None:
     moves = summary.transitions
     told = (f"{summary.queued} messages queued, {summary.delivered} delivered"
             if summary.notify else "notifications off (--no-notify)")
+    at_risk = f"{moves['at_risk']} at risk, " if moves.get("at_risk") else ""
     out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
-              f"{moves.get('escalated', 0)} escalations; {told}", markup=False)
+              f"{at_risk}{moves.get('escalated', 0)} escalations; {told}", markup=False)
     for problem in summary.configuration_problems:
         err.print(printable(f"configuration problem, team {problem['team']}: "
                             f"{problem['text']}"), markup=False)

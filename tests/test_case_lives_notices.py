@@ -56,7 +56,7 @@ def told_over(timeline: Timeline, facts: CaseFacts, days: list[date]) -> list[tu
         rows = evaluate({timeline.name: timeline}, [facts], LEADS, day).statuses
         for change in case_changes(rows, stored, timeline, facts, LEADS):
             told.extend((day, change.row.milestone, notice) for notice in change.notices)
-        stored = encode_state(rows)
+        stored = encode_state(rows, stored)
     return told
 
 
@@ -75,6 +75,22 @@ class TestAtRisk:
                 if milestone == "review"] == [
             (date(2026, 11, 18), AT_RISK), (date(2026, 11, 23), DUE_SOON),
             (date(2026, 11, 27), OVERDUE)]
+
+    def test_a_pause_does_not_make_it_news_again(self, timeline: Timeline) -> None:
+        """Told on the 18th; paused 20-21 November (due 28th), the booking (3 December) is still
+        late: not told again when the pause ends. Then due soon from the 25th, as usual."""
+        facts = case(planned=BOOKED_LATE, pauses=((date(2026, 11, 20), date(2026, 11, 21)),))
+        told = told_over(timeline, facts, every_day(date(2026, 11, 17), date(2026, 11, 25)))
+        assert [(day, reason) for day, milestone, (_, reason, _) in told
+                if milestone == "review"] == [
+            (date(2026, 11, 18), AT_RISK), (date(2026, 11, 25), DUE_SOON)]
+
+    def test_booked_late_during_a_pause_is_told_when_it_ends(self, timeline: Timeline) -> None:
+        facts = case(planned={"review": [(date(2026, 11, 20), date(2026, 12, 3))]},
+                     pauses=((date(2026, 11, 19), date(2026, 11, 21)),))  # due 29 November
+        told = told_over(timeline, facts, every_day(date(2026, 11, 17), date(2026, 11, 24)))
+        assert [(day, reason) for day, milestone, (_, reason, _) in told
+                if milestone == "review"] == [(date(2026, 11, 22), AT_RISK)]
 
     def test_a_booking_in_time_is_not_told(self, timeline: Timeline) -> None:
         facts = case(planned={"review": [(date(2026, 11, 18), date(2026, 11, 25))]})

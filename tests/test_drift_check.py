@@ -48,6 +48,7 @@ from permanence.models import (
     utc_now,
 )
 from permanence.summary import CheckSummary
+from permanence.terminal import print_check_summary
 from permanence.timelines import Timeline, load_timelines
 from permanence.webhook_receiver import JsonReceiver
 
@@ -754,7 +755,7 @@ class TestCaseLives:
     C-3 (sw-2) no longer needs either step."""
 
     def test_told_once_at_risk_then_as_usual_and_never_while_paused_or_n_a(
-            self, sqlite_service: Service) -> None:
+            self, sqlite_service: Service, capsys: pytest.CaptureFixture[str]) -> None:
         service = sqlite_service
         service.import_cases([C1, ("C-2", "drift-test", "north", "sw-2", "2026-11-16", "", ""),
                               ("C-3", "drift-test", "north", "sw-2", "2026-11-16", "", "")])
@@ -769,6 +770,10 @@ class TestCaseLives:
         [told] = service.receiver.messages_for("sw-1")
         assert told["title"] == "1 at risk"
         assert "at risk: booked for 2026-11-30, due 2026-11-26" in told["message"]
+        capsys.readouterr()
+        print_check_summary(green)
+        assert ("new: 0 overdue, 0 due soon, 1 at risk, 0 escalations; 1 messages queued, 1 "
+                "delivered") in capsys.readouterr().out
 
         assert service.check(date(2026, 11, 21)).queued == 0  # still at risk: not told again
         amber = service.check(AMBER_DAY)

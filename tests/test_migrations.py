@@ -131,6 +131,21 @@ class TestUpgradeInPlace:
         assert code == 1 and "run `permanence init` to upgrade it" in output
 
 
+def test_a_store_from_a_newer_release_is_refused_by_every_command(db_url: str) -> None:
+    """A release cannot know a later release's schema: `init` must not try to take it back,
+    and no command may read it as if it were its own."""
+    assert invoke(db_url, "init")[0] == 0
+    engine = store.make_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    newer = (f"was written by a newer release (schema 0099; this release knows schemas up to "
+             f"{migrations.head()}); install that release or a later one to use it")
+    for command_line in (["init"], ["status", "--as-of", "2026-11-23"]):
+        code, output = invoke(db_url, *command_line)
+        assert (code, newer in output, "Traceback" in output) == (1, True, False), output
+
+
 class TestSchema:
     """Built by the migrations or upgraded from release 0.1, the schema is the models'."""
 

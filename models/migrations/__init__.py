@@ -13,8 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
+
+from permanence.errors import PermanenceError
 
 SCRIPTS = Path(__file__).parent
 FIRST_RELEASE = "0001"
@@ -46,10 +49,24 @@ def revision_of(connection: Connection) -> str | None:
     return FIRST_RELEASE if tables >= FIRST_RELEASE_TABLES else None
 
 
+def refuse_newer(revision: str | None, shown: str) -> None:
+    """A store a newer release has upgraded cannot be used, nor taken back, by this one."""
+    if revision is None:
+        return
+    try:
+        ScriptDirectory(str(SCRIPTS)).get_revision(revision)
+    except CommandError:
+        raise PermanenceError(
+            f"the store {shown} was written by a newer release (schema {revision}; this release "
+            f"knows schemas up to {head()}); install that release or a later one to use it"
+        ) from None
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the store to `head()`, creating it when empty; returns (from, to) revisions."""
     with engine.begin() as connection:
         before = revision_of(connection)
+        refuse_newer(before, engine.url.render_as_string())
         config = _config(connection)
         if before == FIRST_RELEASE and MigrationContext.configure(
                 connection).get_current_revision() is None:
