@@ -654,8 +654,8 @@ def measures(
     output: Annotated[MeasuresFormat, typer.Option("--format")] = MeasuresFormat.json,
 ) -> None:
     """The report's figures as data: days from anchor per milestone and month (n, median, p90,
-    share on time) and journey times; JSON adds the RAG counts, the four-week forecast and the
-    data-quality items."""
+    share on time) and journey times; JSON adds the RAG counts, the four-week forecast, the
+    data-quality items, the extensions granted and the steps at risk."""
     from permanence import measures as figures
 
     settings: Settings = ctx.obj
