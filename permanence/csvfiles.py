@@ -438,6 +438,7 @@ def check_extensions(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
     starts): an extension must move it later."""
     problems: list[str] = []
     extensions: list[dict[str, object]] = []
+    agreed: dict[tuple[str, str], list[tuple[date, date, int]]] = {}  # earlier rows of the file
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in EXTENSION_COLUMNS if not row[column]]
         reasons += text_problems(row, EXTENSION_COLUMNS)
@@ -458,14 +459,36 @@ def check_extensions(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
                                        timelines, due_on)
             if reason:
                 reasons.append(reason)
+        if approved_on is not None and extended_to is not None:
+            reasons += _against_the_file(agreed.get((case_ref, milestone), []), case_ref,
+                                         milestone, approved_on, extended_to)
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue
+        assert approved_on is not None and extended_to is not None  # else a reason above
+        agreed.setdefault((case_ref, milestone), []).append((approved_on, extended_to, line))
         extensions.append({"case_ref": case_ref, "milestone": milestone,
                            "extended_to": extended_to, "approved_by": row["approved_by"],
                            "approved_on": approved_on, "reason": row["reason"]})
     _refuse_if(problems, data.path)
     return extensions
+
+
+def _against_the_file(earlier: list[tuple[date, date, int]], case_ref: str, milestone: str,
+                      approved_on: date, extended_to: date) -> list[str]:
+    """An extension of the same step in the same file counts as known: it must not be agreed
+    twice on one day, and one agreed later must not move the date back."""
+    for day, _, line in earlier:
+        if day == approved_on:
+            return [(f"case {case_ref} has an extension of {milestone} approved on {day} twice "
+                    f"in this file (first on line {line})")]
+    before = [entry for entry in earlier if entry[0] < approved_on]
+    if before:
+        day, date_agreed, line = max(before)
+        if extended_to <= date_agreed:
+            return [(f"extended_to {extended_to} is not after {date_agreed}, agreed on {day} "
+                    f"(line {line} of this file)")]
+    return []
 
 
 def extension_problem(case_ref: str, milestone: str, approved_on: date | None,

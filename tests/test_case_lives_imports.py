@@ -180,6 +180,23 @@ class TestExtensions:
             f"{path}: nothing imported; 6 bad rows to fix",
         ]
 
+    def test_rows_of_one_file_see_each_other(self, tmp_path: Path,
+                                             timelines: dict[str, Timeline]) -> None:
+        """A second agreement of one step in the file must move its date on from the first
+        (2026-07-15, agreed 2026-06-01), and one day cannot agree the step twice."""
+        path = tmp_path / "x.csv"
+        assert refusal(lambda: self.extensions(tmp_path, (
+            "C-1,panel,2026-07-15,tl-north,2026-06-01,panel postponed\n"
+            "C-1,panel,2026-07-10,tl-north,2026-06-20,earlier again\n"
+            "C-1,panel,2026-08-01,tl-north,2026-06-01,same day\n"
+            "C-1,panel,2026-08-01,tl-north,2026-06-21,later still\n"), timelines)) == [
+            (f"{path}:3: extended_to 2026-07-10 is not after 2026-07-15, agreed on 2026-06-01 "
+             "(line 2 of this file)"),
+            (f"{path}:4: case C-1 has an extension of panel approved on 2026-06-01 twice in "
+             "this file (first on line 2)"),
+            f"{path}: nothing imported; 2 bad rows to fix",
+        ]
+
 
 class TestSiblingGroups:
     def test_optional_column_and_blank_clears(self, tmp_path: Path,
