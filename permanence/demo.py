@@ -122,9 +122,11 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
             if summary.undelivered:
                 undelivered = len(summary.undelivered)
                 note = f"  [red]{undelivered} undelivered (receiver down), kept[/red]"
+            at_risk = (f", {moves['at_risk']} newly at risk (booked after the due date)"
+                       if moves.get("at_risk") else "")
             out.print(f"  {day:%a %d %b}: {moves.get('overdue', 0)} newly overdue, "
                       f"{moves.get('due_soon', 0)} due soon, {moves.get('escalated', 0)} "
-                      f"escalations; {summary.delivered} messages delivered{note}")
+                      f"escalations{at_risk}; {summary.delivered} messages delivered{note}")
             for path, payload in receiver.messages[seen:]:
                 arrived[path.strip("/").rsplit("/", 1)[-1]].append((day, payload))
             seen = len(receiver.messages)
