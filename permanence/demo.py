@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from permanence import csvfiles, store
@@ -36,6 +37,8 @@ FIRST_DAY = date(2026, 10, 26)
 LAST_DAY = date(2026, 11, 20)
 OUTAGE_DAY = date(2026, 11, 9)
 SAMPLE_RECEIVER = "127.0.0.1:8765"
+ROUTE_CHANGE_DAY = date(2026, 11, 12)
+ROUTE_CHANGE_EXTRACT = EXAMPLES_DIR / "cases-2026-11-12.csv"  # C-1029 leaves the adoption route
 
 
 def weekdays(first: date, last: date) -> list[date]:
@@ -57,12 +60,7 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
         with Session(engine) as session, session.begin():
             store.import_leads(session=session, leads=csvfiles.check_leads(
                 csvfiles.read_csv(leads_csv, csvfiles.LEAD_COLUMNS, ())))
-        with Session(engine) as session, session.begin():
-            cases = csvfiles.read_csv(EXAMPLES_DIR / "cases.csv", csvfiles.CASE_COLUMNS,
-                                      csvfiles.CASE_OPTIONAL)
-            store.import_cases(session=session, cases=csvfiles.check_cases(
-                cases, timelines=timelines, lead_ids=store.lead_ids(session=session),
-                today=today), today=today, source="import cases.csv")
+        import_cases(engine, EXAMPLES_DIR / "cases.csv", today)
         with Session(engine) as session, session.begin():
             events = csvfiles.read_csv(EXAMPLES_DIR / "events.csv", csvfiles.EVENT_COLUMNS,
                                        csvfiles.EVENT_OPTIONAL)
@@ -90,6 +88,16 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
         engine.dispose()
 
 
+def import_cases(engine: Engine, path: Path, today: date) -> list[tuple[str, str, str]]:
+    """One cases file, as `permanence import cases` imports it; the route changes it made,
+    (case_ref, old timeline, new timeline)."""
+    with Session(engine) as session, session.begin():
+        cases = csvfiles.read_csv(path, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
+        return store.import_cases(session=session, cases=csvfiles.check_cases(
+            cases, timelines=load_timelines(), lead_ids=store.lead_ids(session=session),
+            today=today), today=today, source=f"import {path.name}")
+
+
 def run_demo(out: Console, folder: Path | None, today: date) -> int:
     """Run the demo; returns the exit code (0 when every message was finally delivered)."""
     environment = CheckConfig.from_environment()
@@ -115,6 +123,8 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
         seen = 0
         for day in weekdays(FIRST_DAY, LAST_DAY):
             receiver.fail = day == OUTAGE_DAY
+            if day == ROUTE_CHANGE_DAY:
+                _import_the_later_extract(out, url, day)
             summary = run_check(replace(config, report_dir=folder / "reports")
                                 if day == LAST_DAY else config, day)
             moves = summary.transitions
@@ -141,9 +151,22 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
               "Real case lives in the sample (examples/README.md tells each story): a paused "
               "case (C-1014), an agreed extension (C-1013), a planning meeting moved past its "
               "due date (C-1016, at risk), steps that no longer apply after a change of plan "
-              "(C-1038), siblings (C-1035 and C-1041) and recurring looked after reviews "
-              "(C-1024's is overdue).")
+              "(C-1038), a route change (C-1029, from 12 November: `history C-1029`), "
+              "siblings (C-1035 and C-1041) and recurring looked after reviews (C-1024's is "
+              "overdue).")
     return 0
+
+
+def _import_the_later_extract(out: Console, url: str, day: date) -> None:
+    """A cases file that arrives mid-way, as a new extract would: one child's route changes."""
+    engine = store.make_engine(url)
+    try:
+        changes = import_cases(engine, ROUTE_CHANGE_EXTRACT, day)
+    finally:
+        engine.dispose()
+    for case_ref, old, new in changes:
+        out.print(f"  {day:%a %d %b}: imported {ROUTE_CHANGE_EXTRACT.name}: {case_ref} moves "
+                  f"from {old} to {new} (the old route stays in its history)", markup=False)
 
 
 def show_messages(out: Console, arrived: dict[str, list[tuple[date, dict[str, object]]]]) -> None:

@@ -10,8 +10,15 @@ from conftest import SAMPLE_TODAY, load_sample
 from sqlmodel import Session, select
 
 from permanence import store
-from permanence.demo import LAST_DAY, import_samples
-from permanence.models import Lead
+from permanence.demo import (
+    FIRST_DAY,
+    LAST_DAY,
+    ROUTE_CHANGE_DAY,
+    ROUTE_CHANGE_EXTRACT,
+    import_cases,
+    import_samples,
+)
+from permanence.models import Lead, RouteChange
 from permanence.timelines import Timeline
 from permanence.webhook_receiver import JsonReceiver
 
@@ -40,3 +47,29 @@ def test_demo_imports_every_sample_file(tmp_path: Path, examples: Path,
     assert any(f.pauses for f in stored) and any(f.extensions for f in stored)
     assert all(url.startswith("json://127.0.0.1:45678/inbox/") for url in notify)
     assert LAST_DAY <= SAMPLE_TODAY  # the demo replays days in the sample's past
+
+
+def test_the_later_extract_changes_one_route(tmp_path: Path,
+                                             timelines: dict[str, Timeline]) -> None:
+    """The cases file the demo imports on its route-change day moves C-1029 from the adoption
+    route to a permanence order; its dates carry over and the old route is kept."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    import_samples(url, tmp_path, cast(JsonReceiver, SimpleNamespace(port=45678)), SAMPLE_TODAY)
+    engine = store.make_engine(url)
+    try:
+        with Session(engine) as session:
+            before = store.load_case_facts(session=session, timelines=timelines,
+                                           case_refs=["C-1029"])[0]
+        assert import_cases(engine, ROUTE_CHANGE_EXTRACT, ROUTE_CHANGE_DAY) == [
+            ("C-1029", "scotland-adoption", "scotland-permanence-order")]
+        with Session(engine) as session:
+            after = store.load_case_facts(session=session, timelines=timelines,
+                                          case_refs=["C-1029"])[0]
+            routes = session.execute(select(RouteChange.case_ref, RouteChange.old_timeline,
+                                            RouteChange.changed_on)).all()
+    finally:
+        engine.dispose()
+    assert after.timeline == "scotland-permanence-order"
+    assert dict(after.completions) == dict(before.completions)  # every step it had is shared
+    assert routes == [("C-1029", "scotland-adoption", ROUTE_CHANGE_DAY)]
+    assert FIRST_DAY < ROUTE_CHANGE_DAY < LAST_DAY
