@@ -15,9 +15,9 @@ from typing import NamedTuple
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from permanence import store
 from permanence.errors import BadInput, PermanenceError
 from permanence.evaluate import CaseFacts, Evaluation, LeadDirectory, evaluate
+from permanence.store import reads
 from permanence.timelines import Timeline
 
 
@@ -35,14 +35,14 @@ def read_caseload(engine: Engine, timelines: Mapping[str, Timeline], team: str |
     """Cases (of one team), leads with their names and, with `with_names`, children's names;
     a team that has no cases is refused, naming the teams there are."""
     with Session(engine) as session:
-        facts = store.load_case_facts(session=session, timelines=timelines, team=team)
+        facts = reads.load_case_facts(session=session, timelines=timelines, team=team)
         if team is not None and not facts:
-            teams = sorted(store.teams(session=session))
+            teams = sorted(reads.teams(session=session))
             raise BadInput(f"--team {team!r}: no case is in that team; teams in the store: "
                            f"{', '.join(teams) if teams else '(none: import cases first)'}")
-        leads = store.lead_roles(session=session)
-        lead_names = store.lead_names(session=session)
-        names = store.child_names(session=session, team=team) if with_names else None
+        leads = reads.lead_roles(session=session)
+        lead_names = reads.lead_names(session=session)
+        names = reads.child_names(session=session, team=team) if with_names else None
     return Caseload(facts, leads, lead_names, names)
 
 
@@ -70,11 +70,11 @@ def due_on_day(session: Session, timelines: Mapping[str, Timeline],
     same day replaces it, so importing a file twice is accepted. Each case's facts are read
     once."""
     facts: dict[str, CaseFacts] = {}
-    leads = LeadDirectory(store.lead_roles(session=session))
+    leads = LeadDirectory(reads.lead_roles(session=session))
 
     def due_on(case_ref: str, milestone: str, day: date) -> date | None:
         if case_ref not in facts:
-            facts[case_ref] = store.load_case_facts(session=session, timelines=timelines,
+            facts[case_ref] = reads.load_case_facts(session=session, timelines=timelines,
                                                     case_refs=[case_ref])[0]
         case = facts[case_ref]
         earlier = tuple(extension for extension in case.extensions.get(milestone, ())

@@ -20,7 +20,7 @@ from permanence import csvfiles
 from permanence.csvfiles import printable
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status
 from permanence.models import MilestoneEvent, StatusChange
-from permanence.store import CaseLife
+from permanence.store.history import CaseLife
 from permanence.summary import CheckSummary
 from permanence.timelines import Milestone, Timeline
 

@@ -18,7 +18,7 @@ from permanence.measures import Measures
 from permanence.report.cards import CardLife, CaseLine, child_card
 from permanence.report.layout import Projector
 from permanence.report.text import day_text, days_text, esc, month_label
-from permanence.store import CaseNotes
+from permanence.store.history import CaseNotes
 from permanence.timelines import Timeline
 
 TEMPLATES = Path(__file__).parent / "templates"

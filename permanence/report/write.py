@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from permanence import csvfiles, store
+from permanence import csvfiles
 from permanence import measures as figures
 from permanence.caseload import read_caseload, refuse_unknown_timelines
 from permanence.collector import collector_paused
@@ -47,7 +47,7 @@ from permanence.report.pages import (
     timeline_page_of,
 )
 from permanence.report.text import team_slugs
-from permanence.store import CaseNotes
+from permanence.store.history import CaseNotes, case_notes
 from permanence.timelines import Timeline
 
 PAGE_SIZE = 200
@@ -65,13 +65,14 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                  page_size: int = PAGE_SIZE, notes: CaseNotes | None = None) -> Path:
     """Write the report folder for `as_of` and return the path of its index.html.
 
-    `leads` are (lead_id, role, team) rows as `store.lead_roles` returns them; `evaluation`,
+    `leads` are (lead_id, role, team) rows as `store.reads.lead_roles` returns them; `evaluation`,
     if given, must be evaluate()'s result for the same facts, leads and date (it is worked out
     here otherwise). With `team`, only that team's cases. `names` (case_ref -> child's name)
     puts children's names on the timelines and marks every page as containing personal data;
     without it no name appears. `lead_names` (lead_id -> name) labels leads. `notes`
-    (`store.case_notes`) gives the reasons for pauses and extensions and who agreed each, and
-    every sibling group whatever its team; without them the facts' dates are shown alone."""
+    (`store.history.case_notes`) gives the reasons for pauses and extensions and who agreed
+    each, and every sibling group whatever its team; without them the facts' dates are shown
+    alone."""
     with (replacing(out_dir, as_of=as_of, private=names is not None) as staging,
           collector_paused()):  # a million rows alive, short-lived objects by the million
         _write_report(out_dir=staging, timelines=timelines, facts=facts, leads=list(leads),
@@ -88,7 +89,7 @@ def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], a
     of index.html."""
     caseload = read_caseload(engine, timelines, team, with_names)
     with Session(engine) as session:
-        notes = store.case_notes(session=session, team=team)
+        notes = case_notes(session=session, team=team)
     return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
                         leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
                         lead_names=caseload.lead_names, notes=notes)
