@@ -5,12 +5,13 @@ Parameter: the as-of date (default today in Europe/London); store, rules and cha
 `permanence.config`.
 
 What a run does, in order:
-1. evaluates every open case in chunks of case_refs (a task per chunk, never per case) and
-   stores, per chunk in one transaction, each case's new state, a log row for every milestone
-   whose status, escalation tiers or risk changed, and a notice for every lead who must hear of
-   it: newly amber tells the owner, newly at risk (booked for after the due date) tells the
-   owner, newly red tells the owner, a newly reached escalation tier tells that tier's lead;
-   paused and n/a milestones tell nobody;
+1. evaluates every open case in chunks of case_refs (a task per chunk, never per case,
+   submitted through the task runner PERMANENCE_TASK_RUNNER names: one chunk at a time in this
+   process, or several at once on Dask workers) and stores, per chunk in one transaction, each
+   case's new state, a log row for every milestone whose status, escalation tiers or risk
+   changed, and a notice for every lead who must hear of it: newly amber tells the owner,
+   newly at risk (booked for after the due date) tells the owner, newly red tells the owner, a
+   newly reached escalation tier tells that tier's lead; paused and n/a milestones tell nobody;
 2. gathers every notice not yet delivered (this run's, any a crash left behind, and the items of
    a lead's earlier undelivered message, which is marked superseded) into one digest per lead,
    written to the outbox in the same transaction that claims the notices;
@@ -29,11 +30,16 @@ finishes every other step, then fails, naming what it could not do.
 # No `from __future__ import annotations` in this module: a deployment run (serve, or a worker)
 # builds the flow's parameter model from its annotations, and as strings `date` is not resolved
 # there ("`Daily_Drift_CheckModel` is not fully defined"), so every scheduled run failed.
+import functools
 import hashlib
 import heapq
+import os
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,8 +48,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.states import Failed, State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -73,7 +83,6 @@ from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
 FLOW_NAME = "daily-drift-check"
-CHUNK_SIZE = 20_000
 RED_TABLE_LIMIT = 5_000
 
 
@@ -93,11 +102,47 @@ class ChunkResult:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="check cases {first}..{last}")
-def check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
+def check_chunk(store_url: str, timelines: dict[str, Timeline], as_of: date, first: str,
                 last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
-    """Evaluate one range of cases and store what changed, with the notices it causes."""
+    """Evaluate one range of cases and store what changed, with the notices it causes.
+
+    Everything it takes can travel to another process (a Dask worker): the store's URL, not an
+    engine; the timelines themselves, not their files' paths."""
     with collector_paused():
-        return _check_chunk(engine, timelines, as_of, first, last, notify, flow_run_id)
+        return _check_chunk(chunk_engine(store_url), timelines, as_of, first, last, notify,
+                            flow_run_id)
+
+
+# The flow's own engine, lent to the chunks that run in the flow's process (the default
+# runner), so a check opens no second pool there. Set for one run by `engine_lent`.
+_lent_engine: ContextVar[tuple[str, Engine] | None] = ContextVar("permanence_lent_engine",
+                                                                  default=None)
+
+
+@contextmanager
+def engine_lent(url: str, engine: Engine) -> Iterator[None]:
+    """Chunks run in this process and context (a thread of the default runner copies it) use
+    `engine` for `url`."""
+    token = _lent_engine.set((url, engine))
+    try:
+        yield
+    finally:
+        _lent_engine.reset(token)
+
+
+def chunk_engine(url: str) -> Engine:
+    """The engine a chunk uses: the flow's own when it runs in the flow's process, else this
+    process's engine for the store (a Dask worker makes one per store and keeps it)."""
+    lent = _lent_engine.get()
+    if lent is not None and lent[0] == url:
+        return lent[1]
+    return _engine_of_this_process(url)
+
+
+@functools.cache
+def _engine_of_this_process(url: str) -> Engine:
+    """One engine (one connection pool) per store for the life of a worker process."""
+    return store.make_engine(url)
 
 
 def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
@@ -320,6 +365,7 @@ def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
     try:
         refuse_future_day(day, option="as_of")
         config: CheckConfig = current_config()
+        config.refuse_runner_without_its_store()
         timelines = load_timelines(config.rules)
         engine = store.make_engine(config.db)
     except PermanenceError as error:
@@ -362,7 +408,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         interrupted = store.release_interrupted_sends(session=session)
         rules_before = store.rules_of_last_check(session=session)
         check_run_id = store.start_check_run(session=session, as_of=day, flow_run_id=run_id)
-        ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
+        ranges = store.case_ref_ranges(session=session, size=config.chunk_size)
     if interrupted:
         logger.warning("%s messages were being sent when an earlier check stopped; they are "
                        "sent again", interrupted)
@@ -372,9 +418,12 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         logger.warning("rules changed since the last check (due dates move): %s", line)
 
     total = ChunkResult()
-    for first, last in ranges:
-        lock.confirm()
-        part = check_chunk(engine, timelines, day, first, last, config.notify, run_id)
+    with engine_lent(config.db, engine):
+        parts = run_chunks(config, lock, [{
+            "store_url": config.db, "timelines": timelines, "as_of": day, "first": first,
+            "last": last, "notify": config.notify, "flow_run_id": run_id}
+            for first, last in ranges])
+    for part in parts:
         total.cases += part.cases
         total.changes += part.changes
         total.by_team.update(part.by_team)
@@ -454,6 +503,95 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     if failures:
         return Failed(message="; ".join(failures), data=summary)
     return summary
+
+
+def run_chunks(config: CheckConfig, lock: store.CheckLock,
+               chunks: list[dict[str, Any]]) -> list[ChunkResult]:
+    """Every chunk through the configured task runner; their results in the chunks' order, so
+    that what the flow adds up from them does not depend on which finished first.
+
+    No more chunks are in flight than the runner can run at once, and the check lock is
+    confirmed before each is submitted, as it was before each chunk when they ran in turn. When
+    the lock is lost or a chunk fails, no further chunk starts; those already running finish
+    (each is one transaction) before the error ends the run, so nothing of this check still
+    writes once its lock is given up."""
+    if not chunks:
+        return []  # an empty store: no cluster started for nothing
+    results: dict[int, ChunkResult] = {}
+    with _server_for_workers(config), chunk_runner(config) as runner:
+        capacity = _capacity(config, runner)
+        in_flight: dict[PrefectFuture[ChunkResult], int] = {}
+        waiting = list(enumerate(chunks))[::-1]
+        try:
+            while waiting or in_flight:
+                while waiting and len(in_flight) < capacity():
+                    lock.confirm()
+                    place, parameters = waiting.pop()
+                    in_flight[runner.submit(check_chunk, parameters)] = place
+                finished = as_completed(list(in_flight))
+                done = next(finished)
+                finished.close()
+                results[in_flight.pop(done)] = done.result()
+        finally:
+            for future in in_flight:
+                future.wait()
+    return [results[place] for place in range(len(chunks))]
+
+
+@contextmanager
+def _server_for_workers(config: CheckConfig) -> Iterator[None]:
+    """Dask workers report their task runs to the Prefect server named in the settings that
+    travel with each task. Without PREFECT_API_URL the flow talks to a temporary server Prefect
+    started in this process: name it, so that a local cluster's workers use it too rather than
+    each starting a server of its own."""
+    if config.task_runner != "dask" or get_current_settings().api.url:
+        yield
+        return
+    with get_client(sync_client=True) as client:
+        api = str(client.api_url)
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        yield
+
+
+def chunk_runner(config: CheckConfig) -> TaskRunner[Any]:
+    """The task runner PERMANENCE_TASK_RUNNER names, not yet started.
+
+    `default`: Prefect's ThreadPoolTaskRunner with one thread, so the chunks run one at a time
+    in the flow's process, as they always have: a SQLite store takes one writer at a time, and
+    more threads would share one interpreter lock, so they would not evaluate faster.
+    `dask`: prefect-dask's DaskTaskRunner, on the scheduler at PERMANENCE_DASK_ADDRESS, else on
+    a local cluster of PERMANENCE_DASK_WORKERS single-threaded worker processes (one per CPU)
+    started for this run and stopped after it."""
+    if config.task_runner != "dask":
+        return ThreadPoolTaskRunner(max_workers=1)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ModuleNotFoundError:
+        raise PermanenceError(
+            "PERMANENCE_TASK_RUNNER=dask needs prefect-dask, which is not installed here: "
+            "pip install 'permanence-tracker[dask]' (with -c constraints.txt), or set "
+            "PERMANENCE_TASK_RUNNER=default.") from None
+    if config.dask_address:
+        return DaskTaskRunner(address=config.dask_address)
+    return DaskTaskRunner(cluster_kwargs={
+        "n_workers": config.dask_workers or os.cpu_count() or 1, "threads_per_worker": 1,
+        "processes": True, "dashboard_address": None})
+
+
+def _capacity(config: CheckConfig, runner: TaskRunner[Any]) -> Any:
+    """How many chunks the runner can run at once, asked afresh before each submission (workers
+    may join or leave a Dask cluster during a run); at least 1."""
+    if config.task_runner != "dask":
+        return lambda: 1
+    try:
+        client = runner.client  # type: ignore[attr-defined]  # DaskTaskRunner's, made here
+    except OSError as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise PermanenceError(
+            f"the Dask scheduler at {config.dask_address} (PERMANENCE_DASK_ADDRESS) does not "
+            f"answer: {reason}. Start it (`dask scheduler`), correct the address, or set "
+            "PERMANENCE_TASK_RUNNER=default.") from None
+    return lambda: max(1, sum(client.nthreads().values()))
 
 
 def _red_row(row: MilestoneStatus) -> dict[str, Any]:

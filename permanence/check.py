@@ -25,9 +25,11 @@ PREFECT_PROBE_SECONDS = 10.0
 
 def run_check(config: CheckConfig, day: date) -> CheckSummary:
     """Run the flow for `day` in this process and return its summary, failed deliveries
-    included. Refusals (a future or earlier day, unusable rules or store, no Prefect server)
+    included. Refusals (a future or earlier day, a Dask runner on a SQLite store, unusable
+    rules or store, no Prefect server)
     come first, in one sentence each, before Prefect starts."""
     refuse_future_day(day)
+    config.refuse_runner_without_its_store()
     load_timelines(config.rules)
     engine = store.make_engine(config.db)
     try:

@@ -13,6 +13,10 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_REPORT_DIR | folder where each run writes its HTML report, one subfolder per day; `off` for none | permanence-reports |
 | PERMANENCE_CHECK_WAIT | seconds a check waits for another check of the same store to finish before it gives up | 900 |
 | PERMANENCE_DELIVERY_TIMEOUT | seconds one channel URL may take to accept a message before it counts as failed (0: only the channel's own timeouts) | 30 |
+| PERMANENCE_TASK_RUNNER | `default`: the chunks run one at a time in the flow's process (Prefect's ThreadPoolTaskRunner, one thread); `dask`: on Dask workers (prefect-dask's DaskTaskRunner), the store on PostgreSQL | default |
+| PERMANENCE_DASK_ADDRESS | with `dask`: the address of a running Dask scheduler (`tcp://HOST:8786`); unset: a local cluster started for the run | none |
+| PERMANENCE_DASK_WORKERS | with `dask` and no address: worker processes of the local cluster | the machine's CPUs |
+| PERMANENCE_CHUNK_SIZE | cases per chunk (one task each), 1 to 1000000 | 20000 |
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from permanence.errors import BadInput
 from permanence.store import database_url
 
 DELIVERY_TIMEOUT = 30.0  # seconds one channel URL may take to accept a message
+CHUNK_SIZE = 20_000  # cases per chunk: one task, one transaction
+TASK_RUNNERS = ("default", "dask")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,10 @@ class CheckConfig:
     report_dir: Path | None = None  # None: the run writes no report
     lock_wait: float = 900.0  # seconds to wait for another check of the same store
     delivery_timeout: float = DELIVERY_TIMEOUT  # seconds one channel URL may take
+    task_runner: str = "default"  # "default" (one process) or "dask" (TASK_RUNNERS)
+    dask_address: str | None = None  # a running Dask scheduler; None: a local cluster
+    dask_workers: int | None = None  # the local cluster's worker processes; None: one per CPU
+    chunk_size: int = CHUNK_SIZE  # cases per chunk
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -53,7 +63,19 @@ class CheckConfig:
             report_dir=None if report_dir.strip().lower() == "off" else Path(report_dir),
             lock_wait=_seconds("PERMANENCE_CHECK_WAIT", 900.0),
             delivery_timeout=_seconds("PERMANENCE_DELIVERY_TIMEOUT", DELIVERY_TIMEOUT),
+            task_runner=_task_runner(),
+            dask_address=os.environ.get("PERMANENCE_DASK_ADDRESS", "").strip() or None,
+            dask_workers=_count("PERMANENCE_DASK_WORKERS", None, 1, 1024),
+            chunk_size=_count("PERMANENCE_CHUNK_SIZE", CHUNK_SIZE, 1, 1_000_000) or CHUNK_SIZE,
         )
+
+    def refuse_runner_without_its_store(self) -> None:
+        """Dask workers write chunks at the same time, from other processes or machines: only a
+        PostgreSQL store takes that, so a SQLite one is refused before anything runs."""
+        if self.task_runner == "dask" and self.db.strip().lower().startswith("sqlite"):
+            raise BadInput("PERMANENCE_TASK_RUNNER=dask needs the store on PostgreSQL (a SQLite "
+                           "file takes one writer at a time, on one machine): set PERMANENCE_DB "
+                           "to a postgresql:// URL, or PERMANENCE_TASK_RUNNER=default.")
 
 
 def rules_from_environment() -> tuple[Path, ...]:
@@ -74,6 +96,29 @@ def _seconds(variable: str, default: float) -> float:
     if not 0 <= seconds < 86_400:
         raise BadInput(f"{variable}={value!r}: expected a number of seconds, from 0 to 86399")
     return seconds
+
+
+def _task_runner() -> str:
+    """PERMANENCE_TASK_RUNNER: `default` or `dask`, any case; anything else is refused."""
+    value = os.environ.get("PERMANENCE_TASK_RUNNER", "").strip()
+    if value.lower() in {"", *TASK_RUNNERS}:
+        return value.lower() or "default"
+    raise BadInput(f"PERMANENCE_TASK_RUNNER={value!r}: expected default or dask")
+
+
+def _count(variable: str, default: int | None, lowest: int, highest: int) -> int | None:
+    """A whole number from the environment, within bounds; anything else is refused plainly."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        count = lowest - 1
+    if not lowest <= count <= highest:
+        raise BadInput(f"{variable}={value!r}: expected a whole number from {lowest} to "
+                       f"{highest}")
+    return count
 
 
 _current: ContextVar[CheckConfig | None] = ContextVar("permanence_check_config", default=None)

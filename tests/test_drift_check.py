@@ -35,9 +35,9 @@ from typer.testing import CliRunner
 from permanence import csvfiles, store
 from permanence.check import run_check
 from permanence.cli import app
-from permanence.config import CheckConfig
+from permanence.config import CHUNK_SIZE, CheckConfig
 from permanence.errors import CheckRefused
-from permanence.flows.daily_drift_check import CHUNK_SIZE, check_chunk, md, queue_digests
+from permanence.flows.daily_drift_check import check_chunk, engine_lent, md, queue_digests
 from permanence.models import (
     CaseState,
     CheckRun,
@@ -491,8 +491,9 @@ class TestCrashRecovery:
         with Session(engine) as session:
             ranges = store.case_ref_ranges(session=session, size=CHUNK_SIZE)
         timelines = load_timelines([service.rules])
-        for first, last in ranges:
-            check_chunk.fn(engine, timelines, AMBER_DAY, first, last, True, None)
+        with engine_lent(service.url, engine):
+            for first, last in ranges:
+                check_chunk.fn(service.url, timelines, AMBER_DAY, first, last, True, None)
         return timelines
 
     def test_notices_left_behind_are_delivered(self, service: Service) -> None:
