@@ -14,9 +14,11 @@ from typing import Any, NamedTuple, cast
 
 from markupsafe import Markup, escape
 
-from permanence import measures as figures
 from permanence.dates import Duration, Unit
-from permanence.measures import Measures, MonthMeasure
+from permanence.measures.board import RagRow, WorkloadRow
+from permanence.measures.figures import Measures
+from permanence.measures.history import JourneyMeasure, MonthMeasure
+from permanence.measures.stats import run_chart
 from permanence.report.text import day_text, days_text, month_label
 from permanence.timelines import Timeline
 
@@ -86,7 +88,7 @@ def svg(fig: Any, label: str, key: str) -> Markup:
     return Markup(text.strip())
 
 
-def rag_chart(rows: Sequence[figures.RagRow]) -> Markup | None:
+def rag_chart(rows: Sequence[RagRow]) -> Markup | None:
     """Open clocks per team as horizontal stacked bars, red first."""
     if not rows:
         return None
@@ -94,7 +96,7 @@ def rag_chart(rows: Sequence[figures.RagRow]) -> Markup | None:
         return _rag_chart(rows)
 
 
-def _rag_chart(rows: Sequence[figures.RagRow]) -> Markup:
+def _rag_chart(rows: Sequence[RagRow]) -> Markup:
     fig = _figure(6.4, 0.55 + 0.42 * len(rows))
     ax = fig.add_axes((0.16, 0.68 / (0.55 + 0.42 * len(rows)), 0.8,
                        0.42 * len(rows) / (0.55 + 0.42 * len(rows))))
@@ -113,7 +115,7 @@ def _rag_chart(rows: Sequence[figures.RagRow]) -> Markup:
     return svg(fig, "Open clocks per team by colour", "rag")
 
 
-def forecast_chart(rows: Sequence[figures.WorkloadRow],
+def forecast_chart(rows: Sequence[WorkloadRow],
                    weeks: Sequence[tuple[date, date]]) -> Markup | None:
     """Milestones falling due in each of the next four weeks, a bar per team per week."""
     if not rows:
@@ -122,8 +124,7 @@ def forecast_chart(rows: Sequence[figures.WorkloadRow],
         return _forecast_chart(rows, weeks)
 
 
-def _forecast_chart(rows: Sequence[figures.WorkloadRow],
-                    weeks: Sequence[tuple[date, date]]) -> Markup:
+def _forecast_chart(rows: Sequence[WorkloadRow], weeks: Sequence[tuple[date, date]]) -> Markup:
     fig = _figure(6.4, 2.3)
     ax = fig.add_axes((0.09, 0.2, 0.88, 0.66))
     width = 0.8 / len(rows)
@@ -162,7 +163,7 @@ def _month_axis(ax: Any, months: Sequence[str]) -> None:
     ax.set_xlim(-0.6, len(months) - 0.4)
 
 
-def run_chart_svg(label: str, rows: Sequence[MonthMeasure | figures.JourneyMeasure],
+def run_chart_svg(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                   months: Sequence[str], key: str, allowed: float | None = None,
                   on_time: bool = True) -> Markup:
     """Monthly median days (dark line), p90 (light line) and the centre line (median of the
@@ -173,14 +174,14 @@ def run_chart_svg(label: str, rows: Sequence[MonthMeasure | figures.JourneyMeasu
         return _run_chart(label, rows, months, key, allowed, on_time)
 
 
-def _run_chart(label: str, rows: Sequence[MonthMeasure | figures.JourneyMeasure],
+def _run_chart(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                months: Sequence[str], key: str, allowed: float | None,
                on_time: bool) -> Markup:
     by_month = {row.month: row for row in rows}
     present = [index for index, month in enumerate(months) if month in by_month]
     shown = [by_month[months[index]] for index in present]
     medians = [row.median_days for row in shown]
-    chart = figures.run_chart(medians)
+    chart = run_chart(medians)
     fig = _figure(4.2, 2.75 if on_time else 1.95)
     if on_time:
         top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.5]})
@@ -237,7 +238,7 @@ class Chart(NamedTuple):
     svg: Markup
     title: str
     rule: str
-    latest: MonthMeasure | figures.JourneyMeasure
+    latest: MonthMeasure | JourneyMeasure
 
 
 class ChartGroup(NamedTuple):
@@ -258,7 +259,7 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
     for row in measured.milestones:
         if row.month in wanted:
             by_step.setdefault((row.timeline, row.milestone), []).append(row)
-    journeys: dict[str, list[figures.JourneyMeasure]] = {}
+    journeys: dict[str, list[JourneyMeasure]] = {}
     for journey in measured.journeys:
         if journey.month in wanted:
             journeys.setdefault(journey.timeline, []).append(journey)

@@ -12,9 +12,9 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from permanence import measures as figures
 from permanence.evaluate import CaseFacts, MilestoneStatus
-from permanence.measures import Measures
+from permanence.measures.figures import Measures
+from permanence.measures.quality import QUALITY_KINDS
 from permanence.report.cards import CardLife, CaseLine, child_card
 from permanence.report.layout import Projector
 from permanence.report.text import day_text, days_text, esc, month_label
@@ -222,7 +222,7 @@ def timeline_page_of(where: Mapping[str, str]) -> Any:
 def quality_groups(measured: Measures, limit: int | None) -> list[dict[str, Any]]:
     """The data-quality items by kind, in the order the pages list them; `limit` a kind."""
     groups = []
-    for kind, title in figures.QUALITY_KINDS.items():
+    for kind, title in QUALITY_KINDS.items():
         items = [item for item in measured.quality if item.kind == kind]
         groups.append({"kind": kind, "title": title, "count": len(items),
                        "items": items if limit is None else items[:limit]})

@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from permanence import csvfiles
-from permanence import measures as figures
 from permanence.caseload import read_caseload, refuse_unknown_timelines
 from permanence.collector import collector_paused
 from permanence.errors import ReportError
@@ -30,7 +29,8 @@ from permanence.evaluate import (
     case_is_open,
     evaluate,
 )
-from permanence.measures import Measures
+from permanence.measures.board import RAG, drift
+from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
 from permanence.report.cards import CaseLine, at_risk_rows, drift_rows
 from permanence.report.charts import chart_months, forecast_chart, measure_charts, rag_chart
 from permanence.report.folder import replacing
@@ -118,12 +118,12 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     directories = {team_name: f"team-{team_slug}.html" for team_name, team_slug in slugs.items()}
     timeline_pages, where = _timeline_pages(site, timelines, facts, evaluation.statuses, as_of,
                                             names, slugs, directories, page_size, notes, groups)
-    measured = figures.measure(timelines=timelines, facts=facts, evaluation=evaluation,
-                               lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
+    measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
+                       lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
     page_of = timeline_page_of(where)
     for team_name, team_pages in timeline_pages.items():
         site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages)
-    drifting = figures.drift(evaluation.statuses)
+    drifting = drift(evaluation.statuses)
     drift_pages = _drift_pages(site, drifting, as_of, page_of, slugs)
     site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
     _figures_as_data(out_dir, measured)
@@ -202,8 +202,8 @@ def _figures_as_data(out_dir: Path, measured: Measures) -> None:
                                            encoding="utf-8")
     buffer = io.StringIO()
     table = csvfiles.SafeWriter(buffer)
-    table.writerow(figures.CSV_COLUMNS)
-    table.writerows(figures.csv_rows(measured))
+    table.writerow(CSV_COLUMNS)
+    table.writerows(csv_rows(measured))
     (out_dir / "measures.csv").write_text(buffer.getvalue(), encoding="utf-8")
 
 
@@ -216,7 +216,7 @@ def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFa
     every other page."""
     charts = measure_charts(timelines, measured, chart_months(as_of))
     open_cases = sum(1 for case in facts if case_is_open(case, as_of))
-    totals = {status: 0 for status in figures.RAG}
+    totals = {status: 0 for status in RAG}
     for row in measured.rag_by_team:
         totals[Status.GREEN] += row.green
         totals[Status.AMBER] += row.amber
