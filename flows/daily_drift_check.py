@@ -54,6 +54,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -63,7 +64,7 @@ from permanence.clock import refuse_future_day, service_today
 from permanence.collector import collector_paused
 from permanence.config import CheckConfig, current_config
 from permanence.drift import all_changes, format_tiers, transitions
-from permanence.errors import PermanenceError
+from permanence.errors import CheckRefused, PermanenceError
 from permanence.evaluate import (
     Evaluation,
     LeadDirectory,
@@ -103,14 +104,51 @@ class ChunkResult:
 
 @task(cache_policy=NO_CACHE, task_run_name="check cases {first}..{last}")
 def check_chunk(store_url: str, timelines: dict[str, Timeline], as_of: date, first: str,
-                last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
+                last: str, notify: bool, flow_run_id: str | None,
+                lock_holder: tuple[int, str] | None = None) -> ChunkResult:
     """Evaluate one range of cases and store what changed, with the notices it causes.
 
     Everything it takes can travel to another process (a Dask worker): the store's URL, not an
-    engine; the timelines themselves, not their files' paths."""
+    engine; the timelines themselves, not their files' paths. On PostgreSQL, `lock_holder` is
+    the session holding this check's lock: the chunk writes only while that session holds it."""
     with collector_paused():
         return _check_chunk(chunk_engine(store_url), timelines, as_of, first, last, notify,
-                            flow_run_id)
+                            flow_run_id, lock_holder)
+
+
+# A chunk of a check whose process died may still be running on a Dask worker when the next
+# check takes the lock. So every chunk on PostgreSQL holds this advisory lock, shared, for its
+# transaction, and first makes sure its check's session still holds the check lock; a check,
+# once it holds the check lock, takes this one exclusively for a moment: it waits for any chunk
+# still writing, and every chunk that starts later finds its check gone and writes nothing.
+CHUNK_FENCE_KEY = store.CHECK_LOCK_KEY + 1
+
+_HOLDS_CHECK_LOCK = text(
+    "SELECT l.pid, a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
+    "l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ExclusiveLock' AND l.objid "
+    "= :key AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+
+
+def fence_earlier_chunks(engine: Engine) -> tuple[int, str] | None:
+    """PostgreSQL, with the check lock held: wait until no chunk of an earlier check is still
+    writing, then return (pid, backend start) of the session holding the lock, for the chunks.
+    None on SQLite, whose chunks run only in the flow's process."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        holder = connection.execute(_HOLDS_CHECK_LOCK, {"key": store.CHECK_LOCK_KEY}).one()
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHUNK_FENCE_KEY})
+        connection.commit()
+    return int(holder.pid), str(holder.backend_start)
+
+
+def _confirm_turn(session: Session, lock_holder: tuple[int, str]) -> None:
+    """Inside a chunk's transaction: the fence held shared, and its check still running."""
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CHUNK_FENCE_KEY})
+    holders = session.execute(_HOLDS_CHECK_LOCK, {"key": store.CHECK_LOCK_KEY}).all()
+    if lock_holder not in {(int(row.pid), str(row.backend_start)) for row in holders}:
+        raise CheckRefused("this check lost the store's check lock; it stopped so that no two "
+                           "checks run at once. Run it again.")
 
 
 # The flow's own engine, lent to the chunks that run in the flow's process (the default
@@ -146,7 +184,8 @@ def _engine_of_this_process(url: str) -> Engine:
 
 
 def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
-                 last: str, notify: bool, flow_run_id: str | None) -> ChunkResult:
+                 last: str, notify: bool, flow_run_id: str | None,
+                 lock_holder: tuple[int, str] | None) -> ChunkResult:
     result = ChunkResult()
     clock = time.perf_counter()
 
@@ -157,6 +196,8 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         clock = now
 
     with Session(engine) as session, session.begin():
+        if lock_holder is not None:
+            _confirm_turn(session, lock_holder)
         facts = store.load_case_facts(session=session, timelines=timelines,
                                       between=(first, last))
         leads = LeadDirectory(store.lead_roles(session=session))
@@ -402,6 +443,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     waited = lock.waited
     if waited:
         logger.warning("started after waiting %.0f s for the check before it", waited)
+    holder = fence_earlier_chunks(engine)
     with Session(engine) as session, session.begin():
         # Under the lock: a later day checked while this run waited refuses this one here.
         store.refuse_earlier_day(session=session, day=day)
@@ -421,7 +463,8 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     with engine_lent(config.db, engine):
         parts = run_chunks(config, lock, [{
             "store_url": config.db, "timelines": timelines, "as_of": day, "first": first,
-            "last": last, "notify": config.notify, "flow_run_id": run_id}
+            "last": last, "notify": config.notify, "flow_run_id": run_id,
+            "lock_holder": holder}
             for first, last in ranges])
     for part in parts:
         total.cases += part.cases

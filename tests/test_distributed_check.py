@@ -27,9 +27,11 @@ from permanence import store
 from permanence.check import run_check
 from permanence.cli import app
 from permanence.config import CheckConfig
-from permanence.errors import BadInput
+from permanence.errors import BadInput, CheckRefused
 from permanence.examples import EXAMPLES_DIR
+from permanence.flows.daily_drift_check import check_chunk, engine_lent, fence_earlier_chunks
 from permanence.models import CaseState, Notice, Outbox, StatusChange
+from permanence.timelines import load_timelines
 from permanence.webhook_receiver import JsonReceiver
 
 COPIES = 6  # of the sample's 41 cases: 246 cases
@@ -138,6 +140,46 @@ class TestDaskRunner:
         for part in expected:
             assert found[part] == expected[part], part
         assert expected["notice"] and expected["received"]  # the comparison compared something
+
+
+class TestChunksOfAStoppedCheck:
+    """A chunk still queued or running on a Dask worker when its check's process died must not
+    write beside the next check: on PostgreSQL a chunk writes only while its check's session
+    holds the store's check lock."""
+
+    def test_a_chunk_whose_check_is_gone_writes_nothing(self, postgresql_url: str,
+                                                        tmp_path: Path) -> None:
+        with JsonReceiver() as receiver:
+            files = _copy_samples(tmp_path, receiver)
+        for args in (["init"], ["import", "leads", str(files["leads"])],
+                     ["import", "cases", str(files["cases"])]):
+            result = CliRunner().invoke(app, ["--db", postgresql_url, *args],
+                                        catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+        timelines, day = load_timelines(), DAYS[0]
+        engine = store.make_engine(postgresql_url)
+        try:
+            with Session(engine) as session:
+                (first, last), = store.case_ref_ranges(session=session, size=10_000)
+            with store.check_lock(engine, wait=0, waiting=print):
+                holder = fence_earlier_chunks(engine)
+            with engine_lent(postgresql_url, engine), pytest.raises(CheckRefused) as refused:
+                check_chunk.fn(postgresql_url, timelines, day, first, last, True, None, holder)
+            assert refused.value.problems == [
+                ("this check lost the store's check lock; it stopped so that no two checks run "
+                "at once. Run it again.")]
+            with Session(engine) as session:
+                assert session.execute(select(CaseState)).first() is None
+            with store.check_lock(engine, wait=0, waiting=print), \
+                    engine_lent(postgresql_url, engine):
+                holder = fence_earlier_chunks(engine)
+                part = check_chunk.fn(postgresql_url, timelines, day, first, last, True, None,
+                                      holder)
+            with Session(engine) as session:
+                stored = len(session.execute(select(CaseState.case_ref)).all())
+            assert stored == part.cases > 200  # the same chunk, its check running: stored
+        finally:
+            engine.dispose()
 
 
 class TestSettings:
