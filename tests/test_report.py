@@ -206,11 +206,10 @@ class TestBoard:
         # C-1016 papers to Legal, C-1022 ADM decision, C-1024 petition, C-1026 certificate
         # returned; C-1018 court_lodged; C-1014 order_granted, C-1037 proceedings. South:
         # C-1007 ADM decision; C-1025 planning meeting; C-1009 court_lodged, C-1029 panel.
-        # (The looked after reviews of C-1020, C-1008 and C-1019, due 4, 16 and 17 Dec, are not
-        # counted: forecast() skips every row with a completed_on, and a recurring review's
-        # completed_on is its previous occurrence.)
-        assert "north whole team 3 6 1 2 12" in text
-        assert "south whole team 1 1 2 0 4" in text
+        # And the recurring looked after reviews falling due: C-1020 (north, 4 Dec), C-1008
+        # (north, 16 Dec), C-1019 (south, 17 Dec).
+        assert "north whole team 3 6 2 3 14" in text
+        assert "south whole team 1 1 2 1 5" in text
 
 
 class TestMeasuresAndQuality:

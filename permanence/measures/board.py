@@ -96,7 +96,8 @@ def forecast(statuses: Iterable[MilestoneStatus], as_of: date,
     by_team: dict[str, list[int]] = {}
     by_lead: dict[tuple[str, str], list[int]] = {}
     for row in statuses:
-        if row.due is None or row.completed_on is not None or not as_of <= row.due <= last:
+        # A running clock, a recurring one included (its completed_on is the last occurrence).
+        if row.due is None or not as_of <= row.due <= last:
             continue
         if row.status is not Status.GREEN and row.status is not Status.AMBER:
             continue
