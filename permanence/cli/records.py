@@ -1,0 +1,257 @@
+"""Commands that keep the records: the imports, `record`, `pause` and `extend`. Each checks
+everything first and writes in one transaction, so a refusal changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from permanence import csvfiles
+from permanence.caseload import due_on_day
+from permanence.cli.settings import Settings, plain_errors, session_for
+from permanence.clock import service_today
+from permanence.errors import BadInput, UnknownCase, UnknownMilestone
+from permanence.store import reads, writes
+from permanence.terminal import err, out
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+
+
+@plain_errors
+def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import leads: lead_id, name, role, team, notify."""
+    settings: Settings = ctx.obj
+    from permanence.notifications.delivery import check_url
+
+    data = csvfiles.read_csv(file, csvfiles.LEAD_COLUMNS, ())
+    _warn(data.warnings)
+    leads = csvfiles.check_leads(data, url_problem=check_url)
+    with session_for(settings) as session:
+        writes.import_leads(session=session, leads=leads)
+    out.print(f"Imported {plural(len(leads), 'lead')} from {file}.", markup=False)
+
+
+@plain_errors
+def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import cases: case_ref, timeline, team, social_worker, looked_after_on [, child_name,
+    date_of_birth, closed_on, sibling_group]. An existing case_ref is replaced whole; a new
+    timeline is a route change, kept in the case's history."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        cases = csvfiles.check_cases(data, timelines=timelines,
+                                     lead_ids=reads.lead_ids(session=session),
+                                     today=service_today(),
+                                     earliest_events=reads.earliest_events(session=session))
+        routes = writes.import_cases(session=session, cases=cases, today=service_today(),
+                                     source=f"import {file.name}")
+    out.print(f"Imported {plural(len(cases), 'case')} from {file}.", markup=False)
+    for case_ref, old, new in routes:
+        out.print(f"{case_ref}: route changed from {old} to {new}; its history keeps the old "
+                  "route and every date recorded.", markup=False)
+
+
+@plain_errors
+def import_events(ctx: typer.Context,
+                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import milestone dates: case_ref, milestone, occurred_on [, note, kind, noted_on]. kind is
+    done (default), planned (a booked date, up to 3 years ahead, known from noted_on) or
+    not_applicable. A second done or not_applicable row for the same case and milestone
+    replaces the first, which is kept in the history."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        events = csvfiles.check_events(data, cases=reads.case_index(session=session),
+                                       timelines=timelines, today=service_today())
+        writes.record_events(session=session, events=events, source=f"import {file.name}")
+    out.print(f"Imported {plural(len(events), 'event')} from {file}.", markup=False)
+
+
+@plain_errors
+def record(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
+    on: Annotated[str | None, typer.Option(
+        "--on", metavar="DATE", help="The date, YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT")] = None,
+    planned: Annotated[bool, typer.Option(
+        "--planned", help="--on is the date the step is booked for (up to 3 years ahead), "
+                          "not a completion.")] = False,
+    noted_on: Annotated[str | None, typer.Option(
+        "--noted-on", metavar="DATE", help="With --planned: the day the booking was known "
+                                           "(default today).")] = None,
+    not_applicable: Annotated[bool, typer.Option(
+        "--not-applicable", help="The step no longer applies to this case, from --on.")] = False,
+) -> None:
+    """Record that a milestone of a case was completed, is booked for a date (--planned), or
+    no longer applies (--not-applicable)."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    if planned and not_applicable:
+        raise BadInput("--planned and --not-applicable say different things; give one")
+    if noted_on is not None and not planned:
+        raise BadInput("--noted-on is the day a booking was known; it needs --planned")
+    kind = "planned" if planned else "not_applicable" if not_applicable else "done"
+    occurred_on = today if on is None else _date_option(
+        on, "--on", today, csvfiles.PLANNED_YEARS_AHEAD if planned else 0)
+    known_on = today if noted_on is None else _date_option(noted_on, "--noted-on", today)
+    if note is not None and (problem := csvfiles.text_problem("note", note)):
+        raise BadInput(f"--{problem}")
+    timelines = settings.timelines()
+    with session_for(settings) as session:
+        cases = reads.case_index(session=session)
+        _refuse_event(csvfiles.check_event(case_ref, milestone, occurred_on, cases, timelines,
+                                           kind))
+        facts = reads.load_case_facts(session=session, timelines=timelines,
+                                      case_refs=[case_ref])[0]
+        writes.record_events(session=session, source="record", events=[{
+            "case_ref": case_ref, "milestone": milestone, "occurred_on": occurred_on,
+            "note": note, "kind": kind, "noted_on": known_on if planned else None}])
+    if planned:
+        out.print(f"Booked {milestone} for {case_ref} on {occurred_on} (known from "
+                  f"{known_on}).", markup=False)
+        return
+    replaced = facts.completions.get(milestone) or facts.not_applicable.get(milestone)
+    extra = f" (replaces {replaced}, kept in the history)" if replaced else ""
+    if not_applicable:
+        out.print(f"Marked {milestone} of {case_ref} not applicable from {occurred_on}{extra}.",
+                  markup=False)
+    else:
+        out.print(f"Recorded {milestone} for {case_ref} on {occurred_on}{extra}.", markup=False)
+
+
+def _date_option(text: str, option: str, today: date, years_ahead: int = 0) -> date:
+    """A date option as a plain sentence on failure; up to `years_ahead` years after today."""
+    try:
+        return csvfiles.parse_future_date(text, option, today, years_ahead)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _refuse_event(reason: str | None) -> None:
+    """An unknown case or milestone as its own error kind; any other reason as bad input."""
+    if reason is not None:
+        kind = (UnknownCase if reason.startswith("unknown case")
+                else UnknownMilestone if reason.startswith("unknown milestone") else BadInput)
+        raise kind(reason)
+
+
+@plain_errors
+def pause(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    paused_from: Annotated[str, typer.Option("--from", metavar="DATE",
+                                             help="The first paused day, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT")],
+    paused_to: Annotated[str | None, typer.Option(
+        "--to", metavar="DATE", help="The last paused day (may be ahead); leave out while "
+                                     "the pause lasts.")] = None,
+) -> None:
+    """Pause a case's clocks (a hearing adjourned, say): its due dates move on by the paused
+    days. Recording a pause again with the same --from replaces it, which is how an open pause
+    is closed."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    first = _date_option(paused_from, "--from", today)
+    last = (None if paused_to is None
+            else _date_option(paused_to, "--to", today, csvfiles.PLANNED_YEARS_AHEAD))
+    _refuse_text("reason", reason)
+    with session_for(settings) as session:
+        problems = csvfiles.pause_problems(case_ref, first, last,
+                                           reads.case_index(session=session))
+        if problems:  # said with the command's option names, not the CSV's columns
+            _refuse_event("; ".join(problems).replace("paused_from", "--from")
+                          .replace("paused_to", "--to"))
+        writes.record_pauses(session=session, source="pause", pauses=[{
+            "case_ref": case_ref, "paused_from": first, "paused_to": last, "reason": reason}])
+    until = f"to {last}" if last else "until it is closed (pause again with --to)"
+    out.print(f"Paused {case_ref} from {first} {until}: {reason}", markup=False)
+
+
+@plain_errors
+def extend(
+    ctx: typer.Context,
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF")],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE")],
+    extended_to: Annotated[str, typer.Option("--to", metavar="DATE",
+                                             help="The agreed new due date, YYYY-MM-DD.")],
+    approved_by: Annotated[str, typer.Option("--approved-by", metavar="LEAD_ID")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT")],
+    approved_on: Annotated[str | None, typer.Option(
+        "--on", metavar="DATE", help="The day it was agreed (default today).")] = None,
+) -> None:
+    """Record a new due date for one milestone, agreed by a lead; it stands from the day it
+    was agreed and must come after the due date it replaces."""
+    settings: Settings = ctx.obj
+    today = service_today()
+    agreed = _date_option(extended_to, "--to", today, csvfiles.PLANNED_YEARS_AHEAD)
+    day = today if approved_on is None else _date_option(approved_on, "--on", today)
+    _refuse_text("reason", reason)
+    timelines = settings.timelines()
+    with session_for(settings) as session:
+        if approved_by not in reads.lead_ids(session=session):
+            raise BadInput(f"--approved-by {approved_by!r} is not a known lead_id")
+        _refuse_event(csvfiles.extension_problem(
+            case_ref, milestone, day, agreed, reads.case_index(session=session), timelines,
+            due_on_day(session, timelines)))
+        writes.record_extensions(session=session, source="extend", extensions=[{
+            "case_ref": case_ref, "milestone": milestone, "extended_to": agreed,
+            "approved_by": approved_by, "approved_on": day, "reason": reason}])
+    out.print(f"Extended {milestone} of {case_ref} to {agreed}, agreed by {approved_by} on "
+              f"{day}: {reason}", markup=False)
+
+
+def _refuse_text(option: str, value: str) -> None:
+    if not value.strip():
+        raise BadInput(f"--{option} is empty; say why")
+    if (problem := csvfiles.text_problem(option, value)) is not None:
+        raise BadInput(f"--{problem}")
+
+
+@plain_errors
+def import_pauses(ctx: typer.Context,
+                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import pauses: case_ref, paused_from, paused_to (may be empty), reason. A pause of a
+    case from the same day replaces the one recorded before."""
+    settings: Settings = ctx.obj
+    data = csvfiles.read_csv(file, ("case_ref", "paused_from", "reason"), ("paused_to",))
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        pauses = csvfiles.check_pauses(data, cases=reads.case_index(session=session),
+                                       today=service_today())
+        writes.record_pauses(session=session, pauses=pauses, source=f"import {file.name}")
+    out.print(f"Imported {plural(len(pauses), 'pause')} from {file}.", markup=False)
+
+
+@plain_errors
+def import_extensions(ctx: typer.Context,
+                      file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Import agreed extensions: case_ref, milestone, extended_to, approved_by, approved_on,
+    reason."""
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    data = csvfiles.read_csv(file, csvfiles.EXTENSION_COLUMNS, ())
+    _warn(data.warnings)
+    with session_for(settings) as session:
+        extensions = csvfiles.check_extensions(
+            data, cases=reads.case_index(session=session), timelines=timelines,
+            lead_ids=reads.lead_ids(session=session), today=service_today(),
+            due_on=due_on_day(session, timelines))
+        writes.record_extensions(session=session, extensions=extensions,
+                                 source=f"import {file.name}")
+    out.print(f"Imported {plural(len(extensions), 'extension')} from {file}.", markup=False)

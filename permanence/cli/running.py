@@ -1,0 +1,116 @@
+"""Commands that set up and run the service: `init`, `purge`, `rules validate`, the daily
+`check`, `demo` and `serve`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from permanence.check import require_prefect_server, run_check
+from permanence.cli.settings import Settings, parse_as_of, plain_errors, session_for
+from permanence.clock import service_today
+from permanence.config import CheckConfig
+from permanence.errors import BadInput, PermanenceError
+from permanence.store import connection, writes
+from permanence.terminal import out, print_check_summary
+from permanence.timelines import validate_rule_files
+
+
+@plain_errors
+def init(ctx: typer.Context) -> None:
+    """Create the store, or upgrade one an earlier release wrote, keeping every row (safe to
+    run again)."""
+    settings: Settings = ctx.obj
+    engine = settings.engine(require_schema=False)
+    before, after = connection.init_schema(engine)
+    if before is not None and before != after:
+        out.print(f"Upgraded the store's schema from {before} to {after}; every row kept.")
+    out.print(f"Store ready: {engine.url.render_as_string()}")
+
+
+@plain_errors
+def purge(
+    ctx: typer.Context,
+    closed_before: Annotated[str, typer.Option(
+        "--closed-before", metavar="DATE",
+        help="YYYY-MM-DD: cases closed before this day lose their names and dates of birth.")],
+) -> None:
+    """Remove children's names and dates of birth from cases closed before a date; their
+    milestones stay, so the measures stay whole."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(closed_before, option="--closed-before")
+    with session_for(settings) as session:
+        changed = writes.purge_personal_data(session=session, closed_before=day)
+    children = "1 child" if changed == 1 else f"{changed} children"
+    out.print(f"Removed the names and dates of birth of {children} whose cases closed before "
+              f"{day}; their milestones are kept.", markup=False)
+
+
+@plain_errors
+def rules_validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH...")]) -> None:
+    """Check rule files (or folders of them); exit 0, or 1 with one line per problem."""
+    timelines, problems = validate_rule_files(paths)
+    if problems:
+        raise PermanenceError(problems)
+    for timeline in timelines:
+        out.print(f"{timeline.path}: ok ({timeline.name} {timeline.version}, "
+                  f"{len(timeline.milestones)} milestones)", markup=False)
+
+
+@plain_errors
+def check(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="YYYY-MM-DD (default today, Europe/London).")] = None,
+    no_notify: Annotated[bool, typer.Option("--no-notify",
+                                            help="Evaluate and store; tell nobody.")] = False,
+) -> None:
+    """Run the daily drift check flow: evaluate, store changes, notify on transitions."""
+    settings: Settings = ctx.obj
+    day = parse_as_of(as_of)
+    environment = CheckConfig.from_environment()
+    config = replace(environment, db=settings.url, rules=tuple(settings.rules),
+                     notify=environment.notify and not no_notify)
+    summary = run_check(config, day)
+    print_check_summary(summary)
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+@plain_errors
+def demo(
+    folder: Annotated[Path | None, typer.Option(
+        "--dir", metavar="DIR", help="Folder for the demo's SQLite store (default: a new "
+                                     "temporary folder).")] = None,
+) -> None:
+    """The main job end to end on sample data: import, four weeks of daily checks with real
+    deliveries to a local receiver, each lead's messages, and the RAG board."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from permanence.demo import run_demo
+
+    raise typer.Exit(run_demo(out, folder, service_today()))
+
+
+@plain_errors
+def serve(ctx: typer.Context) -> None:
+    """Run the daily drift check every morning at 07:00 Europe/London from this machine
+    (needs PREFECT_API_URL set to a running Prefect server)."""
+    settings: Settings = ctx.obj
+    CheckConfig.from_environment()  # each run reads it: a bad value is refused now, not at 07:00
+    if not os.environ.get("PREFECT_API_URL"):
+        raise BadInput("set PREFECT_API_URL to a running Prefect server first (start one with "
+                       "`prefect server start`, then export "
+                       "PREFECT_API_URL=http://127.0.0.1:4200/api)")
+    settings.timelines()
+    connection.require_schema(settings.engine())
+    require_prefect_server(os.environ["PREFECT_API_URL"])
+    os.environ["PERMANENCE_DB"] = settings.url
+    if settings.rules:
+        os.environ["PERMANENCE_RULES"] = os.pathsep.join(str(p) for p in settings.rules)
+    from permanence.deployments.serve import serve as serve_daily_check
+
+    serve_daily_check()
