@@ -618,7 +618,10 @@ def chunk_runner(config: CheckConfig) -> TaskRunner[Any]:
         return DaskTaskRunner(address=config.dask_address)
     return DaskTaskRunner(cluster_kwargs={
         "n_workers": config.dask_workers or os.cpu_count() or 1, "threads_per_worker": 1,
-        "processes": True, "dashboard_address": None})
+        "processes": True, "dashboard_address": None,
+        # No dashboard; the scheduler's own HTTP server on a free port, not 8787 (taken by any
+        # other cluster on the machine, which would cost a warning on every run).
+        "scheduler_kwargs": {"dashboard_address": ":0"}})
 
 
 def _capacity(config: CheckConfig, runner: TaskRunner[Any]) -> Any:

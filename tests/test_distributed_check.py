@@ -113,7 +113,8 @@ def dask_cluster() -> Iterator[Any]:
     """A real local Dask cluster: a scheduler and two single-threaded worker processes."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
         yield cluster
 
 
