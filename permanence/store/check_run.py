@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -129,12 +129,24 @@ def notices_to_send(*, session: Session) -> list[Any]:
     return pending
 
 
+IN_BATCH = 10_000
+"""Ids per `IN (...)`: PostgreSQL takes at most 65,535 parameters a statement, and a national
+first check tells of more changes than that."""
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), IN_BATCH):
+        yield ordered[start:start + IN_BATCH]
+
+
 def leads_told(*, session: Session, change_ids: Iterable[int]) -> dict[int, list[str]]:
     """For each status change, every lead a notice of it went to, in notice order."""
+    rows = [row for batch in _batches(change_ids) for row in session.execute(
+        select(col(Notice.id), col(Notice.change_id), col(Notice.lead_id))
+        .where(col(Notice.change_id).in_(batch)))]
     told: dict[int, list[str]] = defaultdict(list)
-    for change_id, lead_id in session.execute(
-            select(col(Notice.change_id), col(Notice.lead_id))
-            .where(col(Notice.change_id).in_(set(change_ids))).order_by(col(Notice.id))):
+    for _, change_id, lead_id in sorted(rows):
         told[change_id].append(lead_id)
     return told
 
@@ -147,8 +159,9 @@ def queue_message(*, session: Session, lead_id: str, as_of: date, title: str, bo
         "lead_id": lead_id, "as_of": as_of, "title": title, "body": body,
         "state": OutboxState.PENDING, "attempts": 0, "flow_run_id": flow_run_id,
         "created_at": utc_now()}).scalar_one())
-    session.execute(update(Notice).where(col(Notice.id).in_(notice_ids))
-                    .values(outbox_id=outbox_id))
+    for batch in _batches(notice_ids):
+        session.execute(update(Notice).where(col(Notice.id).in_(batch))
+                        .values(outbox_id=outbox_id))
     return outbox_id
 
 
