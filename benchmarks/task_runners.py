@@ -131,8 +131,9 @@ def main() -> None:
                 start = time.perf_counter()
                 summary = run_check(config, day)
                 seconds.setdefault(step, {})[name] = time.perf_counter() - start
-                print(f"  {step}: {seconds[step][name]:.1f} s ({summary.changes:,} changes)",
-                      flush=True)
+                steps = ", ".join(f"{part} {value:.1f}" for part, value in summary.seconds.items())
+                print(f"  {step}: {seconds[step][name]:.1f} s ({summary.changes:,} changes; "
+                      f"chunks' own seconds, summed over workers: {steps})", flush=True)
 
     if os.environ.get("PREFECT_API_URL"):
         measure()
