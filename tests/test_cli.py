@@ -230,6 +230,14 @@ class TestRecord:
 class TestStatus:
     """`status` lists every open case's milestones in case then rule-file order."""
 
+    def test_json_is_written_as_one_indented_document(self, loaded: str) -> None:
+        """Written a row at a time, the text is still what json.dumps(indent=1) gives."""
+        for day in ("2026-11-16", "2025-01-20"):
+            text = run(loaded, "status", "--as-of", day, "--format", "json").stdout
+            assert text == json.dumps(json.loads(text), indent=1) + "\n"
+        empty = run(loaded, "status", "--as-of", "2025-01-01", "--format", "json").stdout
+        assert empty == "[]\n"
+
     def test_json_matches_contract(self, loaded: str, timelines) -> None:
         result = run(loaded, "status", "--as-of", "2026-11-16", "--format", "json")
         assert result.exit_code == 0
