@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import pytest
 from sqlalchemy import text
@@ -252,3 +253,26 @@ def drift_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("drift-rules") / "drift-test.yaml"
     path.write_text(DRIFT_RULES, encoding="utf-8")
     return path
+
+
+def text_of(html: str) -> str:
+    """The page's visible text, tags stripped and whitespace collapsed."""
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.skip += tag in {"style", "svg"}
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip -= tag in {"style", "svg"}
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())

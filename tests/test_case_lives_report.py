@@ -44,11 +44,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import text_of
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -166,29 +166,6 @@ def facts(engine: Engine) -> dict[str, CaseFacts]:
     with Session(engine) as session:
         return {case.case_ref: case
                 for case in store.load_case_facts(session=session, timelines=TIMELINES)}
-
-
-def text_of(html: str) -> str:
-    """The visible text, tags stripped and whitespace collapsed."""
-    class Text(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts: list[str] = []
-            self.skip = 0
-
-        def handle_starttag(self, tag: str, attrs: Any) -> None:
-            self.skip += tag in {"style", "svg"}
-
-        def handle_endtag(self, tag: str) -> None:
-            self.skip -= tag in {"style", "svg"}
-
-        def handle_data(self, data: str) -> None:
-            if not self.skip:
-                self.parts.append(data)
-
-    parser = Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
 
 
 def card(page: str, case_ref: str) -> str:

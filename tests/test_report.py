@@ -21,12 +21,11 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from conftest import load_sample
+from conftest import load_sample, text_of
 from typer.testing import CliRunner
 
 from permanence.cli import app
@@ -67,29 +66,6 @@ def report(sample: Sample, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pages(index: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in index.parent.glob("*.html")}
-
-
-def text_of(html: str) -> str:
-    """The page's visible text, tags stripped and whitespace collapsed."""
-    class Text(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts: list[str] = []
-            self.skip = 0
-
-        def handle_starttag(self, tag: str, attrs: Any) -> None:
-            self.skip += tag in {"style", "svg"}
-
-        def handle_endtag(self, tag: str) -> None:
-            self.skip -= tag in {"style", "svg"}
-
-        def handle_data(self, data: str) -> None:
-            if not self.skip:
-                self.parts.append(data)
-
-    parser = Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
 
 
 def links(html: str) -> list[str]:
