@@ -17,6 +17,7 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_DASK_ADDRESS | with `dask`: the address of a running Dask scheduler (`tcp://HOST:8786`); unset: a local cluster started for the run | none |
 | PERMANENCE_DASK_WORKERS | with `dask` and no address: worker processes of the local cluster | the machine's CPUs |
 | PERMANENCE_CHUNK_SIZE | cases per chunk (one task each), 1 to 1000000 | 20000 |
+| PERMANENCE_WEB_URL | the base URL people reach the web page at (`permanence web`), e.g. `https://permanence.example.org`; links to a day's board are made from it | none |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from permanence.errors import BadInput
 from permanence.store import database_url
@@ -82,6 +84,21 @@ def rules_from_environment() -> tuple[Path, ...]:
     """PERMANENCE_RULES: rule files or folders, separated like PATH."""
     rules = os.environ.get("PERMANENCE_RULES", "")
     return tuple(Path(part) for part in rules.split(os.pathsep) if part)
+
+
+def web_base_url() -> str | None:
+    """PERMANENCE_WEB_URL without its trailing slash, so that links are made as
+    `f"{web_base_url()}/days/{day}/"`; None when unset, since a link nobody can open (a local
+    file, a guessed host) is worse than none. Anything but an http(s) address is refused."""
+    value = os.environ.get("PERMANENCE_WEB_URL", "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise BadInput(f"PERMANENCE_WEB_URL={value!r}: expected the web page's address, "
+                       "http:// or https://, e.g. https://permanence.example.org")
+    return value.rstrip("/")
 
 
 def _seconds(variable: str, default: float) -> float:
