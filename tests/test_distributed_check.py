@@ -222,3 +222,25 @@ class TestSettings:
             "PERMANENCE_TASK_RUNNER=dask needs the store on PostgreSQL (a SQLite file takes one "
             "writer at a time, on one machine): set PERMANENCE_DB to a postgresql:// URL, or "
             "PERMANENCE_TASK_RUNNER=default.")]
+
+    DASK_ON_SQLITE = (
+        "PERMANENCE_TASK_RUNNER=dask needs the store on PostgreSQL (a SQLite file takes one "
+        "writer at a time, on one machine): set PERMANENCE_DB to a postgresql:// URL, or "
+        "PERMANENCE_TASK_RUNNER=default.")
+
+    @pytest.mark.parametrize("given_by", ["--db", "PERMANENCE_DB"])
+    def test_serve_refuses_dask_on_sqlite_at_start(self, monkeypatch: pytest.MonkeyPatch,
+                                                   sqlite_url: str, given_by: str) -> None:
+        """`serve` refuses it at start-up with the sentence `check` gives, before it asks for a
+        Prefect server, rather than at 07:00 when the first run would fail on it."""
+        monkeypatch.setenv("PERMANENCE_TASK_RUNNER", "dask")
+        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+        if given_by == "--db":
+            monkeypatch.delenv("PERMANENCE_DB", raising=False)
+            args = ["--db", sqlite_url, "serve"]
+        else:
+            monkeypatch.setenv("PERMANENCE_DB", sqlite_url)
+            args = ["serve"]
+        result = CliRunner().invoke(app, args)
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1, "", self.DASK_ON_SQLITE + "\n")

@@ -100,7 +100,9 @@ def serve(ctx: typer.Context) -> None:
     """Run the daily drift check every morning at 07:00 Europe/London from this machine
     (needs PREFECT_API_URL set to a running Prefect server)."""
     settings: Settings = ctx.obj
-    CheckConfig.from_environment()  # each run reads it: a bad value is refused now, not at 07:00
+    # Each run reads its settings: a bad value is refused now, not at 07:00, and so is a Dask
+    # runner on a SQLite store, exactly as `check` refuses it.
+    replace(CheckConfig.from_environment(), db=settings.url).refuse_runner_without_its_store()
     if not os.environ.get("PREFECT_API_URL"):
         raise BadInput("set PREFECT_API_URL to a running Prefect server first (start one with "
                        "`prefect server start`, then export "
