@@ -59,7 +59,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from permanence import store
 from permanence.clock import refuse_future_day, service_today
 from permanence.collector import collector_paused
 from permanence.config import CheckConfig, current_config
@@ -80,6 +79,9 @@ from permanence.models import (
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
+from permanence.store import check_run, reads
+from permanence.store.connection import make_engine, require_schema
+from permanence.store.lock import CHECK_LOCK_KEY, CheckLock, check_lock
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
@@ -121,7 +123,7 @@ def check_chunk(store_url: str, timelines: dict[str, Timeline], as_of: date, fir
 # transaction, and first makes sure its check's session still holds the check lock; a check,
 # once it holds the check lock, takes this one exclusively for a moment: it waits for any chunk
 # still writing, and every chunk that starts later finds its check gone and writes nothing.
-CHUNK_FENCE_KEY = store.CHECK_LOCK_KEY + 1
+CHUNK_FENCE_KEY = CHECK_LOCK_KEY + 1
 
 _HOLDS_CHECK_LOCK = text(
     "SELECT l.pid, a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
@@ -136,7 +138,7 @@ def fence_earlier_chunks(engine: Engine) -> tuple[int, str] | None:
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as connection:
-        holder = connection.execute(_HOLDS_CHECK_LOCK, {"key": store.CHECK_LOCK_KEY}).one()
+        holder = connection.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).one()
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHUNK_FENCE_KEY})
         connection.commit()
     return int(holder.pid), str(holder.backend_start)
@@ -145,7 +147,7 @@ def fence_earlier_chunks(engine: Engine) -> tuple[int, str] | None:
 def _confirm_turn(session: Session, lock_holder: tuple[int, str]) -> None:
     """Inside a chunk's transaction: the fence held shared, and its check still running."""
     session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CHUNK_FENCE_KEY})
-    holders = session.execute(_HOLDS_CHECK_LOCK, {"key": store.CHECK_LOCK_KEY}).all()
+    holders = session.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).all()
     if lock_holder not in {(int(row.pid), str(row.backend_start)) for row in holders}:
         raise CheckRefused("this check lost the store's check lock; it stopped so that no two "
                            "checks run at once. Run it again.")
@@ -180,7 +182,7 @@ def chunk_engine(url: str) -> Engine:
 @functools.cache
 def _engine_of_this_process(url: str) -> Engine:
     """One engine (one connection pool) per store for the life of a worker process."""
-    return store.make_engine(url)
+    return make_engine(url)
 
 
 def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, first: str,
@@ -198,10 +200,10 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
     with Session(engine) as session, session.begin():
         if lock_holder is not None:
             _confirm_turn(session, lock_holder)
-        facts = store.load_case_facts(session=session, timelines=timelines,
+        facts = reads.load_case_facts(session=session, timelines=timelines,
                                       between=(first, last))
-        leads = LeadDirectory(store.lead_roles(session=session))
-        stored = store.stored_states(session=session, between=(first, last))
+        leads = LeadDirectory(reads.lead_roles(session=session))
+        stored = check_run.stored_states(session=session, between=(first, last))
         lap("read")
         evaluation = evaluate(timelines, facts, leads, as_of)
         lap("evaluate")
@@ -209,7 +211,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         changes, new_state = all_changes(evaluation.statuses, stored, timelines, by_ref, leads)
         lap("compare")
 
-        store.save_case_states(session=session, states=[
+        check_run.save_case_states(session=session, states=[
             {"case_ref": ref, "timeline": by_ref[ref].timeline,
              "rules_version": timelines[by_ref[ref].timeline].version, "as_of": as_of,
              "milestones": text} for ref, text in new_state.items()])
@@ -226,10 +228,10 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
         # Only changes that tell someone need their ids back; the rest go in one plain insert.
         pairs = list(zip(change_rows, changes, strict=True))
         telling = [(row, change) for row, change in pairs if notify and change.notices]
-        change_ids = store.record_status_changes(
+        change_ids = check_run.record_status_changes(
             session=session, telling=[row for row, _ in telling],
             quiet=[row for row, change in pairs if not (notify and change.notices)])
-        store.add_notices(session=session, notices=[
+        check_run.add_notices(session=session, notices=[
             {"change_id": change_id, "lead_id": notice.lead_id, "reason": notice.reason,
              "tier": notice.tier}
             for (_, change), change_id in zip(telling, change_ids, strict=True)
@@ -259,11 +261,11 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
     both, and the earlier message is marked superseded: one message per lead per run. Without
     new items the earlier message is simply sent again as it was."""
     with Session(engine) as session, session.begin():
-        pending = store.notices_to_send(session=session)
+        pending = check_run.notices_to_send(session=session)
         if not pending:
             return 0
-        names = store.lead_names(session=session)
-        told_about = store.leads_told(session=session,
+        names = reads.lead_names(session=session)
+        told_about = check_run.leads_told(session=session,
                                       change_ids={row.change_id for row in pending})
         # One item per lead and milestone: a folded earlier item gives way to a newer one.
         newest = {(row.lead_id, row.case_ref, row.milestone): row.id for row in pending}
@@ -289,7 +291,7 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
             digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
                                            items=items, as_of=as_of,
                                            template_dir=templates)
-            store.queue_message(session=session, lead_id=lead_id, as_of=as_of,
+            check_run.queue_message(session=session, lead_id=lead_id, as_of=as_of,
                                 title=digest.title, body=digest.body, flow_run_id=flow_run_id,
                                 notice_ids=claimed[lead_id])
         return len(per_lead)
@@ -310,11 +312,11 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
     logger = get_run_logger()
     delivered, undelivered = 0, []
     with Session(engine) as session:
-        waiting = store.messages_waiting(session=session)
-        urls = store.lead_urls(session=session)
+        waiting = check_run.messages_waiting(session=session)
+        urls = check_run.lead_urls(session=session)
     for message in waiting:
         with Session(engine) as session, session.begin():
-            if not store.claim_message(session=session, outbox_id=message.id):
+            if not check_run.claim_message(session=session, outbox_id=message.id):
                 continue  # no longer waiting: someone else has sent it or is sending it
         took = set(message.delivered_to.split())
         failures: list[str] = []
@@ -330,7 +332,7 @@ def send_outbox(engine: Engine, timeout: float) -> tuple[int, list[str]]:
                 took.add(fingerprint(url))
             failures.extend(result.failures)
         with Session(engine) as session, session.begin():
-            store.record_attempt(session=session, outbox_id=message.id,
+            check_run.record_attempt(session=session, outbox_id=message.id,
                                  delivered_to=" ".join(sorted(took)), failures=failures)
         if failures:
             logger.error("could not deliver to %s: %s", message.lead_id, "; ".join(failures))
@@ -408,12 +410,12 @@ def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
         config: CheckConfig = current_config()
         config.refuse_runner_without_its_store()
         timelines = load_timelines(config.rules)
-        engine = store.make_engine(config.db)
+        engine = make_engine(config.db)
     except PermanenceError as error:
         return _refused(error)
     try:
-        store.require_schema(engine)
-        with store.check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as lock:
+        require_schema(engine)
+        with check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as lock:
             return _check_locked(engine, config, timelines, day, run_id, lock)
     except DBAPIError as error:
         reason = " ".join(str(error.orig).split())
@@ -436,7 +438,7 @@ def _refused(error: PermanenceError) -> State:
 
 
 def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
-                  day: date, run_id: Any, lock: store.CheckLock) -> CheckSummary | State:
+                  day: date, run_id: Any, lock: CheckLock) -> CheckSummary | State:
     """The run itself, while it holds the store's check lock (confirmed before each step that
     writes, since a database restart ends the session holding it)."""
     logger = get_run_logger()
@@ -446,11 +448,11 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     holder = fence_earlier_chunks(engine)
     with Session(engine) as session, session.begin():
         # Under the lock: a later day checked while this run waited refuses this one here.
-        store.refuse_earlier_day(session=session, day=day)
-        interrupted = store.release_interrupted_sends(session=session)
-        rules_before = store.rules_of_last_check(session=session)
-        check_run_id = store.start_check_run(session=session, as_of=day, flow_run_id=run_id)
-        ranges = store.case_ref_ranges(session=session, size=config.chunk_size)
+        check_run.refuse_earlier_day(session=session, day=day)
+        interrupted = check_run.release_interrupted_sends(session=session)
+        rules_before = check_run.rules_of_last_check(session=session)
+        check_run_id = check_run.start_check_run(session=session, as_of=day, flow_run_id=run_id)
+        ranges = reads.case_ref_ranges(session=session, size=config.chunk_size)
     if interrupted:
         logger.warning("%s messages were being sent when an earlier check stopped; they are "
                        "sent again", interrupted)
@@ -539,7 +541,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         description=f"Every red milestone on {day}, most overdue first")
     lock.confirm()
     with Session(engine) as session, session.begin():
-        store.finish_check_run(session=session, check_run_id=check_run_id,
+        check_run.finish_check_run(session=session, check_run_id=check_run_id,
                                summary=summary.as_json())
     logger.info("%s open cases, %s changes, %s messages queued, %s delivered, %s undelivered",
                 total.cases, total.changes, queued, delivered, len(undelivered))
@@ -548,7 +550,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     return summary
 
 
-def run_chunks(config: CheckConfig, lock: store.CheckLock,
+def run_chunks(config: CheckConfig, lock: CheckLock,
                chunks: list[dict[str, Any]]) -> list[ChunkResult]:
     """Every chunk through the configured task runner; their results in the chunks' order, so
     that what the flow adds up from them does not depend on which finished first.

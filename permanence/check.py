@@ -13,10 +13,11 @@ from datetime import date
 
 from sqlmodel import Session
 
-from permanence import store
 from permanence.clock import refuse_future_day
 from permanence.config import CheckConfig, configured
 from permanence.errors import PermanenceError
+from permanence.store.check_run import refuse_earlier_day
+from permanence.store.connection import make_engine, require_schema
 from permanence.summary import CheckSummary
 from permanence.timelines import load_timelines
 
@@ -31,11 +32,11 @@ def run_check(config: CheckConfig, day: date) -> CheckSummary:
     refuse_future_day(day)
     config.refuse_runner_without_its_store()
     load_timelines(config.rules)
-    engine = store.make_engine(config.db)
+    engine = make_engine(config.db)
     try:
-        store.require_schema(engine)
+        require_schema(engine)
         with Session(engine) as session:
-            store.refuse_earlier_day(session=session, day=day)
+            refuse_earlier_day(session=session, day=day)
     finally:
         engine.dispose()
     prepare_prefect()

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from permanence.errors import BadInput
-from permanence.store import database_url
+from permanence.store.connection import database_url
 
 DELIVERY_TIMEOUT = 30.0  # seconds one channel URL may take to accept a message
 CHUNK_SIZE = 20_000  # cases per chunk: one task, one transaction
