@@ -51,19 +51,45 @@ class CsvRows:
     warnings: list[str] = field(default_factory=list)
 
 
+# Every hidden character an ASCII string can hold: the C0 controls and DEL (category Cc; ASCII
+# has no Cf, Zl or Zp characters), and the same without tab and the line breaks, for columns
+# that may run over several lines.
+_ASCII_HIDDEN = re.compile(r"[\x00-\x1f\x7f]")
+_ASCII_HIDDEN_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text_problem(column: str, value: str) -> str | None:
     """Why `value` cannot be stored in `column`: a character that is not plain text (named by
-    its code point and position, never echoed, as it may be a terminal escape), or None."""
-    allowed = MULTILINE_ALLOWED if column in MULTILINE_COLUMNS else frozenset()
+    its code point and position, never echoed, as it may be a terminal escape), or None.
+
+    An import checks every field of every row, so the common cases are settled in C: a string
+    `isprintable()` holds no Cc, Cf, Zl or Zp character (Python counts every "Other" and
+    "Separator" character but the space as unprintable, from the same Unicode database as
+    `unicodedata`); an ASCII string's first hidden character is found by a regex. Only text
+    with other unprintable characters (a no-break space, say) is walked character by
+    character."""
+    if value.isprintable():
+        return None
+    multiline = column in MULTILINE_COLUMNS
+    if value.isascii():
+        found = (_ASCII_HIDDEN_MULTILINE if multiline else _ASCII_HIDDEN).search(value)
+        return None if found is None else _hidden_problem(column, value[found.start()],
+                                                          found.start() + 1)
+    allowed = MULTILINE_ALLOWED if multiline else frozenset()
     for position, character in enumerate(value, start=1):
         if character not in allowed and unicodedata.category(character) in HIDDEN_CATEGORIES:
-            kind = "line break" if character in "\n\r\u2028\u2029" else "control character"
-            return (f"{column} contains a {kind} (U+{ord(character):04X}, character "
-                    f"{position}); it must be plain text on one line"
-                    if column not in MULTILINE_COLUMNS else
-                    f"{column} contains a control character (U+{ord(character):04X}, character "
-                    f"{position}); only text, tabs and line breaks are allowed")
+            return _hidden_problem(column, character, position)
     return None
+
+
+def _hidden_problem(column: str, character: str, position: int) -> str:
+    """The refusal of a hidden `character` at `position` (1-based) of a value of `column`."""
+    if column in MULTILINE_COLUMNS:
+        return (f"{column} contains a control character (U+{ord(character):04X}, character "
+                f"{position}); only text, tabs and line breaks are allowed")
+    kind = "line break" if character in "\n\r\u2028\u2029" else "control character"
+    return (f"{column} contains a {kind} (U+{ord(character):04X}, character {position}); it "
+            "must be plain text on one line")
 
 
 def printable(value: Any) -> Any:

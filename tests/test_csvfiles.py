@@ -6,24 +6,31 @@ as `file:line: reason; reason`, then a closing line counting them. The tests spe
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from permanence.csvfiles import (
     CASE_COLUMNS,
     CASE_OPTIONAL,
     EVENT_COLUMNS,
     EVENT_OPTIONAL,
+    HIDDEN_CATEGORIES,
     LEAD_COLUMNS,
+    MULTILINE_ALLOWED,
+    MULTILINE_COLUMNS,
     CsvRows,
     check_cases,
     check_events,
     check_leads,
     defused,
     read_csv,
+    text_problem,
 )
 from permanence.errors import ImportRefused
 from permanence.timelines import Timeline
@@ -313,3 +320,41 @@ class TestHostileFiles:
     ])
     def test_formula_cells_defused(self, cell: object, written: object) -> None:
         assert defused(cell) == written
+
+
+def text_problem_by_hand(column: str, value: str) -> str | None:
+    """The oracle: `text_problem` as it was, every character's Unicode category looked up."""
+    allowed = MULTILINE_ALLOWED if column in MULTILINE_COLUMNS else frozenset()
+    for position, character in enumerate(value, start=1):
+        if character not in allowed and unicodedata.category(character) in HIDDEN_CATEGORIES:
+            kind = "line break" if character in "\n\r\u2028\u2029" else "control character"
+            return (f"{column} contains a {kind} (U+{ord(character):04X}, character "
+                    f"{position}); it must be plain text on one line"
+                    if column not in MULTILINE_COLUMNS else
+                    f"{column} contains a control character (U+{ord(character):04X}, character "
+                    f"{position}); only text, tabs and line breaks are allowed")
+    return None
+
+
+# Characters near every boundary the fast paths draw: ASCII controls, the line breaks a note may
+# hold, DEL, C1 controls (U+0085 is a line break to some), format characters (a bidirectional
+# override, a zero-width space, a BOM), separators that are unprintable but allowed (no-break
+# space), the line and paragraph separators, a lone surrogate, an unassigned code point.
+AWKWARD = ("\x00\t\n\x0b\x0c\r\x1b\x1f \x7f\x80\x85\xa0\xad\u200b\u202e\u2028\u2029\u3000\ufeff"
+           "\ud800\U000e0001\U0010ffff\u0378é")
+
+
+class TestTextProblem:
+    """`text_problem` settles printable and ASCII text without walking it character by
+    character, and says exactly what the walk says, on any text in any column."""
+
+    @settings(max_examples=3000, deadline=None)
+    @given(column=st.sampled_from(["case_ref", "note", "reason", "column 2 of the header"]),
+           value=st.text(st.one_of(st.characters(exclude_categories=()),
+                                   st.characters(max_codepoint=127),
+                                   st.sampled_from(AWKWARD))))
+    @example(column="note", value="two\r\nlines\tand a tab")
+    @example(column="case_ref", value="C-1\u202e")
+    @example(column="note", value="réunion\nreportée\x07")
+    def test_same_answer_as_the_walk(self, column: str, value: str) -> None:
+        assert text_problem(column, value) == text_problem_by_hand(column, value)
