@@ -8,6 +8,7 @@ mistyped clock would silently move children's deadlines.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -122,8 +123,13 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
 
 
+@functools.lru_cache(maxsize=64)
 def parse_rule_text(text: str, filename: str) -> Timeline:
-    """Parse and check one rule file's text; raise RuleFileError listing every problem."""
+    """Parse and check one rule file's text; raise RuleFileError listing every problem.
+
+    Each text is parsed once per process: every command reads the built-in files, and a
+    long-running process (the web page, the test suite) reads the same ones again and again.
+    A Timeline is immutable, so one parse can serve every caller; a changed file is new text."""
     problems = _Problems(filename)
     try:
         with collector_paused():  # tens of thousands of small mappings and lists

@@ -7,6 +7,7 @@ one with `.ci/start-postgres`). Without it they skip on a developer's machine, a
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 import pytest
-from sqlalchemy import text
+import typer.testing
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import SQLModel
 
 from permanence import csvfiles, store
@@ -142,6 +144,18 @@ def reports_out_of_the_way(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.environ["PERMANENCE_REPORT_DIR"] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cli_built_once() -> Iterator[None]:
+    """typer's test runner builds the click command from the app's signatures on every
+    invoke, a tenth of a command-line test's time; the app does not change during a session,
+    so it is built once. (Speed only: were typer to rename the helper, nothing is patched.)"""
+    build = getattr(typer.testing, "_get_command", None)
+    with pytest.MonkeyPatch.context() as patch:
+        if build is not None:
+            patch.setattr(typer.testing, "_get_command", functools.cache(build))
+        yield
+
+
 @pytest.fixture(scope="session")
 def timelines() -> dict[str, Timeline]:
     return load_timelines()
@@ -158,10 +172,29 @@ def postgres_url() -> str:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but {POSTGRES_ENV} is not set: PostgreSQL tests must run in CI")
         pytest.skip(f"set {POSTGRES_ENV} (see .ci/start-postgres) to run PostgreSQL tests")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _database_of_worker(url, worker) if worker else url
 
 
-def _empty_postgres(url: str) -> str:
+@functools.cache
+def _database_of_worker(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker has a database of its own on the same server (the test
+    role may create databases, see .ci/start-postgres), so tests running side by side never
+    drop each other's tables."""
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).first() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def empty_postgres(url: str) -> str:
     engine = store.make_engine(url)
     with engine.begin() as connection:
         SQLModel.metadata.drop_all(connection)
@@ -176,13 +209,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'permanence.db'}"
     else:
-        yield _empty_postgres(postgres_url())
+        yield empty_postgres(postgres_url())
 
 
 @pytest.fixture
 def postgresql_url() -> str:
     """An empty store (no tables yet) on PostgreSQL only, for what production runs there."""
-    return _empty_postgres(postgres_url())
+    return empty_postgres(postgres_url())
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +26,7 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+from conftest import empty_postgres
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -303,22 +306,49 @@ class TestOneCheckAtATime:
 
 def restart_postgres(url: str) -> None:
     """Restart the local PostgreSQL cluster serving `url` (fast mode: every session is ended),
-    as a database failover or an upgrade would. Needs the cluster that .ci/start-postgres made
-    and root; under CI that is always so, elsewhere the test is skipped."""
-    port = str(make_url(url).port or 5432)
-    try:
-        clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True,
-                                  check=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        clusters = []
-    match = [line.split() for line in clusters if line.split()[2:3] == [port]]
-    if not match or os.geteuid() != 0:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but the PostgreSQL cluster on port {port} cannot be restarted")
-        pytest.skip("restarting PostgreSQL needs root and the cluster of .ci/start-postgres")
-    version, name = match[0][0], match[0][1]
+    as a database failover or an upgrade would."""
+    port = str(make_url(url).port)
+    clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True,
+                              check=True).stdout.split("\n")
+    version, name = next(line.split()[:2] for line in clusters if line.split()[2:3] == [port])
     subprocess.run(["pg_ctlcluster", version, name, "restart", "-m", "fast"], check=True,
                    capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def restartable_cluster() -> Iterator[str]:
+    """The URL of a PostgreSQL cluster of these tests' own, on a free port, made and dropped
+    with Debian's cluster tools (.ci/start-postgres installs them): restarting the suite's
+    shared server would end the sessions of tests running beside these ones. Needs root; under
+    CI that is always so, elsewhere the tests are skipped."""
+    if os.geteuid() != 0 or not shutil.which("pg_createcluster"):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but no PostgreSQL cluster can be made to restart "
+                        "(needs root and pg_createcluster)")
+        pytest.skip("restarting PostgreSQL needs root and Debian's pg_createcluster")
+    version = max(os.listdir("/usr/lib/postgresql"), key=int)
+    name = f"restarts-{os.getpid()}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def run(*command: str) -> None:
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    run("pg_createcluster", version, name, "-p", str(port), "--start")
+    try:
+        run("su", "postgres", "-c", f"psql -p {port} -qc \"CREATE ROLE permanence LOGIN "
+                                    "PASSWORD 'permanence'\"")
+        run("su", "postgres", "-c", f"createdb -p {port} -O permanence permanence_restarts")
+        yield f"postgresql+psycopg://permanence:permanence@127.0.0.1:{port}/permanence_restarts"
+    finally:
+        run("pg_dropcluster", "--stop", version, name)
+
+
+@pytest.fixture
+def restartable_postgres(restartable_cluster: str) -> str:
+    """An empty store on the cluster these tests may restart."""
+    return empty_postgres(restartable_cluster)
 
 
 class TestPostgresRestarts:
@@ -327,29 +357,29 @@ class TestPostgresRestarts:
     with nothing lost."""
 
     @pytest.fixture
-    def env(self, prefect_harness: None, postgresql_url: str, drift_rules: Path,
+    def env(self, prefect_harness: None, restartable_postgres: str, drift_rules: Path,
             tmp_path: Path, receiver: JsonReceiver) -> dict[str, str]:
-        make_store(postgresql_url, drift_rules, tmp_path, receiver, url_args="?rto=60")
-        return production_env(postgresql_url, drift_rules, tmp_path)
+        make_store(restartable_postgres, drift_rules, tmp_path, receiver, url_args="?rto=60")
+        return production_env(restartable_postgres, drift_rules, tmp_path)
 
-    def test_between_two_runs(self, env: dict[str, str], postgresql_url: str, tmp_path: Path,
-                              receiver: JsonReceiver,
+    def test_between_two_runs(self, env: dict[str, str], restartable_postgres: str,
+                              tmp_path: Path, receiver: JsonReceiver,
                               checks: Callable[[dict[str, str], Path, date], Check]) -> None:
         assert checks(env, tmp_path, AMBER_DAY).finish() == 0
-        restart_postgres(postgresql_url)
+        restart_postgres(restartable_postgres)
         later = checks(env, tmp_path, date(2026, 11, 27))
         assert later.finish() == 0, later.output
         assert [(path, p["title"]) for path, p in receiver.messages] == [
             ("sw-1", "1 due soon"), ("sw-1", "1 overdue")]
 
-    def test_in_the_middle_of_a_run(self, env: dict[str, str], postgresql_url: str,
+    def test_in_the_middle_of_a_run(self, env: dict[str, str], restartable_postgres: str,
                                     tmp_path: Path, receiver: JsonReceiver,
                                     checks: Callable[[dict[str, str], Path, date], Check]
                                     ) -> None:
         receiver.answering.clear()
         caught = checks(env, tmp_path, AMBER_DAY)
         assert receiver.requested.wait(90), caught.output
-        restart_postgres(postgresql_url)  # while the run is delivering
+        restart_postgres(restartable_postgres)  # while the run is delivering
         receiver.answering.set()
         assert caught.finish() == 1, caught.output
         assert ("the store postgresql+psycopg://permanence:***@" in caught.output
@@ -362,8 +392,8 @@ class TestPostgresRestarts:
         # recorded decides whether it is sent again: at least once, never lost.
         titles = [p["title"] for path, p in receiver.messages if path == "sw-1"]
         assert titles[0] == "1 due soon" and set(titles) == {"1 due soon"}, titles
-        assert checked_days(postgresql_url)[-1] == AMBER_DAY
-        assert stored_days(postgresql_url) == {AMBER_DAY}
+        assert checked_days(restartable_postgres)[-1] == AMBER_DAY
+        assert stored_days(restartable_postgres) == {AMBER_DAY}
 
 
 def test_killed_while_delivering_the_next_run_sends_again(

@@ -7,6 +7,7 @@ no `alembic_version` table) is recognised by its tables and recorded as revision
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -32,9 +33,16 @@ def _config(connection: Connection) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The migration scripts, read once: every command checks the store's revision against
+    them, and reading the folder costs more than that check."""
+    return ScriptDirectory(str(SCRIPTS))
+
+
 def head() -> str:
     """The revision this release's code expects."""
-    revision = ScriptDirectory(str(SCRIPTS)).get_current_head()
+    revision = _scripts().get_current_head()
     assert revision is not None
     return revision
 
@@ -54,7 +62,7 @@ def refuse_newer(revision: str | None, shown: str) -> None:
     if revision is None:
         return
     try:
-        ScriptDirectory(str(SCRIPTS)).get_revision(revision)
+        _scripts().get_revision(revision)
     except CommandError:
         raise PermanenceError(
             f"the store {shown} was written by a newer release (schema {revision}; this release "

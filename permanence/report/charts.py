@@ -6,6 +6,7 @@ style applied per chart, leaving the process's own matplotlib settings alone.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -170,6 +171,16 @@ def run_chart_svg(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
     monthly medians, dashed), with the time the rule allows dotted in red; points in a shift
     purple, months with fewer than FEW completions hollow. With `on_time`, a lower panel shows
     the share completed on time. Labels for the lines sit in the right margin."""
+    return _drawn_run_chart(label, tuple(rows), tuple(months), key, allowed, on_time)
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn_run_chart(label: str, rows: tuple[MonthMeasure | JourneyMeasure, ...],
+                     months: tuple[str, ...], key: str, allowed: float | None,
+                     on_time: bool) -> Markup:
+    """Each chart is drawn once per process for the same figures: matplotlib takes a tenth of
+    a second a chart, and a process that writes or serves reports again and again (the web
+    page, the test suite) mostly draws charts whose months have not changed."""
     with charting(key):
         return _run_chart(label, rows, months, key, allowed, on_time)
 
