@@ -19,8 +19,12 @@ What a run does, in order:
    each result; a crash between sending and recording re-sends on the next run (a duplicate is
    preferred to a loss);
 4. writes the HTML report for the day (permanence.report) into the report folder;
-5. publishes a markdown summary, a table of red milestones and a link to the report as
-   artifacts for managers.
+5. publishes the managers' artifacts (permanence.flows.artifacts): a markdown summary naming
+   the cases newly red, escalated and amber, a table of red milestones, and a link to the day's
+   page of the web page (or where the report is, when no web page is configured).
+
+Each run is named by the day it checks, `check 2026-11-23`, and `check 2026-11-23 (re-run 1)`
+when the store already holds a check of that day, so the run history reads as a list of days.
 
 Side effects: writes case_state, status_change, notice, outbox and check_run; sends messages;
 writes REPORT_DIR/<as-of>/. A run that could not deliver everything (or write its report) still
@@ -34,7 +38,6 @@ import functools
 import hashlib
 import heapq
 import os
-import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -46,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.futures import PrefectFuture, as_completed
@@ -56,12 +58,12 @@ from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from permanence.clock import refuse_future_day, service_today
 from permanence.collector import collector_paused
-from permanence.config import CheckConfig, current_config
+from permanence.config import CheckConfig, current_config, web_base_url
 from permanence.drift import all_changes, format_tiers, transitions
 from permanence.errors import CheckRefused, PermanenceError
 from permanence.evaluate import (
@@ -71,6 +73,15 @@ from permanence.evaluate import (
     Status,
     UnresolvedRole,
     evaluate,
+)
+from permanence.flows.artifacts import (
+    NEWLY_LIMIT,
+    NEWLY_LISTED,
+    RED_TABLE_LIMIT,
+    Listed,
+    NewToday,
+    most_overdue,
+    publish,
 )
 from permanence.measures import drift_order
 from permanence.models import (
@@ -86,7 +97,6 @@ from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
 FLOW_NAME = "daily-drift-check"
-RED_TABLE_LIMIT = 5_000
 
 
 @dataclass
@@ -99,6 +109,9 @@ class ChunkResult:
     transitions: Counter[str] = field(default_factory=Counter)
     red: list[MilestoneStatus] = field(default_factory=list)
     red_count: int = 0
+    newly: dict[str, list[MilestoneStatus]] = field(default_factory=dict)
+    """Per kind of news listed in drift-summary (NEWLY_LISTED), its NEWLY_LIMIT most overdue."""
+    newly_count: Counter[str] = field(default_factory=Counter)
     unresolved: list[UnresolvedRole] = field(default_factory=list)
     unknown_timelines: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -240,8 +253,16 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
 
     result.cases = len({row.case_ref for row in evaluation.statuses})
     result.changes = len(changes)
+    newly: dict[str, list[MilestoneStatus]] = defaultdict(list)
     for change in changes:
-        result.transitions.update(transitions(change))
+        news = transitions(change)
+        result.transitions.update(news)
+        for kind, _ in NEWLY_LISTED:
+            if kind in news:
+                newly[kind].append(change.row)
+    for kind, rows in newly.items():
+        result.newly_count[kind] = len(rows)
+        result.newly[kind] = most_overdue(rows, NEWLY_LIMIT)
     result.unresolved = evaluation.unresolved
     result.unknown_timelines = evaluation.unknown_timelines
     result.by_team.update((row.team, row.status) for row in evaluation.statuses)
@@ -348,56 +369,30 @@ def fingerprint(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-# Characters that markdown (and the HTML it may hold) would read as markup, not text.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+def run_name() -> str:
+    """The run's name in Prefect's run history: the day it checks, `check 2026-11-23`, and
+    `check 2026-11-23 (re-run 2)` for the second re-run of a day, counted from the check runs
+    stored for it. Never fails the run: without a usable store it is the day alone (the run
+    then refuses in its own words)."""
+    given = flow_run.parameters.get("as_of")
+    try:
+        day = (date.fromisoformat(given) if isinstance(given, str) else given) or service_today()
+    except ValueError:
+        return f"check {given}"
+    earlier = 0
+    try:
+        engine = make_engine(current_config().db)
+        try:
+            with Session(engine) as session:
+                earlier = check_run.checks_of_day(session=session, day=day)
+        finally:
+            engine.dispose()
+    except (PermanenceError, SQLAlchemyError):
+        pass
+    return f"check {day}" + (f" (re-run {earlier})" if earlier else "")
 
 
-def md(text: Any) -> str:
-    """Text quoted into markdown shows as written: markup characters escaped, one line."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def summary_markdown(summary: CheckSummary) -> str:
-    """The managers' summary of one run, as the Prefect UI shows it; every value quoted from
-    the store or a channel is escaped (see `md`)."""
-    counts = summary.by_team
-    statuses = [str(status) for status in Status]
-    lines = [f"# Daily drift check, {summary.as_of}", "",
-             f"{summary.cases} open cases; {summary.changes} milestone changes stored.", "",
-             "| team | " + " | ".join(statuses) + " |",
-             "|---|" + "---:|" * len(statuses)]
-    for team in sorted(counts):
-        lines.append(f"| {md(team)} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
-                     + " |")
-    lines += ["", "## New today", ""]
-    transitions = summary.transitions
-    lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
-    lines.append(f"- newly at risk (booked after the due date): "
-                 f"{transitions.get('at_risk', 0)}")
-    lines.append(f"- newly due soon: {transitions.get('due_soon', 0)}")
-    lines.append(f"- escalations newly reached: {transitions.get('escalated', 0)}")
-    lines.append(f"- messages queued: {summary.queued}, delivered: {summary.delivered}"
-                 + ("" if summary.notify else " (notifications off for this run)"))
-    lines += ["", "## Undelivered messages", ""]
-    lines += [f"- {md(line)}" for line in summary.undelivered] or ["None."]
-    lines += ["", "## Configuration problems", ""]
-    lines += [f"- team {md(problem['team'])}: {md(problem['text'])}"
-              for problem in summary.configuration_problems] or ["None."]
-    lines += ["", "## Rules in force", ""]
-    lines += [f"- {md(rule['timeline'])} {md(rule['version'])} ({md(rule['file'])})"
-              for rule in summary.rules]
-    if summary.rules_changed:
-        lines += ["", ("Changed since the last check (children's due dates on these routes "
-                      "move):"), ""]
-        lines += [f"- {md(line)}" for line in summary.rules_changed]
-    if summary.report:
-        lines += ["", f"Report: {summary.report}"]  # the operator's own folder, not data
-    if summary.report_error:
-        lines += ["", f"Report not written: {md(summary.report_error)}"]
-    return "\n".join(lines) + "\n"
-
-
-@flow(name=FLOW_NAME, log_prints=False)
+@flow(name=FLOW_NAME, flow_run_name=run_name, log_prints=False)
 def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
     """Evaluate every open case for the as-of date, store what changed, tell who must know.
     Returns the run's summary; a Failed state carrying it when a message was not delivered, or
@@ -409,6 +404,7 @@ def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
         refuse_future_day(day, option="as_of")
         config: CheckConfig = current_config()
         config.refuse_runner_without_its_store()
+        web_url = web_base_url()
         timelines = load_timelines(config.rules)
         engine = make_engine(config.db)
     except PermanenceError as error:
@@ -416,7 +412,7 @@ def daily_drift_check(as_of: date | None = None) -> CheckSummary | State:
     try:
         require_schema(engine)
         with check_lock(engine, wait=config.lock_wait, waiting=logger.warning) as lock:
-            return _check_locked(engine, config, timelines, day, run_id, lock)
+            return _check_locked(engine, config, timelines, day, run_id, lock, web_url)
     except DBAPIError as error:
         reason = " ".join(str(error.orig).split())
         return _refused(PermanenceError(
@@ -438,7 +434,8 @@ def _refused(error: PermanenceError) -> State:
 
 
 def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
-                  day: date, run_id: Any, lock: CheckLock) -> CheckSummary | State:
+                  day: date, run_id: Any, lock: CheckLock,
+                  web_url: str | None) -> CheckSummary | State:
     """The run itself, while it holds the store's check lock (confirmed before each step that
     writes, since a database restart ends the session holding it)."""
     logger = get_run_logger()
@@ -475,6 +472,9 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         total.transitions.update(part.transitions)
         total.red.extend(part.red)
         total.red_count += part.red_count
+        for kind, rows in part.newly.items():
+            total.newly.setdefault(kind, []).extend(rows)
+        total.newly_count.update(part.newly_count)
         total.unresolved.extend(part.unresolved)
         for step, seconds in part.seconds.items():
             total.seconds[step] = total.seconds.get(step, 0.0) + seconds
@@ -524,21 +524,16 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         failures=failures, waited_seconds=round(waited, 1), rules=rules,
         rules_changed=rules_changed,
         seconds={step: round(value, 3) for step, value in total.seconds.items()})
-    create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary),
-                             description=f"Daily drift check for {day}")
-    if report is not None:
-        create_link_artifact(key="drift-report", link=report.resolve().as_uri(),
-                             link_text=f"Permanence report, {day}",
-                             description="RAG board, children's timelines, run charts, "
-                                         "forecast and data quality for the day")
-    red_rows = [_red_row(row) for row in sorted(total.red, key=drift_order)[:RED_TABLE_LIMIT]]
+    with Session(engine) as session:
+        names = reads.lead_names(session=session)
     if total.red_count > RED_TABLE_LIMIT:
         logger.warning("red milestones table cut to the %s most overdue of %s",
                        RED_TABLE_LIMIT, total.red_count)
-    create_table_artifact(key="red-milestones", table=red_rows or [
-        {"case_ref": "", "team": "", "milestone": "no red milestones", "due": "",
-         "days_overdue": "", "owner": "", "escalated_to": ""}],
-        description=f"Every red milestone on {day}, most overdue first")
+    new_today = {kind: NewToday([Listed.of(row, names) for row in most_overdue(
+                     total.newly.get(kind, []), NEWLY_LIMIT)], total.newly_count[kind])
+                 for kind, _ in NEWLY_LISTED}
+    red = [Listed.of(row, names) for row in most_overdue(total.red, RED_TABLE_LIMIT)]
+    publish(summary, new_today, red, report, web_url)
     lock.confirm()
     with Session(engine) as session, session.begin():
         check_run.finish_check_run(session=session, check_run_id=check_run_id,
@@ -640,13 +635,6 @@ def _capacity(config: CheckConfig, runner: TaskRunner[Any]) -> Any:
             f"answer: {reason}. Start it (`dask scheduler`), correct the address, or set "
             "PERMANENCE_TASK_RUNNER=default.") from None
     return lambda: max(1, sum(client.nthreads().values()))
-
-
-def _red_row(row: MilestoneStatus) -> dict[str, Any]:
-    """A red milestone as a row of the red-milestones artifact."""
-    return {"case_ref": row.case_ref, "team": row.team, "milestone": row.title,
-            "due": row.due.isoformat() if row.due else None, "days_overdue": row.days_overdue,
-            "owner": row.owner or "(nobody)", "escalated_to": ", ".join(row.escalated_to)}
 
 
 def _merge_problems(unresolved: list[UnresolvedRole]) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from datetime import date
 from sqlmodel import Session
 
 from permanence.clock import refuse_future_day
-from permanence.config import CheckConfig, configured
+from permanence.config import CheckConfig, configured, web_base_url
 from permanence.errors import PermanenceError
 from permanence.store.check_run import refuse_earlier_day
 from permanence.store.connection import make_engine, require_schema
@@ -26,11 +26,12 @@ PREFECT_PROBE_SECONDS = 10.0
 
 def run_check(config: CheckConfig, day: date) -> CheckSummary:
     """Run the flow for `day` in this process and return its summary, failed deliveries
-    included. Refusals (a future or earlier day, a Dask runner on a SQLite store, unusable
-    rules or store, no Prefect server)
+    included. Refusals (a future or earlier day, a Dask runner on a SQLite store, a
+    PERMANENCE_WEB_URL that is not a web address, unusable rules or store, no Prefect server)
     come first, in one sentence each, before Prefect starts."""
     refuse_future_day(day)
     config.refuse_runner_without_its_store()
+    web_base_url()
     load_timelines(config.rules)
     engine = make_engine(config.db)
     try:

@@ -36,8 +36,9 @@ from permanence import csvfiles, store
 from permanence.check import run_check
 from permanence.cli import app
 from permanence.config import CHUNK_SIZE, CheckConfig
-from permanence.errors import CheckRefused
-from permanence.flows.daily_drift_check import check_chunk, engine_lent, md, queue_digests
+from permanence.errors import BadInput, CheckRefused
+from permanence.flows.artifacts import Listed, NewToday, md, summary_markdown
+from permanence.flows.daily_drift_check import check_chunk, engine_lent, queue_digests
 from permanence.models import (
     CaseState,
     CheckRun,
@@ -445,15 +446,48 @@ class TestManagersView:
     """Managers see each run in Prefect's run history: a markdown summary naming every
     configuration problem (a role that resolves to nobody), and a table of red milestones."""
 
-    def test_report_written_and_linked(self, sqlite_service: Service, tmp_path: Path) -> None:
+    def test_report_written_and_linked(self, sqlite_service: Service, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        """With PERMANENCE_WEB_URL, drift-report links the day's page of the web page."""
+        monkeypatch.setenv("PERMANENCE_WEB_URL", "https://permanence.example.org/tracker/")
         config = replace(sqlite_service.config(), report_dir=tmp_path / "reports")
         summary = run_check(config, RED_DAY)
         report = tmp_path / "reports" / "2026-11-27" / "index.html"
         assert summary.report == str(report) and report.is_file()
         assert "C-1" in report.read_text(encoding="utf-8")
         artifacts = {a.key: a for a in run_artifacts(summary)}
-        assert report.as_uri() in artifacts["drift-report"].data
+        link = artifacts["drift-report"]  # Prefect keeps a link as markdown
+        assert link.data == ("[Permanence report, 2026-11-27]"
+                             "(https://permanence.example.org/tracker/days/2026-11-27/)")
         assert f"Report: {report}" in artifacts["drift-summary"].data
+
+    def test_report_without_a_web_page_is_not_a_dead_link(self, sqlite_service: Service,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without PERMANENCE_WEB_URL, drift-report says where the report is on the server and
+        how to link it: never a file:// link, which a browser will not open from Prefect's UI."""
+        monkeypatch.delenv("PERMANENCE_WEB_URL", raising=False)
+        config = replace(sqlite_service.config(), report_dir=tmp_path / "reports")
+        summary = run_check(config, RED_DAY)
+        artifact = {a.key: a for a in run_artifacts(summary)}["drift-report"]
+        report = tmp_path / "reports" / "2026-11-27" / "index.html"
+        assert artifact.data.splitlines()[:3] == [
+            "# Permanence report, 2026-11-27", "",
+            f"Written on the server that ran the check: {md(report)}"]
+        assert r"set PERMANENCE\_WEB\_URL to that web page's address" in " ".join(
+            artifact.data.split())
+        assert "file:" not in artifact.data
+
+    def test_a_web_address_that_is_not_one_is_refused_first(self, sqlite_service: Service,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+        monkeypatch.setenv("PERMANENCE_WEB_URL", "file:///srv/permanence")
+        with pytest.raises(BadInput) as refused:
+            sqlite_service.check(RED_DAY)
+        assert refused.value.problems == [
+            ("PERMANENCE_WEB_URL='file:///srv/permanence': expected the web page's address, "
+             "http:// or https://, e.g. https://permanence.example.org")]
+        assert sqlite_service.rows(CheckRun.as_of) == []
 
     def test_configuration_problem_and_artifacts(self, sqlite_service: Service) -> None:
         sqlite_service.import_cases([C1, ("E-1", "drift-test", "east", "sw-east", "2026-11-16",
@@ -477,8 +511,85 @@ class TestManagersView:
         table = by_key["red-milestones"]
         assert table.type == "table"
         red = json.loads(table.data) if isinstance(table.data, str) else table.data
-        assert [(row["case_ref"], row["milestone"], row["days_overdue"]) for row in red] == [
-            ("C-1", "First review held", 5), ("E-1", "First review held", 5)]
+        # Six short columns, human headers, titles and names rather than ids.
+        assert red == [
+            {"Case": "C-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
+             "Owner": "Sam Patel", "Escalated to": "Priya Shah"},
+            {"Case": "E-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
+             "Owner": "Alex Kerr", "Escalated to": ""}]
+
+
+def flow_run_name(summary: CheckSummary) -> str:
+    """The name of a run in Prefect's run history."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(UUID(summary.flow_run_id)).name
+
+
+class TestRunsNamedByDay:
+    """Each run is named in Prefect's run history by the day it checks; a day checked again is
+    told apart by how many checks of it the store already holds."""
+
+    def test_first_run_then_re_runs(self, service: Service) -> None:
+        names = [flow_run_name(service.check(AMBER_DAY, notify=False)) for _ in range(3)]
+        names.append(flow_run_name(service.check(NEXT_DAY, notify=False)))
+        assert names == ["check 2026-11-23", "check 2026-11-23 (re-run 1)",
+                         "check 2026-11-23 (re-run 2)", "check 2026-11-24"]
+
+    def test_checks_of_a_day_counts_unfinished_ones(self, sqlite_service: Service) -> None:
+        """A run that stopped part-way (no finish time) is still a run of that day."""
+        with sqlite_service.session() as session, session.begin():
+            store.check_run.start_check_run(session=session, as_of=AMBER_DAY, flow_run_id=None)
+        with sqlite_service.session() as session:
+            assert store.check_run.checks_of_day(session=session, day=AMBER_DAY) == 1
+            assert store.check_run.checks_of_day(session=session, day=NEXT_DAY) == 0
+
+
+class TestNewToday:
+    """drift-summary names the cases behind its counts: newly red, newly escalated and newly
+    amber, each most overdue first, NEWLY_LIMIT (20) at most, then how many more."""
+
+    def test_lists_capped_most_overdue_first(self, sqlite_service: Service) -> None:
+        # 25 reviews red on 27 November, 25 to 1 days overdue; two amber, due 28 and 30.
+        red = [(f"R-{n:02d}", "drift-test", "north", "sw-1" if n % 2 else "sw-2",
+                date.fromordinal(date(2026, 10, 23).toordinal() + n - 1).isoformat(), "", "")
+               for n in range(1, 26)]
+        amber = [("A-1", "drift-test", "north", "sw-2", "2026-11-20", "", ""),
+                 ("A-2", "drift-test", "north", "sw-1", "2026-11-18", "", "")]
+        sqlite_service.import_cases([C1, *red, *amber])
+        summary = sqlite_service.check(RED_DAY, notify=False)
+        markdown = {a.key: a for a in run_artifacts(summary)}["drift-summary"].data
+        lines = markdown.splitlines()
+
+        def section(heading: str) -> list[str]:
+            start = lines.index(heading) + 2
+            return lines[start:lines.index("", start)]
+
+        newly_red = section("## Newly red")
+        assert newly_red[:2] == [
+            "- R-01, First review held: 25 days overdue (due 2026-11-02); owner Sam Patel",
+            "- R-02, First review held: 24 days overdue (due 2026-11-03); owner Jo Smith"]
+        assert len(newly_red) == 20
+        assert newly_red[-1] == ("- R-20, First review held: 6 days overdue (due 2026-11-21); "
+                                 "owner Jo Smith")
+        after = lines.index(newly_red[-1])
+        assert lines[after + 1:after + 3] == ["", "and 6 more."]  # R-21..R-25 and C-1
+
+        assert section("## Newly escalated")[0] == (
+            "- R-01, First review held: 25 days overdue (due 2026-11-02); owner Sam Patel; "
+            "escalated to Priya Shah, Morgan Lee")
+
+        assert section("## Newly amber") == [
+            "- A-2, First review held: due 2026-11-28 (in 1 day); owner Sam Patel",
+            "- A-1, First review held: due 2026-11-30 (in 3 days); owner Jo Smith"]
+
+        # The next day no review is newly red or amber (some reach a tier): the lists say so.
+        again = sqlite_service.check(date(2026, 11, 28), notify=False)
+        later = {a.key: a for a in run_artifacts(again)}["drift-summary"].data.splitlines()
+        assert [later[later.index(heading) + 2] for heading in ("## Newly red",
+                                                               "## Newly amber")] == [
+            "None.", "None."]
 
 
 class TestCrashRecovery:
@@ -689,8 +800,6 @@ class TestSummaryMarkdown:
     `|` cannot break the table, HTML and markdown show as written."""
 
     def test_quoted_values_are_escaped(self) -> None:
-        from permanence.flows.daily_drift_check import summary_markdown
-
         team = "north|<img src=x onerror=alert(1)> *team*"
         markdown = summary_markdown(CheckSummary(
             as_of=date(2026, 11, 23), cases=1, changes=0, by_team={team: {"red": 1}},
@@ -705,6 +814,18 @@ class TestSummaryMarkdown:
         assert r"- sw-1 (json://h/x: \[link\](http://evil))" in markdown.splitlines()
         assert (r"- team north\|\<img src=x onerror=alert(1)\> \*team\*: no team\_leader "
                 "forged line") in markdown.splitlines()
+
+    def test_names_in_the_new_today_lists_are_escaped(self) -> None:
+        markdown = summary_markdown(CheckSummary(
+            as_of=date(2026, 11, 23), cases=1, changes=1, by_team={}, transitions={}, red=1,
+            queued=0, delivered=0, notify=True, undelivered=[], configuration_problems=[],
+            flow_run_id=None, report=None, report_error=None, failures=[], waited_seconds=0),
+            {"overdue": NewToday([Listed("C|1", "Step *one*", date(2026, 11, 20), 3,
+                                         "<b>Sam</b>", ())], 1)})
+        assert (r"- C\|1, Step \*one\*: 3 days overdue (due 2026-11-20); owner \<b\>Sam\</b\>"
+                in markdown.splitlines())
+        assert markdown.splitlines()[markdown.splitlines().index("## Newly amber") + 2] == (
+            "None.")
 
 
 class TestConfiguration:

@@ -13,7 +13,7 @@ import typer
 from permanence.check import require_prefect_server, run_check
 from permanence.cli.settings import Settings, parse_as_of, plain_errors, session_for
 from permanence.clock import service_today
-from permanence.config import CheckConfig
+from permanence.config import CheckConfig, web_base_url
 from permanence.errors import BadInput, PermanenceError
 from permanence.store import connection, writes
 from permanence.terminal import out, print_check_summary
@@ -103,6 +103,7 @@ def serve(ctx: typer.Context) -> None:
     # Each run reads its settings: a bad value is refused now, not at 07:00, and so is a Dask
     # runner on a SQLite store, exactly as `check` refuses it.
     replace(CheckConfig.from_environment(), db=settings.url).refuse_runner_without_its_store()
+    web_base_url()  # the runs link their report there
     if not os.environ.get("PREFECT_API_URL"):
         raise BadInput("set PREFECT_API_URL to a running Prefect server first (start one with "
                        "`prefect server start`, then export "

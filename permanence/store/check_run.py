@@ -64,6 +64,13 @@ def refuse_earlier_day(*, session: Session, day: date) -> None:
             "to see that day.")
 
 
+def checks_of_day(*, session: Session, day: date) -> int:
+    """How many checks of `day` have started, finished or not: a check started now is re-run
+    number this many of that day (0: its first check)."""
+    return int(session.execute(select(func.count()).select_from(CheckRun).where(
+        col(CheckRun.as_of) == day)).scalar_one())
+
+
 def start_check_run(*, session: Session, as_of: date, flow_run_id: str | None) -> int:
     """Record that a check of `as_of` began (unfinished until `finish_check_run`)."""
     table = CheckRun.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,225 @@
+"""What managers see of a daily check in Prefect's UI: its artifacts.
+
+- `drift-summary` (markdown): counts per team and status, what is new today, and which cases
+  are newly red, newly escalated and newly amber (the most overdue first, NEWLY_LIMIT of each,
+  one line each with the title and names whole);
+  undelivered messages, configuration problems, the rules in force.
+- `red-milestones` (table): every red milestone, most overdue first, in six short columns with
+  titles and names, so that it reads whole on a laptop.
+- `drift-report`: a link to the day's page on the web page (PERMANENCE_WEB_URL); without one,
+  where the report was written on the server and how to link it, never a file:// link (a
+  browser does not open a local file from a web page).
+
+Everything quoted from the store or a channel is escaped (`md`), so it shows as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+from permanence.evaluate import MilestoneStatus, Status
+from permanence.measures import drift_order
+from permanence.summary import CheckSummary
+
+RED_TABLE_LIMIT = 5_000
+NEWLY_LIMIT = 20  # cases listed per kind of news in drift-summary
+# Characters of a milestone title and of a name in the red table, longer ones shortened: so the
+# six columns stay whole beside the artifact page's side panel at 1400 px (seen in Chromium on
+# Prefect 3.9's UI: the table gets about 845 px, and its cells do not wrap).
+STEP_WIDTH = 28
+NAME_WIDTH = 16
+
+NEWLY_LISTED = (("overdue", "Newly red"), ("escalated", "Newly escalated"),
+                ("due_soon", "Newly amber"))
+"""The transitions drift-summary lists case by case, most urgent first, with their headings."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A milestone as the managers' artifacts show it: its title and people's names, not ids."""
+
+    case_ref: str
+    step: str
+    due: date | None
+    days_overdue: int | None
+    owner: str
+    escalated_to: tuple[str, ...]
+    """The leads of the tiers reached, lowest tier first."""
+
+    @classmethod
+    def of(cls, row: MilestoneStatus, names: Mapping[str, str]) -> Listed:
+        return cls(case_ref=row.case_ref, step=row.title, due=row.due,
+                   days_overdue=row.days_overdue,
+                   owner=names.get(row.owner, row.owner) if row.owner else "(nobody)",
+                   escalated_to=tuple(names.get(lead, lead) for lead in row.escalated_to))
+
+
+@dataclass(frozen=True)
+class NewToday:
+    """The milestones of one kind of news (a key of NEWLY_LISTED): the most overdue, and how
+    many there were in all."""
+
+    listed: Sequence[Listed]
+    count: int
+
+
+def most_overdue(rows: Sequence[MilestoneStatus], limit: int) -> list[MilestoneStatus]:
+    """The `limit` most overdue rows (red by days overdue, then amber by due date), in order."""
+    return sorted(rows, key=lambda row: (*drift_order(row), row.milestone))[:limit]
+
+
+# Characters that markdown (and the HTML it may hold) would read as markup, not text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+
+
+def md(text: Any) -> str:
+    """Text quoted into markdown shows as written: markup characters escaped, one line."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def summary_markdown(summary: CheckSummary,
+                     new_today: Mapping[str, NewToday] | None = None) -> str:
+    """The managers' summary of one run, as the Prefect UI shows it; every value quoted from
+    the store or a channel is escaped (see `md`)."""
+    counts = summary.by_team
+    statuses = [str(status) for status in Status]
+    lines = [f"# Daily drift check, {summary.as_of}", "",
+             f"{summary.cases} open cases; {summary.changes} milestone changes stored.", "",
+             "| team | " + " | ".join(statuses) + " |",
+             "|---|" + "---:|" * len(statuses)]
+    for team in sorted(counts):
+        lines.append(f"| {md(team)} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
+                     + " |")
+    lines += ["", "## New today", ""]
+    transitions = summary.transitions
+    lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
+    lines.append(f"- newly at risk (booked after the due date): "
+                 f"{transitions.get('at_risk', 0)}")
+    lines.append(f"- newly due soon: {transitions.get('due_soon', 0)}")
+    lines.append(f"- escalations newly reached: {transitions.get('escalated', 0)}")
+    lines.append(f"- messages queued: {summary.queued}, delivered: {summary.delivered}"
+                 + ("" if summary.notify else " (notifications off for this run)"))
+    if new_today is not None:
+        for kind, heading in NEWLY_LISTED:
+            lines += ["", f"## {heading}", ""]
+            lines += _new_today_lines(new_today.get(kind, NewToday((), 0)), summary.as_of,
+                                      kind == "escalated")
+    lines += ["", "## Undelivered messages", ""]
+    lines += [f"- {md(line)}" for line in summary.undelivered] or ["None."]
+    lines += ["", "## Configuration problems", ""]
+    lines += [f"- team {md(problem['team'])}: {md(problem['text'])}"
+              for problem in summary.configuration_problems] or ["None."]
+    lines += ["", "## Rules in force", ""]
+    lines += [f"- {md(rule['timeline'])} {md(rule['version'])} ({md(rule['file'])})"
+              for rule in summary.rules]
+    if summary.rules_changed:
+        lines += ["", ("Changed since the last check (children's due dates on these routes "
+                      "move):"), ""]
+        lines += [f"- {md(line)}" for line in summary.rules_changed]
+    if summary.report:
+        lines += ["", f"Report: {summary.report}"]  # the operator's own folder, not data
+    if summary.report_error:
+        lines += ["", f"Report not written: {md(summary.report_error)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _new_today_lines(news: NewToday, as_of: date, escalated: bool) -> list[str]:
+    """One kind of news as a markdown list, one milestone a line, with "and N more." below when
+    it was cut. A list, not a table: Prefect's UI does not wrap table cells, so a table of whole
+    titles and names runs off the page at laptop width, while list items wrap."""
+    if not news.count:
+        return ["None."]
+    lines = []
+    for item in news.listed:
+        when = _when(item, as_of)
+        told = f"; escalated to {md(', '.join(item.escalated_to))}" if escalated else ""
+        lines.append(f"- {md(item.case_ref)}, {md(item.step)}: {when}; owner {md(item.owner)}"
+                     f"{told}")
+    if news.count > len(news.listed):
+        lines += ["", f"and {news.count - len(news.listed)} more."]
+    return lines
+
+
+def _when(item: Listed, as_of: date) -> str:
+    """"25 days overdue (due 2026-11-02)", or for a clock still running "due 2026-11-28 (in 1
+    day)"."""
+    if item.due is None:
+        return "no due date"
+    if item.days_overdue:
+        return f"{_days(item.days_overdue)} overdue (due {item.due})"
+    ahead = (item.due - as_of).days
+    return f"due {item.due} ({'today' if ahead <= 0 else f'in {_days(ahead)}'})"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def short(text: str, width: int = STEP_WIDTH) -> str:
+    """`text` cut at a word to at most `width` characters, ending in an ellipsis when cut."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0] if " " in text[:width - 1] else text[:width - 1]
+    return cut.rstrip(" ,;:-(") + "…"
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """A person's name in at most `width` characters: whole when it fits, else the first name
+    and the last name's initial ("Alexandra M."), the first name cut if even that is too long."""
+    if len(name) <= width:
+        return name
+    words = name.split()
+    if len(words) > 1 and len(words[0]) + 3 <= width:
+        return f"{words[0]} {words[-1][0]}."
+    return name[:width - 1] + "…"
+
+
+def red_table(red: Sequence[Listed]) -> list[dict[str, Any]]:
+    """The red-milestones table: six short columns, human headers, a row saying so when none.
+    `Escalated to` names the lead of the highest tier reached, who holds the drift now (the
+    lower tiers were told before); drift-summary names every tier's lead."""
+    return [{"Case": item.case_ref, "Step": short(item.step),
+             "Due": item.due.isoformat() if item.due else "",
+             "Days overdue": item.days_overdue, "Owner": short_name(item.owner),
+             "Escalated to": short_name(item.escalated_to[-1]) if item.escalated_to else ""}
+            for item in red] or [
+        {"Case": "", "Step": "no red milestones", "Due": "", "Days overdue": "", "Owner": "",
+         "Escalated to": ""}]
+
+
+def report_not_linked(day: date, report: Path) -> str:
+    """drift-report without a web page to link to: where the report is, and how to link it."""
+    return "\n".join([
+        f"# Permanence report, {day}", "",
+        f"Written on the server that ran the check: {md(report)}", "",
+        ("It is not linked here: a browser does not open a file on the server from this "
+         "page. To link each day's report, serve it with `permanence web` and set "
+         "PERMANENCE\\_WEB\\_URL to that web page's address (e.g. "
+         "https://permanence.example.org) where the check runs."),
+    ]) + "\n"
+
+
+def publish(summary: CheckSummary, new_today: Mapping[str, NewToday], red: Sequence[Listed],
+            report: Path | None, web_url: str | None) -> None:
+    """The run's three artifacts, keyed so that Prefect keeps each one's history run by run."""
+    day = summary.as_of
+    create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary, new_today),
+                             description=f"Daily drift check for {day}")
+    if report is not None:
+        description = ("RAG board, children's timelines, run charts, forecast and data quality "
+                       "for the day")
+        if web_url is not None:
+            create_link_artifact(key="drift-report", link=f"{web_url}/days/{day.isoformat()}/",
+                                 link_text=f"Permanence report, {day}", description=description)
+        else:
+            create_markdown_artifact(key="drift-report", markdown=report_not_linked(day, report),
+                                     description=description)
+    create_table_artifact(key="red-milestones", table=red_table(red),
+                          description=f"Every red milestone on {day}, most overdue first")
