@@ -163,10 +163,12 @@ def _days(count: int) -> str:
 
 
 def short(text: str, width: int = STEP_WIDTH) -> str:
-    """`text` cut at a word to at most `width` characters, ending in an ellipsis when cut."""
+    """`text` whole when it has at most `width` characters; else its whole words that fit in
+    `width`, then an ellipsis (a first word too long for `width` is cut)."""
     if len(text) <= width:
         return text
-    cut = text[:width - 1].rsplit(" ", 1)[0] if " " in text[:width - 1] else text[:width - 1]
+    head = text[:width + 1]  # a space just after `width` characters ends a whole word
+    cut = head.rsplit(" ", 1)[0] if " " in head else text[:width]
     return cut.rstrip(" ,;:-(") + "…"
 
 

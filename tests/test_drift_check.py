@@ -546,6 +546,44 @@ class TestRunsNamedByDay:
             assert store.check_run.checks_of_day(session=session, day=NEXT_DAY) == 0
 
 
+class TestRunNameWithoutAStore:
+    """A run whose store cannot be read is still named by its day, and refuses in its words."""
+
+    def test_uninitialised_store(self, prefect_harness: None, tmp_path: Path,
+                                 drift_rules: Path) -> None:
+        from permanence.config import configured
+        from permanence.flows.daily_drift_check import daily_drift_check
+
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        with configured(CheckConfig(db=url, rules=(drift_rules,))):
+            state = daily_drift_check(as_of=AMBER_DAY, return_state=True)
+        assert state.is_failed() and "is not initialised" in state.message
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            assert client.read_flow_run(state.state_details.flow_run_id).name == (
+                "check 2026-11-23")
+
+
+class TestRedTableText:
+    """The red table's text is kept short so its six columns fit at 1400 px."""
+
+    def test_titles_cut_at_a_word(self) -> None:
+        from permanence.flows.artifacts import short
+
+        title = "Application for a permanence order with authority to adopt lodged with the court"
+        assert short(title) == "Application for a permanence…"
+        assert len(short(title)) <= 29
+        assert short("Health assessment completed") == "Health assessment completed"
+
+    def test_long_names_as_first_name_and_initial(self) -> None:
+        from permanence.flows.artifacts import short_name
+
+        assert short_name("Priya Shah") == "Priya Shah"
+        assert short_name("Alexandra Montgomery-Smith") == "Alexandra M."
+        assert short_name("Maximilianopoulos Papadopoulos") == "Maximilianopoul…"
+
+
 class TestNewToday:
     """drift-summary names the cases behind its counts: newly red, newly escalated and newly
     amber, each most overdue first, NEWLY_LIMIT (20) at most, then how many more."""
