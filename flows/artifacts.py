@@ -204,7 +204,7 @@ def report_not_linked(day: date, report: Path) -> str:
         ("It is not linked here: a browser does not open a file on the server from this "
          "page. To link each day's report, serve it with `permanence web` and set "
          "PERMANENCE\\_WEB\\_URL to that web page's address (e.g. "
-         "https://permanence.example.org) where the check runs."),
+         "`https://permanence.example.org`) where the check runs."),
     ]) + "\n"
 
 
