@@ -102,10 +102,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="permanence-distributed-"))
     base = CheckConfig(db=args.db, notify=False, chunk_size=args.chunk_size,
                        report_dir=folder / "reports" if args.report else None)
+    workers = f"{args.workers} worker{'' if args.workers == 1 else 's'}"
     runners = {"default": base,
-               f"dask, {args.workers} workers started per run": replace(
+               f"dask, {workers} started per run": replace(
                    base, task_runner="dask", dask_workers=args.workers),
-               f"dask, {args.workers} workers running": replace(base, task_runner="dask")}
+               f"dask, {workers} running": replace(base, task_runner="dask")}
     days = {"first check": AS_OF, "next-day check": AS_OF + timedelta(days=1)}
     seconds: dict[str, dict[str, float]] = {}
 
