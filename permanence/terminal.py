@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from rich.console import Console
@@ -94,25 +94,35 @@ def print_status_csv(rows: Sequence[MilestoneStatus]) -> None:
         writer.writerow(["" if data[c] is None else data[c] for c in STATUS_COLUMNS])
 
 
-def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | None) -> None:
-    """Every row, then the count of open cases and of milestones in each status."""
+def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | None,
+                       lead_names: Mapping[str, str], filtered: bool = False) -> None:
+    """Every row, steps by title and leads by name, then the count of cases and of milestones
+    in each status. `filtered`: the rows are a choice (--status, --lead), so the count says
+    "cases shown" rather than "open cases"."""
     if not rows:
-        out.print(f"No open cases on {day}{f' in team {team}' if team else ''}.", markup=False)
+        out.print(f"No {'matching milestones' if filtered else 'open cases'} on {day}"
+                  f"{f' in team {team}' if team else ''}.", markup=False)
         return
+
+    def named(lead: str | None) -> str:
+        return lead_names.get(lead, lead) if lead else "(nobody)"
+
     table = Table(title=f"Permanence milestones as of {day}", title_justify="left")
-    for column in ("case", "team", "milestone", "status", "due", "completed", "days over",
-                   "owner", "escalated to"):
+    for column in ("case", "team", "step", "status", "due", "completed", "days over", "owner",
+                   "escalated to"):
         table.add_column(column, no_wrap=column in {"case", "due", "completed"})
     for row in rows:
         table.add_row(*map(printable, (
-            row.case_ref, row.team, row.milestone, _status_with_risk(row.status, row.at_risk),
-            _day(row.due),
-            _day(row.completed_on), _days(row.days_overdue), row.owner or "(nobody)",
-            " ".join(row.escalated_to))))
+            row.case_ref, row.team, row.title, _status_with_risk(row.status, row.at_risk),
+            _day(row.due), _day(row.completed_on), _days(row.days_overdue), named(row.owner),
+            ", ".join(map(named, row.escalated_to)))))
     out.print(table)
     counts = {s: sum(1 for row in rows if row.status is s) for s in Status}
-    counts = {s: n for s, n in counts.items() if n or s not in QUIET_WHEN_NONE}
-    summary = Text(f"{len({row.case_ref for row in rows})} open cases: ")
+    counts = {s: n for s, n in counts.items()
+              if n or not (filtered or s in QUIET_WHEN_NONE)}
+    cases = len({row.case_ref for row in rows})
+    noun = "case" if cases == 1 else "cases"
+    summary = Text(f"{cases} {noun} shown: " if filtered else f"{cases} open {noun}: ")
     for index, (state, count) in enumerate(counts.items()):
         summary.append(f"{', ' if index else ''}{count} {state}", style=STATUS_STYLES[state])
     out.print(summary)

@@ -271,6 +271,41 @@ class TestStatus:
         assert "Permanence milestones as of 2026-11-16" in result.stdout
         assert "open cases:" in result.stdout
 
+    def test_red_and_amber_only(self, loaded: str) -> None:
+        """On 16 November the sample has 17 red and 5 amber milestones on 19 cases."""
+        rows = json.loads(run(loaded, "status", "--as-of", "2026-11-16", "--status",
+                              "red, amber", "--format", "json").stdout)
+        assert sorted(row["status"] for row in rows) == ["amber"] * 5 + ["red"] * 17
+        assert len({row["case_ref"] for row in rows}) == 19
+        table = run(loaded, "status", "--as-of", "2026-11-16", "--status", "red,amber").stdout
+        assert table.rstrip().endswith("19 cases shown: 5 amber, 17 red")
+
+    def test_one_leads_red_milestones_by_title_and_name(self, loaded: str) -> None:
+        """Fraser Demo (tl-north) is escalated to on nine red milestones, on eight cases: the
+        table names the steps and people; JSON keeps the ids."""
+        rows = json.loads(run(loaded, "status", "--as-of", "2026-11-16", "--status", "red",
+                              "--lead", "tl-north", "--format", "json").stdout)
+        assert [(row["case_ref"], row["milestone"]) for row in rows] == [
+            ("C-1006", "legal_advice"), ("C-1008", "panel"), ("C-1010", "health_assessment"),
+            ("C-1012", "permanence_recommendation"), ("C-1018", "consent_certificate_returned"),
+            ("C-1022", "panel"), ("C-1024", "lac_review"), ("C-1033", "matched"),
+            ("C-1033", "placed_with_adopters")]
+        assert all("tl-north" in row["escalated_to"] for row in rows)
+        table = run(loaded, "status", "--as-of", "2026-11-16", "--status", "red", "--lead",
+                    "tl-north").stdout
+        assert "Child moved in with the adoptive family" in table
+        assert "Fraser Demo, Niamh Demo" in table and "tl-north" not in table
+        assert table.rstrip().endswith("8 cases shown: 9 red")
+
+    def test_bad_status_and_lead(self, loaded: str) -> None:
+        result = run(loaded, "status", "--status", "red,purple")
+        assert (result.exit_code, result.stderr) == (1, (
+            "--status 'red,purple': expected statuses separated by commas, from: done, late, "
+            "waiting, green, amber, red, paused, n/a\n"))
+        result = run(loaded, "status", "--lead", "tl-nowhere")
+        assert (result.exit_code, result.stderr) == (
+            1, "--lead 'tl-nowhere': no lead has that id\n")
+
     def test_bad_as_of(self, loaded: str) -> None:
         result = run(loaded, "status", "--as-of", "16/11/2026")
         assert result.exit_code == 1

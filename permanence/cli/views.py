@@ -17,7 +17,7 @@ from permanence import csvfiles
 from permanence.caseload import evaluate_known, read_caseload
 from permanence.cli.settings import Settings, parse_as_of, plain_errors
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
-from permanence.evaluate import MilestoneStatus, case_is_open
+from permanence.evaluate import MilestoneStatus, Status, case_is_open
 from permanence.measures.figures import CSV_COLUMNS, csv_rows, measure
 from permanence.store import reads
 from permanence.store.history import case_life, milestone_history, status_history
@@ -56,24 +56,50 @@ def require_team(session: Session, team: str) -> None:
         raise BadInput(f"no case is in team {team!r}; the teams are: {', '.join(teams)}")
 
 
+def parse_statuses(text: str) -> frozenset[Status]:
+    """`red,amber` as statuses; an unknown one names every status there is."""
+    known = {str(status): status for status in Status}
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in wanted if part not in known]
+    if unknown or not wanted:
+        raise BadInput(f"--status {text!r}: expected statuses separated by commas, from: "
+                       f"{', '.join(known)}")
+    return frozenset(known[part] for part in wanted)
+
+
 @plain_errors
 def status(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE",
                                               help="YYYY-MM-DD (default today).")] = None,
     team: Annotated[str | None, typer.Option("--team", metavar="TEAM")] = None,
+    statuses: Annotated[str | None, typer.Option(
+        "--status", metavar="STATUS,...",
+        help="Only milestones in these statuses, e.g. red,amber.")] = None,
+    lead: Annotated[str | None, typer.Option(
+        "--lead", metavar="LEAD_ID",
+        help="Only the milestones this lead owns or has been escalated to.")] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Every open case's milestones, with Red/Amber/Green status."""
+    """Every open case's milestones, with Red/Amber/Green status: the table names steps and
+    people; JSON and CSV give the ids of the contract."""
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
-    rows = _evaluate(settings, day, team=team)
+    wanted = parse_statuses(statuses) if statuses is not None else None
+    with Session(settings.engine()) as session:
+        names = reads.lead_names(session=session)
+    if lead is not None and lead not in names:
+        raise BadInput(f"--lead {lead!r}: no lead has that id")
+    rows = [row for row in _evaluate(settings, day, team=team)
+            if (wanted is None or row.status in wanted)
+            and (lead is None or row.owner == lead or lead in row.escalated_to)]
     if output is OutputFormat.json:
         print_status_json(rows)
     elif output is OutputFormat.csv:
         print_status_csv(rows)
     else:
-        print_status_table(rows, day, team)
+        print_status_table(rows, day, team, names,
+                           filtered=wanted is not None or lead is not None)
 
 
 @plain_errors
