@@ -424,7 +424,8 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     Every such entry is taken, so one that cannot be read (a broken link, a folder, a file
     without permission) is reported by `load_rule_file` rather than silently left out, which
     would put a built-in back in force. Hidden entries (editors' lock and backup files) are
-    not rule files."""
+    not rule files. A file named twice (the same folder in PERMANENCE_RULES and --rules, or
+    through a link) is taken once: it defines its timeline once, not twice."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -433,7 +434,13 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
                                 and not p.name.startswith(".")))
         else:
             files.append(path)
-    return files
+    taken: set[Path] = set()
+    once: list[Path] = []
+    for file in files:
+        if file.resolve() not in taken:
+            taken.add(file.resolve())
+            once.append(file)
+    return once
 
 
 def load_timelines(extra: Sequence[Path] = ()) -> dict[str, Timeline]:

@@ -524,6 +524,16 @@ class TestLoadTimelines:
         assert raised.value.problems == [
             f"{second}:1: field 'timeline': 'local' is already defined by {first}"]
 
+    def test_one_file_named_twice_is_read_once(self, tmp_path: Path) -> None:
+        """The same folder in PERMANENCE_RULES and --rules, and the file itself and a link to
+        it: one timeline, not a clash with itself."""
+        folder = tmp_path / "rules"
+        folder.mkdir()
+        rules = write(folder / "local.yaml", rule_text("local"))
+        (tmp_path / "link.yaml").symlink_to(rules)
+        timelines = load_timelines([folder, folder, tmp_path / "link.yaml", rules])
+        assert timelines["local"].path == str(rules)
+
     def test_bad_user_files_all_reported(self, tmp_path: Path) -> None:
         bad = write(tmp_path / "bad.yaml", rule_text("local", within="soon"))
         missing = tmp_path / "missing.yaml"
