@@ -32,7 +32,8 @@ DEFAULT_OWNER = "social_worker"
 
 TOP_KEYS = {"timeline", "title", "jurisdiction", "version", "milestones"}
 MILESTONE_KEYS = {"id", "title", "after", "within", "every", "before", "lead", "amber", "source",
-                  "owner", "escalate"}
+                  "owner", "escalate", "target"}
+TARGET_PATTERN = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\Z")
 ESCALATION_KEYS = {"after", "to"}
 
 
@@ -62,6 +63,9 @@ class Milestone:
     every: Duration | None = None
     before: str | None = None
     lead: Duration | None = None
+    target: float | None = None
+    """The share of its clocks to be done on time, 0 to 1 (`target: 90%` is 0.9): drawn on
+    its run chart. It changes no due date and tells nobody."""
 
     @property
     def is_start(self) -> bool:
@@ -319,6 +323,7 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
     lead = duration(node, "lead", where, 0)
     _check_clock_keys(node, where, problems)
     amber = duration(node, "amber", where, 0)
+    target = _target(node, where, problems)
 
     owner = DEFAULT_OWNER
     if "owner" in node:
@@ -366,7 +371,32 @@ def _parse_milestone(node: Any, position: int, seq: LocatedList, problems: _Prob
         return None
     return Milestone(id=milestone_id, title=title or milestone_id, after=after, within=within,
                      amber=amber, owner=owner, source=source, escalate=tuple(escalations),
-                     every=every, before=before, lead=lead)
+                     every=every, before=before, lead=lead, target=target)
+
+
+def _target(node: LocatedMap, where: str, problems: _Problems) -> float | None:
+    """`target: 90%`: a percentage above 0 and at most 100, on a milestone whose clock the
+    measures chart (`after` with `within` or `every`); None when absent."""
+    if "target" not in node:
+        return None
+    value = node["target"]
+    line = node.line_of_value("target")
+    found = TARGET_PATTERN.match(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        problems.add(line, f"{where}, field 'target'",
+                     f"expected a percentage such as '90%', got {_describe(value)}")
+        return None
+    share = float(found.group(1))
+    if not 0 < share <= 100:
+        problems.add(line, f"{where}, field 'target'",
+                     f"expected a percentage above 0% and at most 100%, got {value.strip()!r}")
+        return None
+    if "after" not in node or not ("within" in node or "every" in node):
+        problems.add(line, f"{where}, field 'target'",
+                     "only a milestone with `after` and `within` or `every` has an on-time "
+                     "share to aim at; a start or a lead time has none")
+        return None
+    return share / 100
 
 
 def _check_clock_keys(node: LocatedMap, where: str, problems: _Problems) -> None:

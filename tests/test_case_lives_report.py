@@ -401,8 +401,10 @@ class TestBoard:
         assert ("New due dates agreed by a manager, by milestone: 1 granted in all up to "
                 "31 Mar 2026.") in text
         assert ("granted in all Lives route Legal referral 1 1 The whole journey") in text
+        # February's one referral that fell due is C-1001's (agreed 10 Feb, done 9 Feb)
         assert ("Legal referral within 10 days of: permanence plan Feb 2026: 1 done · median "
-                "18 d · 90% within 18 d · 100% on time · 1 against an agreed date") in text
+                "18 d · 90% within 18 d · 100% on time (1 of 1 due) · 1 against an agreed "
+                "date") in text
         assert ("Looked after review within 20 days of: child became looked after, then every "
                 "1 month Mar 2026 (to date): 1 done · median 22 d") in text
         assert ("Panel within 60 days of: looked after review Mar 2026 (to date): 1 done · "
@@ -419,6 +421,20 @@ class TestBoard:
         assert [(row["month"], row["median_days"], row["on_time"])
                 for row in data["milestones"] if row["milestone"] == "review"] == [
             ("2026-01", 14.0, 1), ("2026-02", 28.0, 1), ("2026-03", 22.0, 1)]
+        # Clocks that fell due, by due month. referral: January, C-1003's (15 Jan, done 14 Jan)
+        # and C-1002's (20 Jan, not done; paused only from 25 Mar, after it was due);
+        # February, C-1001's (agreed 10 Feb, done 9 Feb). review: January, C-1001's first
+        # (25 Jan, held 22 Jan) and the first of C-1002, C-1003 and C-2001 (25 Jan, never
+        # held); C-1001's second is due 22 Feb + 7 paused days = 1 Mar, its third 26 Mar, both
+        # held in time: March.
+        assert [(row["month"], row["due"], row["due_on_time"], row["due_late"],
+                 row["due_open"], row["share_on_time"])
+                for row in data["milestones"] if row["milestone"] == "referral"] == [
+            ("2026-01", 2, 1, 0, 1, 0.5), ("2026-02", 1, 1, 0, 0, 1.0)]
+        assert [(row["month"], row["due"], row["due_on_time"], row["due_open"],
+                 row["share_on_time"])
+                for row in data["milestones"] if row["milestone"] == "review"] == [
+            ("2026-01", 4, 1, 3, 0.25), ("2026-02", 0, 0, 0, None), ("2026-03", 2, 2, 0, 1.0)]
         assert [(row["case_ref"], row["milestone"], row["due"], row["planned_for"],
                  row["days_after_due"]) for row in data["at_risk"]] == [
             ("C-1001", "meeting", "2026-04-10", "2026-04-20", 10)]

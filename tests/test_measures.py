@@ -7,7 +7,11 @@ so a journey runs from `start` to `next`.
 
 from __future__ import annotations
 
+import itertools
+import statistics
 from datetime import date, timedelta
+from fractions import Fraction
+from math import comb
 from typing import ClassVar
 
 import pytest
@@ -45,6 +49,7 @@ from permanence.measures import (
     rag_counts,
     run_chart,
 )
+from permanence.measures.stats import RUNS_LIMITS
 from permanence.report.layout import Projector, Step
 from permanence.timelines import parse_rule_text
 
@@ -173,17 +178,218 @@ class TestRunChart:
         assert chart.shift_points == (0, 1, 3, 4, 6, 7)
 
 
+class TestRunChartRules:
+    """Trend: five or more points each higher (or each lower) than the one before, like values
+    skipped; runs: the number of runs of useful observations against the table for their
+    number; astronomical: further from the centre line than 3.145 median moving ranges, with
+    ten points or more."""
+
+    @pytest.mark.parametrize(("points", "expected"), [
+        ([1, 2, 3, 4, 5], (0, 1, 2, 3, 4)),
+        ([1, 2, 3, 4], ()),                                # four is not a trend
+        ([1, 2, 2, 3, 4, 5], (0, 1, 2, 3, 4, 5)),          # the second 2 neither makes nor breaks
+        ([1, 2, 2, 3, 4], ()),                             # only four distinct steps
+        ([5, 4, 3, 3, 2, 1], (0, 1, 2, 3, 4, 5)),
+        ([1, 2, 3, 4, 5, 4, 3, 2, 1], tuple(range(9))),    # up to 5, then down from it
+        ([3, 1, 2, 3, 4, 5, 5], (1, 2, 3, 4, 5, 6)),
+    ])
+    def test_trend(self, points: list[float], expected: tuple[int, ...]) -> None:
+        assert run_chart(points).trend_points == expected
+
+    def test_too_many_runs(self) -> None:
+        # centre 5; ten useful observations alternating: ten runs, the table allows 3 to 9
+        chart = run_chart([1, 9] * 5)
+        assert (chart.centre, chart.useful, chart.runs, chart.runs_expected) == (
+            5.0, 10, 10, (3, 9))
+        assert chart.runs_signal == "too many runs"
+
+    def test_too_few_runs(self) -> None:
+        chart = run_chart([1, 1, 1, 1, 1, 9, 9, 9, 9, 9])
+        assert (chart.runs, chart.runs_signal) == (2, "too few runs")
+
+    def test_runs_within_the_table(self) -> None:
+        # 1 1 | 9 9 | 1 1 | 9 9 | 1 | 9: six runs, inside 3 to 9
+        chart = run_chart([1, 1, 9, 9, 1, 1, 9, 9, 1, 9])
+        assert (chart.runs, chart.runs_expected, chart.runs_signal) == (6, (3, 9), None)
+
+    def test_runs_not_judged_under_ten_useful_observations(self) -> None:
+        # eleven points, the median (5) among them twice: nine useful observations
+        chart = run_chart([1, 9, 5, 1, 9, 5, 1, 9, 1, 9, 1])
+        assert (chart.useful, chart.runs_expected, chart.runs_signal) == (9, None, None)
+
+    def test_astronomical_point(self) -> None:
+        # sorted 10 10 10 11 11 12 12 13 13 40: centre 11.5; moving ranges 2 1 2 3 2 1 2 3 30,
+        # median 2, so the bound is 3.145 * 2 = 6.29 from the centre: only 40 (28.5 away)
+        chart = run_chart([10, 12, 11, 13, 10, 12, 11, 13, 10, 40])
+        assert chart.centre == 11.5
+        assert chart.limit == pytest.approx(6.29)
+        assert chart.astronomical_points == (9,)
+
+    def test_astronomical_needs_ten_points_and_a_spread(self) -> None:
+        assert run_chart([10, 12, 11, 13, 10, 12, 11, 13, 40]).limit is None
+        # median moving range 0: no spread to judge by
+        flat = run_chart([5, 5, 5, 5, 5, 5, 5, 5, 5, 9])
+        assert (flat.limit, flat.astronomical_points) == (None, ())
+
+    def test_runs_table_is_swed_and_eisenhart_at_five_percent(self) -> None:
+        """Each row of RUNS_LIMITS recomputed from the chance of each number of runs: by
+        counting every arrangement of n // 2 points above and the rest below up to 16 useful
+        observations, and by Swed and Eisenhart's closed form beyond."""
+        def counts_by_enumeration(n: int) -> dict[int, int]:
+            found: dict[int, int] = {}
+            for above in itertools.combinations(range(n), n // 2):
+                sides = [index in above for index in range(n)]
+                runs = 1 + sum(a != b for a, b in itertools.pairwise(sides))
+                found[runs] = found.get(runs, 0) + 1
+            return found
+
+        def counts_by_formula(n: int) -> dict[int, int]:
+            n1, n2 = n // 2, n - n // 2
+            found = {}
+            for runs in range(2, n + 1):
+                k = runs // 2
+                found[runs] = (2 * comb(n1 - 1, k - 1) * comb(n2 - 1, k - 1) if runs % 2 == 0
+                               else comb(n1 - 1, k) * comb(n2 - 1, k - 1)
+                               + comb(n1 - 1, k - 1) * comb(n2 - 1, k))
+            return found
+
+        assert set(RUNS_LIMITS) == set(range(10, 61))
+        for n, limits in RUNS_LIMITS.items():
+            counts = counts_by_enumeration(n) if n <= 16 else counts_by_formula(n)
+            total = sum(counts.values())
+            assert total == comb(n, n // 2)
+            tail = Fraction(1, 40)  # 2.5% each side
+            fewest = min(r for r in counts
+                         if Fraction(sum(c for s, c in counts.items() if s <= r), total) > tail)
+            most = max(r for r in counts
+                       if Fraction(sum(c for s, c in counts.items() if s >= r), total) > tail)
+            assert limits == (fewest, most), n
+
+    @given(st.lists(st.integers(min_value=0, max_value=6), max_size=24))
+    def test_rules_against_brute_force(self, points: list[int]) -> None:
+        chart = run_chart(points)
+        if not points:
+            return
+        centre = statistics.median(points)
+        sides = [(value > centre) - (value < centre) for value in points]
+        shift = set()
+        for index, side in enumerate(sides):  # same-side points each way until the other side
+            if side == 0:
+                continue
+            count = 1
+            for step in (-1, 1):
+                other = index + step
+                while 0 <= other < len(sides) and sides[other] != -side:
+                    count += sides[other] == side
+                    other += step
+            if count >= 6:
+                shift.add(index)
+        trend = set()
+        for first in range(len(points)):
+            for last in range(first + 1, len(points)):
+                span = [v for i, v in enumerate(points[first:last + 1])
+                        if i == 0 or v != points[first + i - 1]]
+                pairs = list(itertools.pairwise(span))
+                if len(span) >= 5 and (all(a < b for a, b in pairs)
+                                       or all(a > b for a, b in pairs)):
+                    trend.update(range(first, last + 1))
+        useful = [side for side in sides if side]
+        runs = sum(1 for i, side in enumerate(useful) if i == 0 or side != useful[i - 1])
+        assert chart.centre == centre
+        assert set(chart.shift_points) == shift
+        assert set(chart.trend_points) == trend
+        assert (chart.useful, chart.runs) == (len(useful), runs)
+
+
+class TestFellDue:
+    """The on-time share counts every clock that fell due in the month: its due date (as
+    evaluation gives it on A) is in the month and before A; done on time, done late, or still
+    open (not n/a, and, for a closed case, due before it closed)."""
+
+    def test_done_early_is_not_due_yet(self) -> None:
+        # step due 4 Apr, done 28 Mar: a completion in March (3 days, on time) but no clock
+        # fell due by 31 Mar, so no share; `next`, due 2 Apr, has not fallen due either
+        milestones, _, _ = history_measures(RULES, [case("C-1", d(3, 25), step=d(3, 28))], AS_OF)
+        assert milestones == [
+            MonthMeasure("t", "step", "Step", "2026-03", 1, 3.0, 3, 1, None, 0, 0, 0, 0, 0)]
+
+    def test_open_on_its_due_date_has_not_fallen_due(self) -> None:
+        # step due 31 Mar: on 31 Mar it can still be done on time; from 1 Apr it is open past it
+        facts = [case("C-1", d(3, 21))]
+        assert history_measures(RULES, facts, AS_OF)[0] == []
+        assert history_measures(RULES, facts, d(4, 1))[0] == [
+            MonthMeasure("t", "step", "Step", "2026-03", 0, None, None, 0, 0.0, 0, 1, 0, 0, 1)]
+
+    def test_late_completion_counts_in_its_due_month(self) -> None:
+        # step due 4 Feb, done 10 Mar (44 days: 25 Jan to 25 Feb is 31, then 13): late, in
+        # February's share; March has the completion but no clock due; next due 15 Mar is open
+        milestones, _, _ = history_measures(RULES, [case("C-1", d(1, 25), step=d(3, 10))], AS_OF)
+        assert [(m.milestone, m.month, m.n, m.median_days, m.share_on_time, m.due, m.due_late,
+                 m.due_open) for m in milestones] == [
+            ("step", "2026-02", 0, None, 0.0, 1, 1, 0),
+            ("step", "2026-03", 1, 44.0, None, 0, 0, 0),
+            ("next", "2026-03", 0, None, 0.0, 1, 0, 1)]
+
+    def test_closed_case_counts_what_fell_due_while_open(self) -> None:
+        # step due 15 Jan, never done: closed 14 Jan, before it was due, it is not counted;
+        # closed 16 Jan, it fell due while the child was in care and counts as open
+        assert history_measures(RULES, [case("C-1", d(1, 5), closed_on=d(1, 14))], AS_OF)[0] == []
+        [row] = history_measures(RULES, [case("C-1", d(1, 5), closed_on=d(1, 16))], AS_OF)[0]
+        assert (row.month, row.due, row.due_open) == ("2026-01", 1, 1)
+
+    def test_not_applicable_is_not_due(self) -> None:
+        # step n/a from 10 Jan: not counted; next counts from step's own anchor (5 Jan), due
+        # 10 Jan, never done: open
+        case_ = life("C-N", not_applicable={"step": d(1, 10)})
+        assert due_of([case_], "step") == []
+        assert due_of([case_], "next") == [("2026-01", 0, 1, 0, 0, 1, 0.0)]
+
+    def test_open_clock_due_date_moved_by_extension_and_pause(self) -> None:
+        # step due 15 Jan; an extension to 10 Apr agreed on 12 Jan: not due by 31 Mar
+        extended = life("C-E", extensions={"step": [(d(1, 12), d(4, 10))]})
+        assert due_of([extended], "step") == []
+        # replayed on 11 Jan (before the approval) it was not due yet either; on 20 Jan with
+        # an approval only on 25 Jan, the rule's 15 Jan stands and it is open past it
+        assert due_of([extended], "step", d(1, 11)) == []
+        later = life("C-E", extensions={"step": [(d(1, 25), d(4, 10))]})
+        assert due_of([later], "step", d(1, 20)) == [("2026-01", 0, 1, 0, 0, 1, 0.0)]
+        # paused 8-12 Jan: due 15 + 5 = 20 Jan; not fallen due on 20 Jan, open on 21 Jan
+        paused = life("C-P", pauses=((d(1, 8), d(1, 12)),))
+        assert due_of([paused], "step", d(1, 20)) == []
+        assert due_of([paused], "step", d(1, 21)) == [("2026-01", 0, 1, 0, 0, 1, 0.0)]
+
+    def test_recurring_next_occurrence_overdue(self) -> None:
+        # review held 20 Jan (due 25 Jan, on time); the next due 20 Feb, not held: open
+        held = life("C-R", occurrences={"review": [d(1, 20)]}, completions={"review": d(1, 20)})
+        assert due_of([held], "review") == [("2026-01", 1, 1, 1, 0, 0, 1.0),
+                                            ("2026-02", 0, 1, 0, 0, 1, 0.0)]
+        # marked n/a from 1 Mar: the held one still counts, the next one is not due
+        marked = held._replace(not_applicable={"review": d(3, 1)})
+        assert due_of([marked], "review") == [("2026-01", 1, 1, 1, 0, 0, 1.0)]
+
+
 class TestHistoryMeasures:
-    """Per milestone and month of completion: n, median and p90 days from the anchor, and the
-    share on time; closed cases count, completions after the as-of date do not."""
+    """Per milestone and month of completion: n, median and p90 days from the anchor and how
+    many were on time; per month of due date, the clocks that fell due and the share of them
+    on time; closed cases count, completions after the as-of date do not."""
 
     def test_worked_example(self) -> None:
         milestones, journeys, quality = history_measures(RULES, WORKED, AS_OF)
+        # Completions (n, median, p90, on time) by month of completion, as before; the clocks
+        # that fell due by month of due date (before A, 31 Mar):
+        #   step Jan: C-1 due 01-15 on time, C-2 due 01-22 late, C-3 due 01-30 late: 1 of 3
+        #   step Feb: C-4 due 02-04 on time, C-5 due 02-11 on time: 2 of 2
+        #   step Mar: C-7 due 03-30, its completion (04-01) is after A: open, 0 of 1
+        #   next Jan: C-1 due 01-15, done 01-20 late: 0 of 1
+        #   next Feb: C-4 due 02-09 on time; C-2 due 02-05 and C-3 due 02-07 never done; C-5
+        #     due 02-11, closed 03-01 without it (it fell due while the child was in care):
+        #     1 of 4
         assert milestones == [
-            MonthMeasure("t", "step", "Step", "2026-01", 2, 12.0, 19, 1, 0.5),
-            MonthMeasure("t", "step", "Step", "2026-02", 3, 10.0, 13, 2, 0.6667),
-            MonthMeasure("t", "next", "Next", "2026-01", 1, 10.0, 10, 0, 0.0),
-            MonthMeasure("t", "next", "Next", "2026-02", 1, 5.0, 5, 1, 1.0),
+            MonthMeasure("t", "step", "Step", "2026-01", 2, 12.0, 19, 1, 0.3333, 0, 3, 1, 2, 0),
+            MonthMeasure("t", "step", "Step", "2026-02", 3, 10.0, 13, 2, 1.0, 0, 2, 2, 0, 0),
+            MonthMeasure("t", "step", "Step", "2026-03", 0, None, None, 0, 0.0, 0, 1, 0, 0, 1),
+            MonthMeasure("t", "next", "Next", "2026-01", 1, 10.0, 10, 0, 0.0, 0, 1, 0, 1, 0),
+            MonthMeasure("t", "next", "Next", "2026-02", 1, 5.0, 5, 1, 0.25, 0, 4, 1, 0, 3),
         ]
         assert journeys == [
             JourneyMeasure("t", "next", "Next", "2026-01", 1, 15.0, 15),
@@ -193,12 +399,15 @@ class TestHistoryMeasures:
 
     def test_earlier_as_of_date_replays_the_past(self) -> None:
         milestones, _, _ = history_measures(RULES, WORKED, d(1, 31))
-        assert [(m.milestone, m.month, m.n) for m in milestones] == [
-            ("step", "2026-01", 2), ("next", "2026-01", 1)]
+        # on 31 Jan C-3's step (due 30 Jan) was still open: it fell due and was not done yet
+        assert [(m.milestone, m.month, m.n, m.due, m.due_open) for m in milestones] == [
+            ("step", "2026-01", 2, 3, 1), ("next", "2026-01", 1, 1, 0)]
 
     def test_month_is_the_completion_month_not_the_anchor_month(self) -> None:
-        [row], _, _ = history_measures(RULES, [case("C-1", d(1, 30), step=d(2, 1))], AS_OF)
+        # (`next`, due 6 Feb and never done, has a February row of its own: n 0, 1 open)
+        row, after = history_measures(RULES, [case("C-1", d(1, 30), step=d(2, 1))], AS_OF)[0]
         assert (row.month, row.median_days) == ("2026-02", 2.0)
+        assert (after.milestone, after.n, after.due_open) == ("next", 0, 1)
 
     def test_out_of_order_is_data_quality_not_a_measure(self) -> None:
         facts = [case("C-9", d(1, 5), step=d(1, 12), next=d(1, 10))]
@@ -212,7 +421,9 @@ class TestHistoryMeasures:
     def test_completed_without_its_anchor_is_data_quality(self) -> None:
         facts = [case("C-9", d(1, 5), next=d(1, 20))]
         milestones, journeys, quality = history_measures(RULES, facts, AS_OF)
-        assert milestones == []
+        # `step` itself, due 15 Jan and not recorded, is open past its due date
+        assert milestones == [
+            MonthMeasure("t", "step", "Step", "2026-01", 0, None, None, 0, 0.0, 0, 1, 0, 0, 1)]
         assert journeys == [JourneyMeasure("t", "next", "Next", "2026-01", 1, 15.0, 15)]
         assert quality == [QualityItem("no_anchor", "C-9", "north", "t", "next",
                                        "next completed 2026-01-20, but step, which it follows, "
@@ -230,8 +441,8 @@ class TestHistoryMeasures:
         assert history_measures(RULES, facts, AS_OF) == ([], [], [])
 
     def test_recorded_start_date_is_the_anchor(self) -> None:
-        [row], _, _ = history_measures(
-            RULES, [case("C-1", d(1, 5), start=d(1, 8), step=d(1, 10))], AS_OF)
+        row, _ = history_measures(  # and `next`, never done, is open past its due date
+            RULES, [case("C-1", d(1, 5), start=d(1, 8), step=d(1, 10))], AS_OF)[0]
         assert row.median_days == 2.0
 
     def test_working_day_clock_decides_on_time(self) -> None:
@@ -343,10 +554,12 @@ class TestMeasure:
                            lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF)
         south = measure(timelines=RULES, facts=facts, evaluation=evaluation,
                         lead_ids={"sw-1", "sw-2", "tl-north"}, as_of=AS_OF, team="south")
+        # (March: C-7's step, open past its due date)
         assert [(m.month, m.n) for m in everyone.milestones if m.milestone == "step"] == [
-            ("2026-01", 3), ("2026-02", 3)]
-        assert [(m.month, m.n, m.median_days) for m in south.milestones] == [
-            ("2026-01", 1, 2.0)]
+            ("2026-01", 3), ("2026-02", 3), ("2026-03", 0)]
+        # C-8's `next`, due 12 Jan and never done, is the south's other row
+        assert [(m.milestone, m.month, m.n, m.median_days) for m in south.milestones] == [
+            ("step", "2026-01", 1, 2.0), ("next", "2026-01", 0, None)]
         assert {row.team for row in south.rag_by_team} == {"south"}
         assert south.team == "south"
         # the south case has no team leader for `step`'s escalation: not reached, so nothing
@@ -360,11 +573,15 @@ class TestMeasure:
         assert data["milestones"][0] == {
             "measure": "milestone", "timeline": "t", "milestone": "step", "title": "Step",
             "month": "2026-01", "n": 2, "median_days": 12.0, "p90_days": 19, "on_time": 1,
-            "share_on_time": 0.5, "extended": 0}
+            "share_on_time": 0.3333, "extended": 0, "due": 3, "due_on_time": 1, "due_late": 2,
+            "due_open": 0}
         assert data["forecast"]["weeks"][0] == {"from": "2026-03-31", "to": "2026-04-06"}
         rows = csv_rows(measured)
         assert all(len(row) == len(CSV_COLUMNS) for row in rows)
-        assert rows[-1] == ["journey", "t", "next", "Next", "2026-02", 1, 15.0, 15, "", ""]
+        assert rows[-1] == ["journey", "t", "next", "Next", "2026-02", 1, 15.0, 15, "", "", "",
+                            "", "", ""]
+        assert rows[2] == ["milestone", "t", "step", "Step", "2026-03", 0, "", "", 0, 0.0, 1, 0,
+                           0, 1]
 
 
 class TestProjector:
@@ -444,10 +661,18 @@ def life(ref: str, *, completions: dict[str, date] | None = None,
 
 def rows_of(facts: list[CaseFacts], milestone: str,
             as_of: date = AS_OF) -> list[tuple[str, int, float, int, int]]:
-    """(month, n, median days, on time, extended) of one milestone's rows."""
+    """(month, n, median days, on time, extended) of one milestone's rows with completions."""
     milestones, _, _ = history_measures(LIVES, facts, as_of)
     return [(row.month, row.n, row.median_days, row.on_time, row.extended)
-            for row in milestones if row.milestone == milestone]
+            for row in milestones if row.milestone == milestone and row.n]
+
+
+def due_of(facts: list[CaseFacts], milestone: str,
+           as_of: date = AS_OF) -> list[tuple[str, int, int, int, int, int, float | None]]:
+    """(month, n, due, due on time, due late, due open, share on time) of one milestone."""
+    milestones, _, _ = history_measures(LIVES, facts, as_of)
+    return [(row.month, row.n, row.due, row.due_on_time, row.due_late, row.due_open,
+             row.share_on_time) for row in milestones if row.milestone == milestone]
 
 
 class TestCaseLivesMeasures:
@@ -540,7 +765,10 @@ class TestCaseLivesMeasures:
                                          "next": d(1, 14)},
                      planned={"next": [(d(1, 6), d(1, 15))]}, pauses=((d(1, 7), d(1, 8)),))
         milestones, journeys, quality = history_measures(LIVES, [case_], AS_OF)
-        assert {row.milestone for row in milestones} == {"step", "next"}
+        # `review` is here only as a clock that fell due (25 Jan) and is still open
+        assert {row.milestone for row in milestones if row.n} == {"step", "next"}
+        assert [(row.milestone, row.n, row.due_open) for row in milestones
+                if row.milestone not in {"step", "next"}] == [("review", 0, 1)]
         # the journey counts calendar days, paused ones included: 5 Jan to 14 Jan
         assert [(j.milestone, j.month, j.n, j.median_days) for j in journeys] == [
             ("next", "2026-01", 1, 9.0)]
@@ -596,8 +824,12 @@ class TestCaseLivesMeasures:
         evaluation = evaluate(LIVES, [case_], LeadDirectory(LEADS), AS_OF)
         measured = measure(timelines=LIVES, facts=[case_], evaluation=evaluation,
                            lead_ids={"sw-1"}, as_of=AS_OF)
+        # review (due 25 Jan, never held) is open past its due date; step is due 22 Jan by
+        # the extension and done 20 Jan: on time. next (due 25 Jan) was never done.
         assert csv_rows(measured) == [
-            ["milestone", "t2", "step", "Step", "2026-01", 1, 15.0, 15, 1, 1.0]]
+            ["milestone", "t2", "review", "Review", "2026-01", 0, "", "", 0, 0.0, 1, 0, 0, 1],
+            ["milestone", "t2", "step", "Step", "2026-01", 1, 15.0, 15, 1, 1.0, 1, 1, 0, 0],
+            ["milestone", "t2", "next", "Next", "2026-01", 0, "", "", 0, 0.0, 1, 0, 0, 1]]
 
 
 class TestPausedWithin:

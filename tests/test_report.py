@@ -30,8 +30,9 @@ from typer.testing import CliRunner
 
 from permanence.cli import app
 from permanence.evaluate import LeadDirectory, Status, evaluate
-from permanence.measures import measure
+from permanence.measures import MonthMeasure, measure
 from permanence.report import write_report
+from permanence.report.charts import chart_signals, run_chart_svg
 from permanence.report.pages import pager_links
 from permanence.report.text import day_text, slug
 from permanence.timelines import Timeline
@@ -216,6 +217,41 @@ class TestMeasuresAndQuality:
         assert "within 4 weeks of: child became looked after away from home" in html
 
 
+class TestRunChartMarks:
+    """A run chart marks the run chart rules its points break, says which in words, and draws
+    the milestone's target on-time share; a month with nothing done draws no median."""
+
+    MONTHS = tuple(f"2025-{month:02d}" for month in range(1, 13))
+    # medians 5 6 7 8 9 5 6 5 6 5 6 40: centre 6; 5..9 rising is a trend (points 1-5); the
+    # moving ranges are nine 1s, a 4 and a 34, median 1, so 40 (34 from the centre, beyond
+    # 3.145) is astronomical; only 8 points are off the centre line, too few to judge runs.
+    MEDIANS = (5, 6, 7, 8, 9, 5, 6, 5, 6, 5, 6, 40)
+
+    def rows(self) -> list[MonthMeasure]:
+        rows = [MonthMeasure("t", "step", "Step", month, 6, float(days), days + 2, 6, 1.0, 0,
+                             6, 6, 0, 0)
+                for month, days in zip(self.MONTHS, self.MEDIANS, strict=True)]
+        rows.append(MonthMeasure("t", "step", "Step", "2026-01", 0, None, None, 0, 0.0, 0,
+                                 2, 0, 0, 2))
+        return rows
+
+    def test_signals_in_words(self) -> None:
+        assert chart_signals(self.rows(), self.MONTHS) == (
+            "median days: trend, astronomical point")
+        assert chart_signals(self.rows()[:5], self.MONTHS) == "median days: trend"
+        assert chart_signals(self.rows()[:4], self.MONTHS) == ""
+
+    def test_marks_and_target_drawn(self) -> None:
+        months = (*self.MONTHS, "2026-01")
+        plain = run_chart_svg("Step", self.rows(), months, "marks")
+        aimed = run_chart_svg("Step", self.rows(), months, "marks", target=0.9)
+        assert "#0e7490" in plain  # the ring around the trend's points
+        assert "#c62828" in plain  # the red diamond around 40 (no `allowed` line is drawn)
+        assert "#c62828" not in run_chart_svg("Step", self.rows()[:11], months, "marks")
+        assert "target 90%" not in plain
+        assert "target 90%" in aimed
+
+
 class TestTimelines:
     """Every open case has one timeline, on its team's pages; pages are cut at page_size."""
 
@@ -378,7 +414,7 @@ class TestCommands:
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         assert lines[0] == ("measure,timeline,milestone,title,month,n,median_days,p90_days,"
-                            "on_time,share_on_time")
+                            "on_time,share_on_time,due,due_on_time,due_late,due_open")
         assert len(lines) > 10
 
     def test_bad_format(self, loaded: str) -> None:

@@ -42,8 +42,8 @@ milestones:
 """
 """Lines 1-7 of most test files: a valid timeline with one start milestone."""
 
-MILESTONE_KEYS = ("after, amber, before, escalate, every, id, lead, owner, source, title, "
-                  "within")
+MILESTONE_KEYS = ("after, amber, before, escalate, every, id, lead, owner, source, target, "
+                  "title, within")
 DURATION_FORMS = "'8 days', '10 working days', '6 weeks' or '6 months'"
 
 
@@ -364,6 +364,52 @@ class TestRecurringAndLeadTimeClocks:
     within: 4 weeks
 """, "r.yaml")
         assert [m.id for m in timeline.milestones] == ["start", "papers", "meeting"]
+
+
+class TestTarget:
+    """`target: 90%` is the share of a clocked milestone's clocks to be done on time, drawn on
+    its run chart: a percentage above 0 and at most 100, on a milestone with `after` and
+    `within` or `every`; anything else is refused at its line."""
+
+    @pytest.mark.parametrize(("written", "share"), [
+        ("90%", 0.9), ("'87.5 %'", 0.875), ("100%", 1.0), ("0.5%", 0.005)])
+    def test_accepted(self, written: str, share: float) -> None:
+        timeline = parse_rule_text(HEAD + f"""  - id: a
+    title: A
+    after: start
+    every: 6 months
+    target: {written}
+""", "r.yaml")
+        assert timeline.milestones[1].target == share
+        assert timeline.milestones[0].target is None
+
+    @pytest.mark.parametrize(("body", "expected"), [
+        ("    after: start\n    within: 2 days\n    target: 90\n",
+         [("r.yaml:12: milestone 'a', field 'target': expected a percentage such as '90%', "
+          "got 90 (int)")]),
+        ("    after: start\n    within: 2 days\n    target: 0.9\n",
+         [("r.yaml:12: milestone 'a', field 'target': expected a percentage such as '90%', "
+          "got 0.9 (float)")]),
+        ("    after: start\n    within: 2 days\n    target: most\n",
+         [("r.yaml:12: milestone 'a', field 'target': expected a percentage such as '90%', "
+          "got 'most'")]),
+        ("    after: start\n    within: 2 days\n    target: 120%\n",
+         [("r.yaml:12: milestone 'a', field 'target': expected a percentage above 0% and at "
+          "most 100%, got '120%'")]),
+        ("    after: start\n    within: 2 days\n    target: 0%\n",
+         [("r.yaml:12: milestone 'a', field 'target': expected a percentage above 0% and at "
+          "most 100%, got '0%'")]),
+        ("    before: start\n    lead: 8 days\n    target: 90%\n",
+         [("r.yaml:12: milestone 'a', field 'target': only a milestone with `after` and "
+          "`within` or `every` has an on-time share to aim at; a start or a lead time has "
+          "none")]),
+        ("    target: 90%\n",
+         [("r.yaml:10: milestone 'a', field 'target': only a milestone with `after` and "
+          "`within` or `every` has an on-time share to aim at; a start or a lead time has "
+          "none")]),
+    ], ids=["number", "fraction", "word", "over-100", "zero", "lead-time", "start"])
+    def test_refused(self, body: str, expected: list[str]) -> None:
+        assert problems_of(HEAD + "  - id: a\n    title: A\n" + body) == expected
 
 
 class TestRefusedValues:

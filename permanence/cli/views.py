@@ -203,9 +203,10 @@ def measures(
     team: Annotated[str | None, typer.Option("--team", metavar="TEAM")] = None,
     output: Annotated[MeasuresFormat, typer.Option("--format")] = MeasuresFormat.json,
 ) -> None:
-    """The report's figures as data: days from anchor per milestone and month (n, median, p90,
-    share on time) and journey times; JSON adds the RAG counts, the four-week forecast, the
-    data-quality items, the extensions granted and the steps at risk."""
+    """The report's figures as data: days from anchor per milestone and month (n, median, p90),
+    the clocks that fell due each month (on time, late, still open) and the share on time,
+    and journey times; JSON adds the RAG counts, the four-week forecast, the data-quality
+    items, the extensions granted and the steps at risk."""
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
     engine = settings.engine()

@@ -37,8 +37,19 @@ Definitions, fixed here because a committee compares them month by month:
 - **On time.** Completed on or before the due date as evaluation gives it on the as-of date
   (status `done`, not `late`): the rule's date from the anchor, moved on by the case's paused
   days, or the date agreed in an extension where one stands (approved on or before the as-of
-  date; the latest approval stands). The share is on-time completions / n; `extended` says
-  how many of the n were judged against an agreed date.
+  date; the latest approval stands). `on_time` counts the month's n completions that were;
+  `extended` says how many of the n were judged against an agreed date.
+- **Fell due.** A clock falls due in the month of its due date (as evaluation gives it on the
+  as-of date) once that date is before the as-of date: a clock due on the as-of date can still
+  be done on time that day. It is then done on time, done late, or open (not done by the as-of
+  date; `red`, or `paused` after it was overdue). Not counted: a step `n/a` on the as-of date,
+  one with no clock yet (`waiting`), a lead time, and, for a closed case, a clock due on or
+  after the day it closed. Each occurrence of a recurring step is a clock due from the one
+  before it, and so is the next one once overdue.
+- **Share on time.** Of the clocks that fell due in the month, the share done on time
+  (`due_on_time / due`; None when none fell due): a step never done counts against it like
+  one done late. (Before issue 11 it was the share of the month's completions on time, which
+  a step never done did not lower.)
 - **Extensions granted.** Every extension approved on or before the as-of date, over the
   cases counted, by milestone and month of approval (a second approval for one step counts
   again: each is a decision someone made).
@@ -48,9 +59,10 @@ Definitions, fixed here because a committee compares them month by month:
   timeline's last milestone in its rule file that is neither recurring nor a lead time (rule
   files list steps in journey order), bucketed by the month of that completion. Calendar days,
   paused ones included: a journey is how long the child waited.
-- **Run chart.** The points are the monthly medians; the centre line is the median of those
-  points. A shift is six or more consecutive points all above or all below the centre line
-  (points on the line neither break nor extend a run): a signal that the process changed.
+- **Run chart.** The points are the monthly medians (months with completions), or the
+  monthly shares on time (months in which a clock fell due); the centre line is the median of
+  those points. Its rules (shift, trend, too few or too many runs, an astronomical point) are
+  defined in `stats.run_chart`.
 - **Forecast.** Open clocks (green or amber) whose due date falls in the 28 days starting on
   the as-of date, per team and per owner, in four weeks (week 1 is as-of to as-of + 6).
 - **Drift, oldest first.** Red milestones by days overdue, most first; then amber ones by due

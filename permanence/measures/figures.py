@@ -84,16 +84,22 @@ def at_risk_json(row: MilestoneStatus) -> dict[str, object]:
 
 
 CSV_COLUMNS = ("measure", "timeline", "milestone", "title", "month", "n", "median_days",
-               "p90_days", "on_time", "share_on_time")
+               "p90_days", "on_time", "share_on_time", "due", "due_on_time", "due_late",
+               "due_open")
 
 
 def csv_rows(measures: Measures) -> list[list[object]]:
-    """The improvement measures as one table: milestone rows, then journey rows."""
+    """The improvement measures as one table: milestone rows, then journey rows (a figure that
+    does not apply, or has no value that month, is an empty cell)."""
     rows: list[list[object]] = []
-    for row in measures.milestones:
-        rows.append(["milestone", *row[:len(CSV_COLUMNS) - 1]])  # `extended`: JSON only
+    for row in measures.milestones:  # `extended`: JSON only
+        rows.append(["milestone", row.timeline, row.milestone, row.title, row.month, row.n,
+                     "" if row.median_days is None else row.median_days,
+                     "" if row.p90_days is None else row.p90_days, row.on_time,
+                     "" if row.share_on_time is None else row.share_on_time, row.due,
+                     row.due_on_time, row.due_late, row.due_open])
     for journey in measures.journeys:
-        rows.append(["journey", *journey, "", ""])
+        rows.append(["journey", *journey, "", "", "", "", "", ""])
     return rows
 
 

@@ -25,19 +25,30 @@ from permanence.timelines import Milestone, Timeline
 
 
 class MonthMeasure(NamedTuple):
-    """One milestone's completions in one month: how long they took from their anchor."""
+    """One milestone in one month: the completions in it, how long they took from their anchor
+    and how many were on time; and the clocks that fell due in it (their due date is in the
+    month and before the as-of date), each done on time, done late or still open past it."""
 
     timeline: str
     milestone: str
     title: str
     month: str
     n: int
-    median_days: float
-    p90_days: int
+    median_days: float | None
+    """None when no completion is in the month (n = 0)."""
+    p90_days: int | None
     on_time: int
-    share_on_time: float
+    """Of the n completions, how many were on or before their due date."""
+    share_on_time: float | None
+    """due_on_time / due, four decimals; None when no clock fell due in the month."""
     extended: int = 0
     """Of the n, how many were judged against a date agreed in an extension."""
+    due: int = 0
+    """Clocks that fell due in the month: due_on_time + due_late + due_open."""
+    due_on_time: int = 0
+    due_late: int = 0
+    due_open: int = 0
+    """Not done by the as-of date (nor by the day the case closed), not marked n/a."""
 
     def as_json(self) -> dict[str, object]:
         return {"measure": "milestone", **self._asdict()}
@@ -73,6 +84,7 @@ class _Step(NamedTuple):
     days: dict[int, list[int]]
     on_time: Counter[int]
     extended: Counter[int]
+    fell_due: dict[int, list[int]]  # due month: [on time, late, open]
 
 
 class _Plan(NamedTuple):
@@ -92,7 +104,7 @@ class _Plan(NamedTuple):
 def _plan(timeline: Timeline) -> _Plan:
     starts = tuple(m.id for m in timeline.milestones if m.is_start)
     compiled = {m.id: _Step(m, m.id, m.after, m.is_recurring, {}, {}, defaultdict(list),
-                            Counter(), Counter())
+                            Counter(), Counter(), defaultdict(lambda: [0, 0, 0]))
                 for m in timeline.milestones if not m.is_start}
     ends = [m.id for m in timeline.milestones
             if not (m.is_start or m.is_recurring or m.is_lead_time)]
@@ -124,9 +136,11 @@ def history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFact
                      as_of: date) -> tuple[list[MonthMeasure], list[JourneyMeasure],
                                            list[QualityItem]]:
     """Per milestone and month of completion: n, median and p90 days from the anchor (paused
-    days left out) and the share on time (against the agreed date where an extension stands);
-    per timeline and month: journey days; and the completions left out because their anchor is
-    missing or later than they are. Sorted by timeline, rule order, month."""
+    days left out) and how many were on time (against the agreed date where an extension
+    stands); per milestone and month of due date: the clocks that fell due (due before A), done
+    on time, done late or still open, and the share on time of those; per timeline and month:
+    journey days; and the completions left out because their anchor is missing or later than
+    they are. Sorted by timeline, rule order, month."""
     with collector_paused():  # a million appends beside a million live status rows
         return _history_measures(timelines, facts, as_of)
 
@@ -171,9 +185,8 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
                                         or completed > as_of else completed)
                 continue
             if step.recurring:
-                first = (None if get(milestone_id) is None and not case.occurrences
-                         else _occurrences(step, case, passes[after], spans, jurisdiction,
-                                           as_of, quality))
+                first = _occurrences(step, case, passes[after], spans, jurisdiction, as_of,
+                                     quality, marked is None)
                 passes[milestone_id] = passes[after] if marked is not None else first
                 continue
             if marked is not None:  # no longer applies: passes its own anchor through
@@ -182,6 +195,16 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
             completed = get(milestone_id)
             if completed is None or completed > as_of:
                 passes[milestone_id] = None
+                anchor = passes[after]
+                if anchor is not None:
+                    due = step.dues.get(anchor)
+                    if due is None:
+                        due = step.dues[anchor] = due_date(anchor, step.milestone, jurisdiction)
+                    if spans:
+                        due = after_pauses(anchor, due, None, spans)
+                    if case.extensions:
+                        due = agreed_due(case.extensions.get(milestone_id), as_of) or due
+                    _still_open(step, due, case.closed_on, as_of)
                 continue
             passes[milestone_id] = completed
             anchor = passes[after]
@@ -201,12 +224,14 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
                 due = step.dues[anchor] = due_date(anchor, step.milestone, jurisdiction)
             if spans or case.extensions:
                 _count(step, anchor, completed, due, spans,
-                       agreed_due(case.extensions.get(milestone_id), as_of))
+                       agreed_due(case.extensions.get(milestone_id), as_of), as_of)
                 continue
             month = completed.year * 100 + completed.month  # _count, inlined for plain cases
             step.days[month].append((completed - anchor).days)
             if completed <= due:
                 step.on_time[month] += 1
+            if due < as_of:
+                step.fell_due[due.year * 100 + due.month][completed > due] += 1
         if plan.end is not None:
             end = get(plan.end)
             if end is not None and started <= end <= as_of:
@@ -217,13 +242,15 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
     for name in sorted(plans):
         plan = plans[name]
         for step in plan.steps:
-            for month in sorted(step.days):
-                days = step.days[month]
-                on_time = step.on_time[month]
+            for month in sorted(step.days.keys() | step.fell_due.keys()):
+                days = step.days.get(month, [])
+                on_time, late, still_open = step.fell_due.get(month, (0, 0, 0))
+                fell = on_time + late + still_open
                 milestone_rows.append(MonthMeasure(
                     name, step.milestone.id, step.milestone.title, _month_text(month), len(days),
-                    median(days), percentile(days, 0.9), on_time, round(on_time / len(days), 4),
-                    step.extended[month]))
+                    median(days) if days else None, percentile(days, 0.9) if days else None,
+                    step.on_time[month], round(on_time / fell, 4) if fell else None,
+                    step.extended[month], fell, on_time, late, still_open))
         if plan.end is None:
             continue
         last = plan.timeline.milestone(plan.end)
@@ -236,11 +263,20 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
     return milestone_rows, journey_rows, quality
 
 
+def _still_open(step: _Step, due: date, closed_on: date | None, as_of: date) -> None:
+    """A clock not done by A, due on `due` as evaluation gives it: fell due, and is open past
+    it, when that is before A and, for a closed case, before the day it closed (a clock that
+    came due after the child left care is nobody's drift)."""
+    if due < as_of and (closed_on is None or due < closed_on):
+        step.fell_due[due.year * 100 + due.month][2] += 1
+
+
 def _count(step: _Step, start: date, completed: date, due: date,
-           spans: Sequence[tuple[date, date]], agreed: date | None) -> None:
+           spans: Sequence[tuple[date, date]], agreed: date | None, as_of: date) -> None:
     """One completion of a step whose clock started on `start` with due date `due` (before
     pauses): its days without the paused ones, judged against the due date as evaluation
-    gives it (moved by the pauses, or the agreed date where an extension stands)."""
+    gives it (moved by the pauses, or the agreed date where an extension stands); counted in
+    its due month too once that date is before A."""
     days = (completed - start).days
     if spans:
         days -= paused_within(spans, start, completed)
@@ -252,13 +288,16 @@ def _count(step: _Step, start: date, completed: date, due: date,
     step.days[month].append(days)
     if completed <= due:
         step.on_time[month] += 1
+    if due < as_of:
+        step.fell_due[due.year * 100 + due.month][completed > due] += 1
 
 
 def _occurrences(step: _Step, case: CaseFacts, anchor: date | None,
                  spans: Sequence[tuple[date, date]], jurisdiction: str, as_of: date,
-                 quality: list[QualityItem]) -> date | None:
+                 quality: list[QualityItem], applies: bool) -> date | None:
     """Counts each occurrence of a recurring step held from its anchor to A: the first from
-    the anchor (due `within`, else `every`), each later one from the one before (due `every`).
+    the anchor (due `within`, else `every`), each later one from the one before (due `every`);
+    and, while the step `applies` (not n/a on A), the next one if it is overdue on A.
     Returns the first occurrence, which a step after it starts from."""
     milestone = step.milestone
     recorded = case.occurrences.get(milestone.id)
@@ -285,8 +324,20 @@ def _occurrences(step: _Step, case: CaseFacts, anchor: date | None,
             if due is None:
                 due = step.nexts[previous] = add_duration(
                     previous, milestone.every, jurisdiction)  # type: ignore[arg-type]
-        _count(step, previous, day, due, spans, None)
+        _count(step, previous, day, due, spans, None, as_of)
         previous = day
+    if applies:
+        if held:
+            due = step.nexts.get(previous)
+            if due is None:
+                due = step.nexts[previous] = add_duration(
+                    previous, milestone.every, jurisdiction)  # type: ignore[arg-type]
+        else:
+            due = step.dues.get(anchor)
+            if due is None:
+                due = step.dues[anchor] = due_date(anchor, milestone, jurisdiction)
+        _still_open(step, after_pauses(previous, due, None, spans) if spans else due,
+                    case.closed_on, as_of)
     return held[0] if held else None
 
 

@@ -19,7 +19,7 @@ from permanence.dates import Duration, Unit
 from permanence.measures.board import RagRow, WorkloadRow
 from permanence.measures.figures import Measures
 from permanence.measures.history import JourneyMeasure, MonthMeasure
-from permanence.measures.stats import run_chart
+from permanence.measures.stats import RunChart, run_chart
 from permanence.report.text import day_text, days_text, month_label
 from permanence.timelines import Timeline
 
@@ -27,7 +27,7 @@ CHART_MONTHS = 24
 FEW = 5  # a month with fewer completions than this is drawn hollow
 
 GREEN, AMBER, RED = "#2e7d32", "#f9a825", "#c62828"
-MUTED, RULE, NAVY, SHIFT = "#52606d", "#d9dee3", "#243b53", "#6d28d9"
+MUTED, RULE, NAVY, SHIFT, TREND = "#52606d", "#d9dee3", "#243b53", "#6d28d9", "#0e7490"
 
 
 def nominal_days(duration: Duration) -> float:
@@ -166,32 +166,127 @@ def _month_axis(ax: Any, months: Sequence[str]) -> None:
 
 def run_chart_svg(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                   months: Sequence[str], key: str, allowed: float | None = None,
-                  on_time: bool = True) -> Markup:
+                  on_time: bool = True, target: float | None = None) -> Markup:
     """Monthly median days (dark line), p90 (light line) and the centre line (median of the
-    monthly medians, dashed), with the time the rule allows dotted in red; points in a shift
-    purple, months with fewer than FEW completions hollow. With `on_time`, a lower panel shows
-    the share completed on time. Labels for the lines sit in the right margin."""
-    return _drawn_run_chart(label, tuple(rows), tuple(months), key, allowed, on_time)
+    monthly medians, dashed), with the time the rule allows dotted in red; months with fewer
+    than FEW completions hollow. With `on_time`, a lower panel shows the share of the clocks
+    that fell due each month done on time, its own centre line, and the `target` share (0 to
+    1) dotted in green. On both panels the run chart rules are marked: points in a shift
+    purple, points in a trend ringed, an astronomical point in a red diamond. Labels for the
+    lines sit in the right margin. Every input is an argument: the drawing is memoised."""
+    return _drawn_run_chart(label, tuple(rows), tuple(months), key, allowed, on_time, target)
 
 
 @functools.lru_cache(maxsize=256)
 def _drawn_run_chart(label: str, rows: tuple[MonthMeasure | JourneyMeasure, ...],
                      months: tuple[str, ...], key: str, allowed: float | None,
-                     on_time: bool) -> Markup:
+                     on_time: bool, target: float | None) -> Markup:
     """Each chart is drawn once per process for the same figures: matplotlib takes a tenth of
     a second a chart, and a process that writes or serves reports again and again (the web
     page, the test suite) mostly draws charts whose months have not changed."""
     with charting(key):
-        return _run_chart(label, rows, months, key, allowed, on_time)
+        return _run_chart(label, rows, months, key, allowed, on_time, target)
+
+
+def _median_points(rows: Sequence[MonthMeasure | JourneyMeasure],
+                   months: Sequence[str]) -> tuple[list[int], list[float], list[int]]:
+    """(x, median days, n) of the months in `months` with completions."""
+    by_month = {row.month: row for row in rows}
+    xs, ys, ns = [], [], []
+    for index, month in enumerate(months):
+        row = by_month.get(month)
+        if row is not None and row.median_days is not None:
+            xs.append(index)
+            ys.append(row.median_days)
+            ns.append(row.n)
+    return xs, ys, ns
+
+
+def _share_points(rows: Sequence[MonthMeasure | JourneyMeasure],
+                  months: Sequence[str]) -> tuple[list[int], list[float]]:
+    """(x, percent on time) of the months in `months` in which a clock fell due."""
+    by_month = {row.month: row for row in rows}
+    xs, ys = [], []
+    for index, month in enumerate(months):
+        row = by_month.get(month)
+        share = getattr(row, "share_on_time", None)
+        if share is not None:
+            xs.append(index)
+            ys.append(100 * share)
+    return xs, ys
+
+
+def _signal_names(chart: RunChart) -> list[str]:
+    names = []
+    if chart.shift_points:
+        names.append("shift")
+    if chart.trend_points:
+        names.append("trend")
+    if chart.runs_signal is not None:
+        assert chart.runs_expected is not None
+        fewest, most = chart.runs_expected
+        names.append(f"{chart.runs_signal} ({chart.runs}; {fewest} to {most} expected of "
+                     f"{chart.useful} points off the centre line)")
+    if chart.astronomical_points:
+        names.append("astronomical point" if len(chart.astronomical_points) == 1
+                     else "astronomical points")
+    return names
+
+
+def chart_signals(rows: Sequence[MonthMeasure | JourneyMeasure], months: Sequence[str],
+                  on_time: bool = True) -> str:
+    """The run chart rules a chart's series break, in words ('' for none): what the marks on
+    the chart mean, for a reader who cannot see them."""
+    parts = []
+    names = _signal_names(run_chart(_median_points(rows, months)[1]))
+    if names:
+        parts.append(f"median days: {', '.join(names)}")
+    if on_time:
+        names = _signal_names(run_chart(_share_points(rows, months)[1]))
+        if names:
+            parts.append(f"on time: {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def _mark(ax: Any, xs: Sequence[int], ys: Sequence[float], chart: RunChart, colour: str,
+          hollow: Sequence[bool], size: float) -> None:
+    """The points of one series, coloured by the run chart rules they break."""
+    shift = set(chart.shift_points)
+    for in_shift, filled in ((False, True), (True, True), (False, False), (True, False)):
+        chosen = [number for number in range(len(xs))
+                  if (number in shift) == in_shift and (not hollow[number]) == filled]
+        if chosen:
+            shade = SHIFT if in_shift else colour
+            ax.plot([xs[n] for n in chosen], [ys[n] for n in chosen], ls="none", marker="o",
+                    ms=size, color=shade, markerfacecolor=shade if filled else "white",
+                    zorder=4)
+    if chart.trend_points:
+        ax.plot([xs[n] for n in chart.trend_points], [ys[n] for n in chart.trend_points],
+                ls="none", marker="o", ms=size + 3.6, markerfacecolor="none",
+                markeredgecolor=TREND, markeredgewidth=1.0, zorder=5)
+    if chart.astronomical_points:
+        ax.plot([xs[n] for n in chart.astronomical_points],
+                [ys[n] for n in chart.astronomical_points], ls="none", marker="D",
+                ms=size + 4.2, markerfacecolor="none", markeredgecolor=RED,
+                markeredgewidth=1.1, zorder=5)
+
+
+def _margin_labels(ax: Any, labels: Sequence[tuple[float, str, str]]) -> None:
+    low, high = ax.get_ylim()
+    gap = (high - low) * 0.09
+    placed: list[float] = []
+    for value, text, colour in sorted(labels, key=lambda item: item[0]):
+        y = max([value] + [other + gap for other in placed])
+        placed.append(y)
+        ax.annotate(text, xy=(1, value), xycoords=("axes fraction", "data"),
+                    xytext=(1.015, y), textcoords=("axes fraction", "data"),
+                    va="center", fontsize=7, color=colour, annotation_clip=False)
 
 
 def _run_chart(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                months: Sequence[str], key: str, allowed: float | None,
-               on_time: bool) -> Markup:
-    by_month = {row.month: row for row in rows}
-    present = [index for index, month in enumerate(months) if month in by_month]
-    shown = [by_month[months[index]] for index in present]
-    medians = [row.median_days for row in shown]
+               on_time: bool, target: float | None) -> Markup:
+    xs, medians, counts = _median_points(rows, months)
     chart = run_chart(medians)
     fig = _figure(4.2, 2.75 if on_time else 1.95)
     if on_time:
@@ -201,55 +296,51 @@ def _run_chart(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
         top = fig.subplots()
         fig.subplots_adjust(left=0.14, right=0.82, top=0.95, bottom=0.14)
     labels: list[tuple[float, str, str]] = []
-    if shown:
-        top.plot(present, [row.p90_days for row in shown], color="#bcccdc", lw=1.2)
-        top.plot(present, medians, color=NAVY, lw=1.3, zorder=3)
+    if xs:
+        by_month = {row.month: row for row in rows}
+        top.plot(xs, [by_month[months[x]].p90_days for x in xs], color="#bcccdc", lw=1.2)
+        top.plot(xs, medians, color=NAVY, lw=1.3, zorder=3)
         top.axhline(chart.centre, color=MUTED, lw=0.9, ls=(0, (4, 3)), zorder=2)
         labels.append((chart.centre, f"centre {days_text(chart.centre)}", MUTED))
-        shift = set(chart.shift_points)
-        for in_shift, filled, colour in ((False, True, NAVY), (True, True, SHIFT),
-                                         (False, False, NAVY), (True, False, SHIFT)):
-            xs = [index for number, (index, row) in enumerate(zip(present, shown, strict=True))
-                  if (number in shift) == in_shift and (row.n >= FEW) == filled]
-            if xs:
-                top.plot(xs, [by_month[months[x]].median_days for x in xs], ls="none",
-                         marker="o", ms=3.8, color=colour,
-                         markerfacecolor=colour if filled else "white", zorder=4)
+        _mark(top, xs, medians, chart, NAVY, [n < FEW for n in counts], 3.8)
     if allowed is not None:
         top.axhline(allowed, color=RED, lw=0.8, ls=(0, (1, 2)), alpha=0.8)
         labels.append((allowed, f"allowed {allowed:.0f}", RED))
     top.set_ylim(bottom=0)
     top.set_ylabel("days")
     _month_axis(top, months)
-    low, high = top.get_ylim()
-    gap = (high - low) * 0.09
-    placed: list[float] = []
-    for value, text, colour in sorted(labels, key=lambda item: item[0]):
-        y = max([value] + [other + gap for other in placed])
-        placed.append(y)
-        top.annotate(text, xy=(1, value), xycoords=("axes fraction", "data"),
-                     xytext=(1.015, y), textcoords=("axes fraction", "data"),
-                     va="center", fontsize=7, color=colour, annotation_clip=False)
+    _margin_labels(top, labels)
     if on_time:
         top.tick_params(labelbottom=False)
-        if shown:
-            shares = [100 * row.share_on_time for row in shown]  # type: ignore[union-attr]
-            bottom.plot(present, shares, color=GREEN, lw=1.2, marker="o", ms=2.6)
+        share_xs, shares = _share_points(rows, months)
+        below: list[tuple[float, str, str]] = []
+        if share_xs:
+            shares_chart = run_chart(shares)
+            bottom.plot(share_xs, shares, color=GREEN, lw=1.2, zorder=3)
+            bottom.axhline(shares_chart.centre, color=MUTED, lw=0.8, ls=(0, (4, 3)), zorder=2)
+            _mark(bottom, share_xs, shares, shares_chart, GREEN, [False] * len(shares), 2.6)
+        if target is not None:
+            bottom.axhline(100 * target, color=GREEN, lw=0.9, ls=(0, (1, 2)))
+            below.append((100 * target, f"target {100 * target:g}%", GREEN))
         bottom.set_ylim(-8, 108)
         bottom.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
         bottom.set_ylabel("on time")
         _month_axis(bottom, months)
+        _margin_labels(bottom, below)
         fig.align_ylabels([top, bottom])
     return svg(fig, f"Run chart: {label}", key)
 
 
 class Chart(NamedTuple):
-    """One run chart with its heading, the rule it measures and the latest month's figures."""
+    """One run chart with its heading, the rule it measures, the latest month's figures and
+    the run chart rules it breaks, in words."""
 
     svg: Markup
     title: str
     rule: str
     latest: MonthMeasure | JourneyMeasure
+    signals: str = ""
+    target: float | None = None
 
 
 class ChartGroup(NamedTuple):
@@ -291,15 +382,17 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
                 rule += f", then every {milestone.every}"
             charts.append(Chart(
                 run_chart_svg(milestone.title, rows, months, f"{name}-{milestone.id}",
-                              nominal_days(clock)),
-                milestone.title, rule, rows[-1]))
+                              nominal_days(clock), target=milestone.target),
+                milestone.title, rule, rows[-1], chart_signals(rows, months),
+                milestone.target))
         journey_rows = journeys.get(name)
         journey_chart = None
         if journey_rows:
             last = timeline.milestone(journey_rows[-1].milestone) or timeline.milestones[-1]
             label = f"{timeline.milestones[0].title} → {last.title.lower()}"
             journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
-                                          on_time=False),
-                            timeline.title, label, journey_rows[-1])
+                                                on_time=False),
+                                  timeline.title, label, journey_rows[-1],
+                                  chart_signals(journey_rows, months, on_time=False))
         groups.append(ChartGroup(name, timeline.title, charts, journey_chart))
     return groups
