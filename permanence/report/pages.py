@@ -4,7 +4,7 @@ whose cards are streamed into the template's frame one by one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,9 +39,12 @@ class Site:
     and the context every page shares (the date, scope, and how leads are named)."""
 
     def __init__(self, out_dir: Path, *, as_of: date, team: str | None, personal: bool,
-                 leads: Sequence[tuple[str, str, str]], lead_names: Mapping[str, str]) -> None:
+                 leads: Sequence[tuple[str, str, str]], lead_names: Mapping[str, str],
+                 environment: Environment | None = None) -> None:
+        """`environment`: the templates, when not the report's own (the web page puts its
+        own frame round the same pages)."""
         self.out_dir = out_dir
-        self.environment = _environment()
+        self.environment = environment or report_environment()
         self.lead_names = lead_names
         self.roles = {lead_id: role.replace("_", " ") for lead_id, role, _ in leads}
         self.common: dict[str, Any] = {
@@ -54,12 +57,14 @@ class Site:
     def role(self, lead_id: str | None) -> str:
         return self.roles.get(lead_id, "") if lead_id else ""
 
+    def render(self, template: str, **context: Any) -> str:
+        return self.environment.get_template(template).render(**self.common, **context)
+
     def write(self, file: str, template: str, **context: Any) -> None:
-        text = self.environment.get_template(template).render(**self.common, **context)
-        (self.out_dir / file).write_text(text, encoding="utf-8")
+        (self.out_dir / file).write_text(self.render(template, **context), encoding="utf-8")
 
 
-def _environment() -> Environment:
+def report_environment() -> Environment:
     """The templates, with the filters they format values through."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -144,19 +149,15 @@ class TimelineWriter:
             self.write(job)
 
     def write(self, job: PageJob) -> None:
+        with (self.out_dir / job.files[job.number - 1]).open("w", encoding="utf-8") as page:
+            page.writelines(self.parts(job))
+
+    def parts(self, job: PageJob) -> Iterator[str]:
+        """The page in pieces: the frame before the cards, the cards, the frame after."""
         cards = []
         chips = []
-        as_of, names, projector = self.as_of, self.names, self.projector
         for case, rows in job.lines:
-            worker = self.workers.get(case.social_worker)
-            if worker is None:
-                worker = self.workers[case.social_worker] = esc(
-                    self.lead_names.get(case.social_worker, case.social_worker) or "(none)")
-            life = (self.life(case) if case.pauses or case.extensions or case.sibling_group
-                    else None)
-            html, worst = child_card(case, projector.steps(case.timeline, rows, case), as_of,
-                                     name=names.get(case.case_ref) if names else None,
-                                     worker=worker, title=self.titles[case.timeline], life=life)
+            html, worst = self.card(case, rows)
             cards.append(html)
             ref = esc(case.case_ref)
             chips.append(f'<a class="{worst}" href="#{ref}">{ref}</a>')
@@ -166,11 +167,21 @@ class TimelineWriter:
             links=pager_links(job.files, job.number), count=len(job.lines),
             chips=Markup("".join(chips)), cards=Markup(CARDS_MARK))
         before, after = frame.split(CARDS_MARK)
-        with (self.out_dir / job.files[job.number - 1]).open("w", encoding="utf-8") as page:
-            page.write(before)
-            page.write("\n".join(cards))
-            page.write(after)
+        yield before
+        yield "\n".join(cards)
+        yield after
 
+    def card(self, case: CaseFacts, rows: Sequence[MilestoneStatus]) -> tuple[str, str]:
+        """One child's timeline card and the case's worst status (`child_card`)."""
+        worker = self.workers.get(case.social_worker)
+        if worker is None:
+            worker = self.workers[case.social_worker] = esc(
+                self.lead_names.get(case.social_worker, case.social_worker) or "(none)")
+        life = (self.life(case) if case.pauses or case.extensions or case.sibling_group
+                else None)
+        return child_card(case, self.projector.steps(case.timeline, rows, case), self.as_of,
+                          name=self.names.get(case.case_ref) if self.names else None,
+                          worker=worker, title=self.titles[case.timeline], life=life)
 
     def life(self, case: CaseFacts) -> CardLife:
         """What the card writes under the case's dates: its pauses and extensions (with

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -116,8 +117,12 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                 lead_names=lead_names)
     slugs = team_slugs(case.team for case in facts)
     directories = {team_name: f"team-{team_slug}.html" for team_name, team_slug in slugs.items()}
-    timeline_pages, where = _timeline_pages(site, timelines, facts, evaluation.statuses, as_of,
-                                            names, slugs, directories, page_size, notes, groups)
+    plan = plan_timelines(facts, evaluation.statuses, directories, page_size,
+                          lambda team_name, number: (
+                              f"timelines-{slugs[team_name]}-{number:03d}.html"))
+    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
+                   groups=groups, where=plan.where).write_all(plan.jobs)
+    timeline_pages, where = plan.pages, plan.where
     measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
                        lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
     page_of = timeline_page_of(where)
@@ -131,39 +136,40 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
            drift_pages, directories, page_size)
 
 
-def _timeline_pages(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
-                    statuses: Sequence[MilestoneStatus], as_of: date,
-                    names: Mapping[str, str] | None, slugs: Mapping[str, str],
-                    directories: Mapping[str, str], page_size: int, notes: CaseNotes | None,
-                    groups: Mapping[str, Sequence[str]],
-                    ) -> tuple[dict[str, list[Page]], dict[str, str]]:
+class TimelinePlan(NamedTuple):
+    """The pages of children's timelines: what each page holds, each team's pages, and the
+    page of each case."""
+
+    jobs: list[PageJob]
+    pages: dict[str, list[Page]]
+    where: dict[str, str]
+
+
+def plan_timelines(facts: Sequence[CaseFacts], statuses: Sequence[MilestoneStatus],
+                   directories: Mapping[str, str], page_size: int,
+                   file_of: Callable[[str, int], str]) -> TimelinePlan:
     """Children's timelines, per team, a page of `page_size` cases each, brothers and sisters
-    side by side; returns each team's pages and the page of each case."""
+    side by side; `file_of(team, number)` names each page."""
     by_ref = {case.case_ref: case for case in facts}
     per_team: dict[str, list[CaseLine]] = {}
     for start, end in case_runs(statuses):
         case = by_ref[statuses[start].case_ref]
         per_team.setdefault(case.team, []).append(CaseLine(case, statuses[start:end]))
     red_cases = {row.case_ref for row in statuses if row.status is Status.RED}
-    jobs: list[PageJob] = []
-    timeline_pages: dict[str, list[Page]] = {}
-    where: dict[str, str] = {}
+    plan = TimelinePlan([], {}, {})
     for team_name in sorted(per_team):
         team_chunks = chunks(sibling_order(per_team[team_name]), page_size)
-        files = [f"timelines-{slugs[team_name]}-{number:03d}.html"
-                 for number in range(1, len(team_chunks) + 1)]
-        timeline_pages[team_name] = [
+        files = [file_of(team_name, number) for number in range(1, len(team_chunks) + 1)]
+        plan.pages[team_name] = [
             Page(file, min(refs), max(refs), len(chunk),
                  sum(1 for ref in refs if ref in red_cases))
             for chunk, file in zip(team_chunks, files, strict=True)
             for refs in [[line.case.case_ref for line in chunk] or [""]]]
-        jobs.extend(PageJob(team_name, number, files, chunk, directories[team_name])
-                    for number, chunk in enumerate(team_chunks, start=1))
+        plan.jobs.extend(PageJob(team_name, number, files, chunk, directories[team_name])
+                         for number, chunk in enumerate(team_chunks, start=1))
         for chunk, file in zip(team_chunks, files, strict=True):
-            where.update((line.case.case_ref, file) for line in chunk)
-    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
-                   groups=groups, where=where).write_all(jobs)
-    return timeline_pages, where
+            plan.where.update((line.case.case_ref, file) for line in chunk)
+    return plan
 
 
 def sibling_groups(facts: Iterable[CaseFacts]) -> dict[str, list[str]]:
@@ -214,6 +220,19 @@ def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFa
            page_size: int) -> None:
     """index.html: the board, the oldest drift, the forecast, the run charts and links to
     every other page."""
+    site.write("index.html", "index.html.j2", **board_context(
+        site.lead, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
+        drift_pages, directories, page_size))
+
+
+def board_context(lead: Callable[[str | None], str], timelines: Mapping[str, Timeline],
+                  facts: Sequence[CaseFacts], as_of: date, measured: Measures,
+                  drifting: Sequence[MilestoneStatus], page_of: PageOf,
+                  timeline_pages: Mapping[str, list[Page]],
+                  drift_pages: Mapping[str, list[Page]], directories: Mapping[str, str],
+                  page_size: int) -> dict[str, Any]:
+    """What index.html.j2 is given, for the report's index and the web page's boards alike;
+    `page_of`, the pages and `directories` say where each link goes."""
     charts = measure_charts(timelines, measured, chart_months(as_of))
     open_cases = sum(1 for case in facts if case_is_open(case, as_of))
     totals = {status: 0 for status in RAG}
@@ -223,20 +242,20 @@ def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFa
         totals[Status.RED] += row.red
     versions = sorted({(name, timelines[name].title, timelines[name].version)
                        for name in {case.timeline for case in facts} if name in timelines})
-    site.write("index.html", "index.html.j2", measures=measured, open_cases=open_cases,
-               totals=totals, due_soon=sum(row.total for row in measured.forecast_by_team),
-               rag_svg=rag_chart(measured.rag_by_team),
-               forecast_svg=forecast_chart(measured.forecast_by_team, measured.forecast_weeks),
-               oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, site.lead),
-               at_risk=at_risk_rows(measured.at_risk[:BOARD_AT_RISK_ROWS], page_of, site.lead),
-               at_risk_total=len(measured.at_risk),
-               at_risk_shown=min(len(measured.at_risk), BOARD_AT_RISK_ROWS),
-               extensions=extension_table(timelines, measured),
-               drift_total=len(drifting), shown=min(len(drifting), BOARD_DRIFT_ROWS),
-               drift_pages=drift_pages, timeline_pages=timeline_pages, charts=charts,
-               directories=directories,
-               versions=versions, quality=quality_groups(measured, QUALITY_ROWS),
-               quality_total=len(measured.quality), page_of=page_of, page_size=page_size)
+    return dict(measures=measured, open_cases=open_cases,
+                totals=totals, due_soon=sum(row.total for row in measured.forecast_by_team),
+                rag_svg=rag_chart(measured.rag_by_team),
+                forecast_svg=forecast_chart(measured.forecast_by_team, measured.forecast_weeks),
+                oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, lead),
+                at_risk=at_risk_rows(measured.at_risk[:BOARD_AT_RISK_ROWS], page_of, lead),
+                at_risk_total=len(measured.at_risk),
+                at_risk_shown=min(len(measured.at_risk), BOARD_AT_RISK_ROWS),
+                extensions=extension_table(timelines, measured),
+                drift_total=len(drifting), shown=min(len(drifting), BOARD_DRIFT_ROWS),
+                drift_pages=drift_pages, timeline_pages=timeline_pages, charts=charts,
+                directories=directories,
+                versions=versions, quality=quality_groups(measured, QUALITY_ROWS),
+                quality_total=len(measured.quality), page_of=page_of, page_size=page_size)
 
 
 def extension_table(timelines: Mapping[str, Timeline],
