@@ -236,3 +236,30 @@ class CheckRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     summary: str | None = None
+
+
+class WebAccount(SQLModel, table=True):
+    """A lead who may sign in to the web page: what they see follows their lead row (team `*`
+    sees every team); children's names only with `with_names`, as `report --with-names`
+    shows them. No password (None) means single sign-on only."""
+
+    __tablename__ = "web_account"
+
+    lead_id: str = Field(primary_key=True, foreign_key="lead.lead_id")
+    password_hash: str | None = Field(default=None, description="argon2id, PHC string")
+    with_names: bool = False
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its cookie's token is kept, so a copy of the
+    store signs nobody in. It ends when idle too long, when too old, or on signing out."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True)
+    lead_id: str = Field(index=True, foreign_key="web_account.lead_id")
+    csrf_token: str = Field(description="sent back with every form of this session")
+    created_at: datetime = Field(sa_column=_timestamp())
+    last_seen_at: datetime = Field(sa_column=_timestamp())

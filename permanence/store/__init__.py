@@ -2,10 +2,25 @@
 
 Data functions are keyword-only and take the session, so one transaction can span a whole
 import. Each job has its module (opening the store, the check lock, writes, the caseload reads,
-a case's history, the daily check's records); every function is also named here, so
-`store.make_engine(...)` reads the same wherever it is called from.
+a case's history, the daily check's records, the web page's accounts and sessions); every
+function is also named here, so `store.make_engine(...)` reads the same wherever it is called
+from.
 """
 
+from permanence.store.accounts import (
+    Account,
+    TeamCounts,
+    account,
+    accounts,
+    drift_by_day,
+    end_expired_sessions,
+    end_session,
+    live_session,
+    remove_account,
+    replace_password_hash,
+    save_account,
+    start_session,
+)
 from permanence.store.check_run import (
     NOTICE_COLUMNS,
     add_notices,
@@ -67,15 +82,17 @@ from permanence.store.writes import (
 )
 
 __all__ = [
-    "CHECK_LOCK_KEY", "CHUNK", "DEFAULT_DB", "LOCK_POLL_SECONDS", "NOTICE_COLUMNS", "CaseLife",
-    "CaseNotes", "CheckLock", "add_notices", "case_index", "case_life", "case_notes",
-    "case_ref_ranges", "check_lock", "child_names", "claim_message", "database_url",
-    "earliest_events", "finish_check_run", "get_case", "import_cases", "import_leads",
+    "CHECK_LOCK_KEY", "CHUNK", "DEFAULT_DB", "LOCK_POLL_SECONDS", "NOTICE_COLUMNS", "Account",
+    "CaseLife", "CaseNotes", "CheckLock", "TeamCounts", "account", "accounts", "add_notices",
+    "case_index", "case_life", "case_notes", "case_ref_ranges", "check_lock", "child_names",
+    "claim_message", "database_url", "drift_by_day", "earliest_events", "end_expired_sessions",
+    "end_session", "finish_check_run", "get_case", "import_cases", "import_leads",
     "init_schema", "insert_rows", "latest_checked_day", "lead_ids", "lead_names", "lead_roles",
-    "lead_urls", "leads_told", "load_case_facts", "make_engine", "messages_waiting",
-    "milestone_history", "notices_to_send", "purge_personal_data", "queue_message",
-    "record_attempt", "record_events", "record_extensions", "record_pauses",
+    "lead_urls", "leads_told", "live_session", "load_case_facts", "make_engine",
+    "messages_waiting", "milestone_history", "notices_to_send", "purge_personal_data",
+    "queue_message", "record_attempt", "record_events", "record_extensions", "record_pauses",
     "record_status_changes", "refuse_earlier_day", "release_interrupted_sends",
-    "require_schema", "rules_of_last_check", "save_case_states", "start_check_run",
-    "status_history", "stored_states", "teams", "upsert",
+    "remove_account", "replace_password_hash", "require_schema", "rules_of_last_check",
+    "save_account", "save_case_states", "start_check_run", "start_session", "status_history",
+    "stored_states", "teams", "upsert",
 ]
