@@ -41,6 +41,9 @@ STORE_COMMANDS: dict[str, list[str]] = {
     "serve": ["serve"],
     "report": ["report", "--out", "{tmp}/report", "--as-of", "2026-11-16"],
     "measures": ["measures", "--as-of", "2026-11-16"],
+    "user add": ["user", "add", "tl-north", "--sso-only"],
+    "user remove": ["user", "remove", "tl-north"],
+    "user list": ["user", "list"],
 }
 """Every command that opens the store, with arguments it would otherwise accept."""
 
@@ -49,14 +52,15 @@ PREFECT_COMMANDS = ["check", "serve", "demo"]
 
 
 def test_the_walk_covers_every_command() -> None:
-    """`rules validate` and `demo` take no store; every other command is walked."""
+    """`rules validate` and `demo` take no store, and `web` serves until stopped (its
+    refusals are walked in test_web.py); every other command is walked."""
     import typer.main
 
     group = typer.main.get_command(app)
     names = {f"{name} {sub}" if hasattr(command, "commands") else name
              for name, command in group.commands.items()  # type: ignore[attr-defined]
              for sub in getattr(command, "commands", [""])}
-    assert names - set(STORE_COMMANDS) == {"rules validate", "demo"}
+    assert names - set(STORE_COMMANDS) == {"rules validate", "demo", "web"}
 
 
 WALK_FILES = {

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -141,13 +142,21 @@ def test_serve_runs_the_deployment_with_and_without_as_of(
         prefect_harness: None, sqlite_url: str, drift_rules: Path, tmp_path: Path,
         receiver: JsonReceiver) -> None:
     """`permanence serve` registers the 07:00 deployment and runs what is triggered on it: a run
-    for a given day and a run for today both finish Completed and are recorded in the store."""
+    for a given day and a run for today both finish Completed and are recorded in the store.
+    The web page answers from the same process."""
     make_store(sqlite_url, drift_rules, tmp_path, receiver)
     env = production_env(sqlite_url, drift_rules, tmp_path)
-    serving = subprocess.Popen([str(BIN / "permanence"), "serve"], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serving = subprocess.Popen([str(BIN / "permanence"), "serve", "--port", str(port)],
+                               env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_deployment()
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(f"http://127.0.0.1:{port}/sign-in", timeout=30) as page:
+            assert page.status == 200 and b"Lead id" in page.read()
         assert final_state(trigger(env, "--param", f"as_of={AMBER_DAY}")) == ("COMPLETED", None)
         assert [p["title"] for p in receiver.messages_for("sw-1")] == ["1 due soon"]
         run_today = trigger(env)

@@ -1,5 +1,5 @@
 """Commands that set up and run the service: `init`, `purge`, `rules validate`, the daily
-`check`, `demo` and `serve`."""
+`check`, `demo` and `serve` (the daily check's schedule and the web page)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ import typer
 
 from permanence.check import require_prefect_server, run_check
 from permanence.cli.settings import Settings, parse_as_of, plain_errors, session_for
+from permanence.cli.web import HostOption, PortOption, address
 from permanence.clock import service_today
 from permanence.config import CheckConfig, web_base_url
 from permanence.errors import BadInput, PermanenceError
 from permanence.store import connection, writes
 from permanence.terminal import out, print_check_summary
 from permanence.timelines import validate_rule_files
+from permanence.web.server import DEFAULT_HOST, DEFAULT_PORT, listen, run_beside, web_app
+from permanence.web.settings import WebSettings
 
 
 @plain_errors
@@ -96,10 +99,17 @@ def demo(
 
 
 @plain_errors
-def serve(ctx: typer.Context) -> None:
+def serve(
+    ctx: typer.Context,
+    web: Annotated[bool, typer.Option(
+        "--web/--no-web", help="Serve the web page from this process too.")] = True,
+    host: HostOption = DEFAULT_HOST,
+    port: PortOption = DEFAULT_PORT,
+) -> None:
     """Run the daily drift check every morning at 07:00 Europe/London from this machine
-    (needs PREFECT_API_URL set to a running Prefect server)."""
+    (needs PREFECT_API_URL set to a running Prefect server), and serve the web page."""
     settings: Settings = ctx.obj
+    web_settings = WebSettings.from_environment() if web else None
     # Each run reads its settings: a bad value is refused now, not at 07:00, and so is a Dask
     # runner on a SQLite store, exactly as `check` refuses it.
     replace(CheckConfig.from_environment(), db=settings.url).refuse_runner_without_its_store()
@@ -114,6 +124,12 @@ def serve(ctx: typer.Context) -> None:
     os.environ["PERMANENCE_DB"] = settings.url
     if settings.rules:
         os.environ["PERMANENCE_RULES"] = os.pathsep.join(str(p) for p in settings.rules)
+    if web_settings is not None:
+        # A thread of this process: the page reads the same store, and stops with it.
+        page = web_app(settings.engine(), settings.timelines(), web_settings)
+        sock = listen(host, port)
+        run_beside(page, sock)
+        out.print(f"The web page is at {address(host, sock.getsockname()[1])}", markup=False)
     from permanence.deployments.serve import serve as serve_daily_check
 
     serve_daily_check()

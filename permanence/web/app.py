@@ -1,0 +1,358 @@
+"""The web page's HTTP side: its addresses, sign-in and sign-out, who may see what, and the
+headers every answer carries.
+
+| address | what |
+| --- | --- |
+| `/` | today's board (Europe/London) |
+| `/days/DAY/` | that day's RAG board, for the teams the lead may see |
+| `/days/DAY/teams/TEAM/` | one team's board; with `timelines-N.html`, `drift-N.html` |
+| `/days/DAY/cases/CASE_REF` | a child's timeline |
+| `/days/DAY/drift-over-time` | red and amber per team, day by day, from the daily checks |
+| `/days/DAY/quality.html`, `measures.csv`, `measures.json` | data quality; the figures |
+| `/sign-in`, `/sign-out` | the forms (sign-out is a POST) |
+
+Every page needs a signed-in lead; a page of a team the lead may not see is refused (403).
+The store is read per request: what a page shows is what the store holds now, for that day.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from permanence import store
+from permanence.clock import service_today
+from permanence.errors import PermanenceError
+from permanence.models import utc_now
+from permanence.web import auth
+from permanence.web.settings import WebSettings
+from permanence.web.views import Links, Views
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", (b"default-src 'none'; style-src 'unsafe-inline'; "
+                                  b"img-src data:; form-action 'self'; base-uri 'none'; "
+                                  b"frame-ancestors 'none'")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),  # pages hold case details; never kept by a browser
+]
+
+Handler = Callable[[Request, auth.Viewer, Links], Response]
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every answer: nothing is fetched from elsewhere, no other site
+    may frame the page, nothing is cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class WebApp:
+    """The page over one store and set of rules."""
+
+    def __init__(self, engine: Engine, views: Views, settings: WebSettings) -> None:
+        self.engine = engine
+        self.views = views
+        self.settings = settings
+
+    def routes(self) -> list[Route]:
+        day = "/days/{day}"
+        team = day + "/teams/{slug}"
+        return [
+            Route("/", self.home), Route("/sign-in", self.sign_in_form, methods=["GET"]),
+            Route("/sign-in", self.sign_in, methods=["POST"]),
+            Route("/sign-out", self.sign_out, methods=["POST"]),
+            Route(day + "/", self.page(self.board)),
+            Route(day + "/{file}", self.page(self.board_file)),
+            Route(day + "/cases/{case_ref:path}", self.page(self.case)),
+            Route(team + "/", self.page(self.team)),
+            Route(team + "/{file}", self.page(self.team_file)),
+        ]
+
+    # -- signing in and out ---------------------------------------------------------------
+
+    def root(self, request: Request) -> str:
+        return str(request.scope.get("root_path", "")).rstrip("/")
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse(f"{self.root(request)}/days/{service_today().isoformat()}/",
+                                status_code=303)
+
+    async def sign_in_form(self, request: Request) -> Response:
+        return self.sign_in_page(request, status=200, problem=None,
+                                 after=request.query_params.get("next", ""), lead_id="")
+
+    def sign_in_page(self, request: Request, *, status: int, problem: str | None, after: str,
+                     lead_id: str) -> Response:
+        """The form, with a new sign-in token in the form and in a cookie."""
+        token = auth.new_token()
+        text = self.views.environment.get_template("sign_in.html.j2").render(
+            web=None, problem=problem, csrf=token, next=self.safe_next(request, after),
+            lead_id=lead_id, action=f"{self.root(request)}/sign-in")
+        response = HTMLResponse(text, status_code=status)
+        self.cookie(request, response, auth.SIGN_IN_COOKIE, token, max_age=3600)
+        return response
+
+    async def sign_in(self, request: Request) -> Response:
+        form = auth.read_form(await request.body())
+        return await run_in_threadpool(self._sign_in, request, form)
+
+    def _sign_in(self, request: Request, form: dict[str, str] | None) -> Response:
+        after = (form or {}).get("next", "")
+        lead_id = (form or {}).get("lead_id", "").strip()
+        if form is None or not auth.same(form.get("csrf"),
+                                         request.cookies.get(auth.SIGN_IN_COOKIE)):
+            return self.sign_in_page(
+                request, status=403, after=after, lead_id=lead_id,
+                problem="The sign-in form had expired or did not come from this page: sign in "
+                        "again.")
+        now = utc_now()
+        with Session(self.engine) as session, session.begin():
+            account = store.account(session=session, lead_id=lead_id) if lead_id else None
+            password = form.get("password", "")
+            # Checked even without an account, against a decoy: a refusal takes as long.
+            matches = auth.check_password(account.password_hash if account else None, password)
+            if account is None or account.password_hash is None or not matches:
+                problem = "That lead id and password do not match an account."
+                return self.sign_in_page(request, status=401, problem=problem, after=after,
+                                         lead_id=lead_id)
+            if auth.needs_rehash(account.password_hash):
+                store.replace_password_hash(session=session, lead_id=lead_id,
+                                            password_hash=auth.hash_password(password))
+            store.end_expired_sessions(session=session, now=now, idle=self.settings.idle,
+                                       lifetime=self.settings.lifetime)
+            token, _ = auth.start(session, account, now)
+        target = self.safe_next(request, after) or f"{self.root(request)}/"
+        response = RedirectResponse(target, status_code=303)
+        self.cookie(request, response, auth.SESSION_COOKIE, token)
+        response.delete_cookie(auth.SIGN_IN_COOKIE, path=self.root(request) or "/")
+        return response
+
+    def safe_next(self, request: Request, after: str) -> str:
+        """Where to go after signing in: a path on this site only, never another host."""
+        root = self.root(request)
+        if (after.startswith(f"{root}/") and not after.startswith("//")
+                and "\\" not in after and ":" not in after.split("?")[0]):
+            return after
+        return ""
+
+    async def sign_out(self, request: Request) -> Response:
+        form = auth.read_form(await request.body())
+        return await run_in_threadpool(self._sign_out, request, form)
+
+    def _sign_out(self, request: Request, form: dict[str, str] | None) -> Response:
+        with Session(self.engine) as session, session.begin():
+            viewer = auth.resume(session, request.cookies.get(auth.SESSION_COOKIE),
+                                 self.settings, utc_now())
+            if viewer is not None:
+                if form is None or not auth.same(form.get("csrf"), viewer.csrf):
+                    return PlainTextResponse("refused: the form did not come from this page "
+                                             "(no valid CSRF token)", status_code=403)
+                store.end_session(session=session, token_hash=viewer.session_hash)
+        response = RedirectResponse(f"{self.root(request)}/sign-in", status_code=303)
+        response.delete_cookie(auth.SESSION_COOKIE, path=self.root(request) or "/")
+        return response
+
+    def cookie(self, request: Request, response: Response, name: str, value: str,
+               max_age: int | None = None) -> None:
+        response.set_cookie(name, value, max_age=max_age, path=self.root(request) or "/",
+                            secure=self.settings.secure_cookies, httponly=True, samesite="lax")
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def page(self, handler: Handler) -> Callable[[Request], Any]:
+        """A page for a signed-in lead (by session, or by the trusted single sign-on header),
+        for a day given as YYYY-MM-DD; anyone else is sent to sign in."""
+        async def endpoint(request: Request) -> Response:
+            return await run_in_threadpool(self.serve_page, request, handler)
+
+        return endpoint
+
+    def serve_page(self, request: Request, handler: Handler) -> Response:
+        viewer, token = self.viewer(request)
+        if viewer is None:
+            target = f"{self.root(request)}/sign-in"
+            here = request.url.path
+            return RedirectResponse(f"{target}?next={here}", status_code=303)
+        day = _day(request.path_params["day"])
+        if day is None:
+            return self.refused(request, viewer, None, 404, "Not found",
+                                "No such day: days are written YYYY-MM-DD.")
+        links = Links(self.root(request), day, self.views.slugs())
+        try:
+            response = handler(request, viewer, links)
+        except PermanenceError as error:
+            response = self.refused(request, viewer, links, 500, "Cannot show this page",
+                                    " ".join(error.problems))
+        if token is not None:
+            self.cookie(request, response, auth.SESSION_COOKIE, token)
+        return response
+
+    def viewer(self, request: Request) -> tuple[auth.Viewer | None, str | None]:
+        """The signed-in lead and, when a session was started for the single sign-on header,
+        its new cookie. The header counts only from a trusted proxy, and must name a lead
+        with an account; a session of another lead gives way to it."""
+        now = utc_now()
+        header = self.settings.sso_header
+        peer = request.client.host if request.client else None
+        named = (request.headers.get(header, "").strip()
+                 if header and self.settings.trusts(peer) else "")
+        with Session(self.engine) as session, session.begin():
+            viewer = auth.resume(session, request.cookies.get(auth.SESSION_COOKIE),
+                                 self.settings, now)
+            if not named or (viewer is not None and viewer.account.lead_id == named):
+                return viewer, None
+            if viewer is not None:
+                store.end_session(session=session, token_hash=viewer.session_hash)
+            account = store.account(session=session, lead_id=named)
+            if account is None:
+                return None, None
+            token, viewer = auth.start(session, account, now)
+            return viewer, token
+
+    def frame(self, viewer: auth.Viewer, links: Links) -> dict[str, Any]:
+        """What the web page's frame shows round every page: who is signed in, where to go."""
+        lead = viewer.account
+        return {
+            "lead": lead.name, "lead_id": lead.lead_id, "role": lead.role.replace("_", " "),
+            "sees": "every team" if viewer.every_team else f"team {lead.team}",
+            "board": links.board, "over_time": links.over_time(),
+            "teams": [(team, links.team(team)) for team in links.slugs if viewer.may_see(team)],
+            "previous": links.on(links.day - timedelta(days=1)),
+            "next": links.on(links.day + timedelta(days=1)),
+            "today": links.on(service_today()), "csrf": viewer.csrf,
+            "sign_out": f"{links.root}/sign-out"}
+
+    def refused(self, request: Request, viewer: auth.Viewer, links: Links | None, status: int,
+                heading: str, message: str) -> Response:
+        if links is None:
+            links = Links(self.root(request), service_today(), self.views.slugs())
+        text = self.views.environment.get_template("refused.html.j2").render(
+            web=self.frame(viewer, links), heading=heading, message=message)
+        return HTMLResponse(text, status_code=status)
+
+    def board(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        return HTMLResponse(self.views.board(self.frame(viewer, links), links, viewer.scope,
+                                             viewer.account.with_names))
+
+    def board_file(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        return self.scope_file(request, viewer, links, viewer.scope, links.board)
+
+    def team(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        team = self.team_of(request, viewer, links)
+        if isinstance(team, Response):
+            return team
+        return HTMLResponse(self.views.board(self.frame(viewer, links), links, team,
+                                             viewer.account.with_names))
+
+    def team_file(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        team = self.team_of(request, viewer, links)
+        if isinstance(team, Response):
+            return team
+        file = request.path_params["file"]
+        frame = self.frame(viewer, links)
+        number = _page_number(file, "timelines-")
+        if number is not None:
+            text = self.views.timeline_page(frame, links, team, number,
+                                            viewer.account.with_names)
+        else:
+            number = _page_number(file, "drift-")
+            if number is None:
+                return self.scope_file(request, viewer, links, team, links.team(team))
+            text = self.views.drift_page(frame, links, team, number)
+        return HTMLResponse(text) if text is not None else self.not_found(request, viewer, links)
+
+    def team_of(self, request: Request, viewer: auth.Viewer, links: Links) -> str | Response:
+        """The team a team page's address names, if the lead may see it."""
+        slug = request.path_params["slug"]
+        team = next((name for name, known in links.slugs.items() if known == slug), None)
+        if team is None:
+            return self.not_found(request, viewer, links)
+        if not viewer.may_see(team):
+            return self.refused(request, viewer, links, 403, "Not your team",
+                                f"Team {team} is not one you may see: a team's people see "
+                                "their own team, and leads with team * every team.")
+        return team
+
+    def scope_file(self, request: Request, viewer: auth.Viewer, links: Links,
+                   team: str | None, base: str) -> Response:
+        """The report's own file names within a board's folder."""
+        file = request.path_params["file"]
+        if file == "index.html":
+            return RedirectResponse(base, status_code=303)
+        if file == "quality.html":
+            return HTMLResponse(self.views.quality(self.frame(viewer, links), links, team))
+        if file in {"measures.csv", "measures.json"}:
+            text = self.views.figures(links, team, as_csv=file.endswith(".csv"))
+            media = "text/csv" if file.endswith(".csv") else "application/json"
+            return Response(text, media_type=f"{media}; charset=utf-8")
+        if file == "drift-over-time" and base == links.board:
+            return HTMLResponse(self.views.over_time(
+                self.frame(viewer, links), links, None if viewer.every_team else [
+                    viewer.account.team]))
+        return self.not_found(request, viewer, links)
+
+    def case(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        with Session(self.engine) as session:
+            facts = store.load_case_facts(session=session, timelines=self.views.timelines,
+                                          case_refs=[request.path_params["case_ref"]])
+        if not facts:
+            return self.not_found(request, viewer, links)
+        case = facts[0]
+        if not viewer.may_see(case.team):
+            return self.refused(request, viewer, links, 403, "Not your team",
+                                f"Case {case.case_ref} is in a team you may not see: a "
+                                "team's people see their own team, and leads with team * "
+                                "every team.")
+        return HTMLResponse(self.views.case_page(self.frame(viewer, links), links, case,
+                                                 viewer.account.with_names))
+
+    def not_found(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        return self.refused(request, viewer, links, 404, "Not found",
+                            f"Nothing is at {request.url.path}.")
+
+
+def _day(text: str) -> date | None:
+    """A day in an address, YYYY-MM-DD, in the years the command line's --as-of takes."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 9899 else None
+
+
+def _page_number(file: str, prefix: str) -> int | None:
+    """N of `PREFIXN.html`, or None."""
+    if not (file.startswith(prefix) and file.endswith(".html")):
+        return None
+    number = file[len(prefix):-len(".html")]
+    return int(number) if number.isdigit() and len(number) < 7 else None
+
+
+def create_app(engine: Engine, views: Views, settings: WebSettings) -> ASGIApp:
+    """The page as an ASGI application, every answer with SECURITY_HEADERS."""
+    return SecurityHeaders(Starlette(routes=WebApp(engine, views, settings).routes()))
+
