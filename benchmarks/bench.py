@@ -31,6 +31,22 @@ AS_OF = date(2026, 11, 16)
 TEAMS = ("north", "south")
 
 
+def empty_postgres(url: str) -> None:
+    """Drop every table of the benchmark's PostgreSQL database: the store's, and any another
+    release left there."""
+    from sqlalchemy import inspect, text
+
+    from permanence.store.connection import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
 def synthetic_cases(count: int, timelines: dict[str, Timeline], *, seed: int = 7,
                     as_of: date = AS_OF) -> list[CaseFacts]:
     """Cases at every stage: each step done on time, late, or not yet, dated up to `as_of`."""

@@ -53,7 +53,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import AS_OF, IMPORT_ORDER, case_lives, read_case_lives, write_case_lives
+from bench import (
+    AS_OF,
+    IMPORT_ORDER,
+    case_lives,
+    empty_postgres,
+    read_case_lives,
+    write_case_lives,
+)
 
 POSTGRES_ENV = "PERMANENCE_BENCH_POSTGRES_URL"
 MEMORY_LIMIT_MB = 2048
@@ -178,22 +185,6 @@ def prefect_server(folder: Path) -> Iterator[dict[str, str]]:
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
-
-
-def empty_postgres(url: str) -> None:
-    """Drop the store's tables (and Alembic's version) from the benchmark's database."""
-    from sqlalchemy import text
-    from sqlmodel import SQLModel
-
-    from permanence import store
-
-    engine = store.make_engine(url)
-    try:
-        with engine.begin() as connection:
-            SQLModel.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
 
 
 def check_seconds(url: str) -> dict[str, float]:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench import AS_OF, sample_leads, synthetic_cases
+from bench import AS_OF, empty_postgres, sample_leads, synthetic_cases
 
 from permanence.config import CHUNK_SIZE, CheckConfig
 from permanence.evaluate import CaseFacts
@@ -41,8 +41,7 @@ def fill_store(url: str, cases: list[CaseFacts], folder: Path) -> None:
     CSV imports would (checked, then stored)."""
     import csv
 
-    from sqlalchemy import text
-    from sqlmodel import Session, SQLModel
+    from sqlmodel import Session
 
     from permanence import csvfiles, store
 
@@ -58,11 +57,9 @@ def fill_store(url: str, cases: list[CaseFacts], folder: Path) -> None:
         writer.writerow(csvfiles.EVENT_COLUMNS)
         writer.writerows([case.case_ref, milestone, day.isoformat()] for case in cases
                          for milestone, day in list(case.completions.items())[:3])
+    empty_postgres(url)
     engine = store.make_engine(url)
     try:
-        with engine.begin() as connection:
-            SQLModel.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         store.init_schema(engine)
         with Session(engine) as session, session.begin():
             store.import_leads(session=session, leads=[

@@ -17,8 +17,7 @@ from typing import Any, NamedTuple, cast
 
 import pytest
 import typer.testing
-from sqlalchemy import create_engine, make_url, text
-from sqlmodel import SQLModel
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from permanence import csvfiles, store
 from permanence.evaluate import CaseFacts, LeadDirectory, evaluate
@@ -195,11 +194,15 @@ def _database_of_worker(url: str, worker: str) -> str:
 
 
 def empty_postgres(url: str) -> str:
+    """The database at `url` with no tables at all: those of this release, and any another
+    release (a branch checked out before, a newer migration) left there."""
     engine = store.make_engine(url)
-    with engine.begin() as connection:
-        SQLModel.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    finally:
+        engine.dispose()
     return url
 
 

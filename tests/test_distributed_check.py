@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
-from sqlmodel import Session, SQLModel
+from conftest import empty_postgres
+from sqlalchemy import select
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from permanence import store
@@ -66,11 +67,7 @@ def _checked(url: str, folder: Path, config: CheckConfig,
     """A fresh store of the copied samples, checked on DAYS with `config`: what it then holds
     and what the leads received (at the same receiver each time, so that the outbox records the
     same URLs)."""
-    engine = store.make_engine(url)
-    with engine.begin() as connection:
-        SQLModel.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    empty_postgres(url)
     receiver.clear()
     files = _copy_samples(folder, receiver)
     runner = CliRunner()
