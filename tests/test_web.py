@@ -174,6 +174,14 @@ class TestSigningIn:
                                                    "next": after})
             assert answer.headers["location"] == "/"
 
+    def test_signing_in_again_ends_the_earlier_session(self, client: TestClient) -> None:
+        sign_in(client, "tl-north", board=False)
+        earlier = client.cookies[SESSION_COOKIE]
+        sign_in(client, "sm-all", board=False)
+        assert client.cookies[SESSION_COOKIE] != earlier
+        client.cookies.set(SESSION_COOKIE, earlier)
+        assert client.get(f"{BOARD}measures.csv").status_code == 303
+
     def test_under_a_mount_point(self, web_store: str) -> None:
         """Behind a proxy at https://example.org/tracker/, links and cookies stay under it."""
         for client in client_for(web_store, mount="/tracker"):
@@ -273,6 +281,15 @@ class TestWhoSeesWhat:
         assert client.get(f"{BOARD}teams/north/drift-1.html").status_code == 200
         child = client.get(f"{BOARD}cases/C-1001")
         assert child.status_code == 200 and 'id="C-1001"' in child.text
+
+    def test_a_case_not_open_that_day(self, client: TestClient) -> None:
+        """A closed case's page says so, rather than drawing a timeline nobody is working."""
+        sign_in(client, "tl-north")
+        page = client.get(f"{BOARD}cases/C-1005")
+        assert page.status_code == 200
+        assert ("The case is not open on 16 Nov 2026: the child became looked after on 2 Jun "
+                "2025 and the case closed on 28 Oct 2026.") in page.text
+        assert 'id="C-1005"' in client.get("/days/2026-10-27/cases/C-1005").text
 
     def test_refused_another_team(self, client: TestClient) -> None:
         sign_in(client, "tl-north")

@@ -142,6 +142,9 @@ class WebApp:
                                             password_hash=auth.hash_password(password))
             store.end_expired_sessions(session=session, now=now, idle=self.settings.idle,
                                        lifetime=self.settings.lifetime)
+            earlier = request.cookies.get(auth.SESSION_COOKIE)
+            if earlier:  # this browser's previous session ends: one cookie, one session
+                store.end_session(session=session, token_hash=auth.token_hash(earlier))
             token, _ = auth.start(session, account, now)
         target = self.safe_next(request, after) or f"{self.root(request)}/"
         response = RedirectResponse(target, status_code=303)
