@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -29,13 +30,30 @@ def run(db: str, *args: str, rules: list[Path] | None = None):
     return runner.invoke(app, ["--db", db, *extra, *args], catch_exceptions=False)
 
 
-@pytest.fixture
-def loaded(db_url: str, examples: Path) -> str:
-    """A store holding the sample leads, cases, events, pauses and extensions."""
-    assert run(db_url, "init").exit_code == 0
+def import_sample(url: str, examples: Path) -> None:
+    """The sample leads, cases, events, pauses and extensions, imported as a user would."""
+    assert run(url, "init").exit_code == 0
     for kind in ("leads", "cases", "events", "pauses", "extensions"):
-        result = run(db_url, "import", kind, str(examples / f"{kind}.csv"))
+        result = run(url, "import", kind, str(examples / f"{kind}.csv"))
         assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def sample_sqlite(tmp_path_factory: pytest.TempPathFactory, examples: Path) -> Path:
+    """The sample imported once into a SQLite file; each SQLite test gets a copy of it (the
+    imports take half a second, a copy next to nothing)."""
+    path = tmp_path_factory.mktemp("sample") / "permanence.db"
+    import_sample(f"sqlite:///{path}", examples)
+    return path
+
+
+@pytest.fixture
+def loaded(db_url: str, examples: Path, sample_sqlite: Path) -> str:
+    """A store holding the sample leads, cases, events, pauses and extensions."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copy2(sample_sqlite, db_url.removeprefix("sqlite:///"))
+    else:
+        import_sample(db_url, examples)
     return db_url
 
 
@@ -569,11 +587,11 @@ class TestCalendarEdges:
                                      "9899-12-31", "9900-01-01", "9999-12-31"])
     @pytest.mark.parametrize("command", [["status"], ["measures"], ["timeline", "C-1001"],
                                          ["report", "--out", "{tmp}"], ["check", "--no-notify"]])
-    def test_every_command_every_date(self, prefect_harness: None, sample_sqlite: str,
+    def test_every_command_every_date(self, prefect_harness: None, sample_store: str,
                                       tmp_path: Path, day: str,
                                       command: list[str]) -> None:
         args = [part.replace("{tmp}", str(tmp_path / "report")) for part in command]
-        result = runner.invoke(app, ["--db", sample_sqlite, *args, "--as-of", day])
+        result = runner.invoke(app, ["--db", sample_store, *args, "--as-of", day])
         assert result.exception is None or isinstance(result.exception, SystemExit), (
             result.exception)
         assert result.exit_code in (0, 1)
@@ -585,12 +603,8 @@ class TestCalendarEdges:
 
 
 @pytest.fixture(scope="module")
-def sample_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The sample in a SQLite store, made once for the module's read-mostly tests."""
-    from permanence.examples import EXAMPLES_DIR
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'permanence.db'}"
-    assert run(url, "init").exit_code == 0
-    for kind in ("leads", "cases", "events", "pauses", "extensions"):
-        assert run(url, "import", kind, str(EXAMPLES_DIR / f"{kind}.csv")).exit_code == 0
-    return url
+def sample_store(tmp_path_factory: pytest.TempPathFactory, sample_sqlite: Path) -> str:
+    """A copy of the sample's SQLite store for the module's read-mostly tests."""
+    path = tmp_path_factory.mktemp("sample") / "permanence.db"
+    shutil.copy2(sample_sqlite, path)
+    return f"sqlite:///{path}"
