@@ -13,6 +13,8 @@ headers every answer carries.
 
 Every page needs a signed-in lead; a page of a team the lead may not see is refused (403).
 The store is read per request: what a page shows is what the store holds now, for that day.
+A form is sent through `WebApp.action` (a page's handler through `WebApp.page`): it refuses
+any POST without the session's CSRF token, so a new form cannot forget the check.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,6 +52,7 @@ SECURITY_HEADERS = [
 ]
 
 Handler = Callable[[Request, auth.Viewer, Links], Response]
+Action = Callable[[Request, auth.Viewer, dict[str, str]], Response]
 
 
 class SecurityHeaders:
@@ -82,7 +85,7 @@ class WebApp:
         return [
             Route("/", self.home), Route("/sign-in", self.sign_in_form, methods=["GET"]),
             Route("/sign-in", self.sign_in, methods=["POST"]),
-            Route("/sign-out", self.sign_out, methods=["POST"]),
+            Route("/sign-out", self.action(self.sign_out), methods=["POST"]),
             Route(day + "/", self.page(self.board)),
             Route(day + "/{file}", self.page(self.board_file)),
             Route(day + "/cases/{case_ref:path}", self.page(self.case)),
@@ -160,21 +163,35 @@ class WebApp:
             return after
         return ""
 
-    async def sign_out(self, request: Request) -> Response:
-        form = auth.read_form(await request.body())
-        return await run_in_threadpool(self._sign_out, request, form)
-
-    def _sign_out(self, request: Request, form: dict[str, str] | None) -> Response:
+    def sign_out(self, request: Request, viewer: auth.Viewer, form: dict[str, str]) -> Response:
         with Session(self.engine) as session, session.begin():
-            viewer = auth.resume(session, request.cookies.get(auth.SESSION_COOKIE),
-                                 self.settings, utc_now())
-            if viewer is not None:
-                if form is None or not auth.same(form.get("csrf"), viewer.csrf):
-                    return PlainTextResponse("refused: the form did not come from this page "
-                                             "(no valid CSRF token)", status_code=403)
-                store.end_session(session=session, token_hash=viewer.session_hash)
+            store.end_session(session=session, token_hash=viewer.session_hash)
         response = RedirectResponse(f"{self.root(request)}/sign-in", status_code=303)
         response.delete_cookie(auth.SESSION_COOKIE, path=self.root(request) or "/")
+        return response
+
+    def action(self, handler: Action) -> Callable[[Request], Any]:
+        """A form sent by a signed-in lead, refused (403, nothing changed) unless it carries
+        their session's CSRF token. Every POST but the sign-in form goes through here."""
+        async def endpoint(request: Request) -> Response:
+            form = auth.read_form(await request.body())
+            return await run_in_threadpool(self.take_action, request, form, handler)
+
+        return endpoint
+
+    def take_action(self, request: Request, form: dict[str, str] | None,
+                    handler: Action) -> Response:
+        viewer, token = self.viewer(request)
+        if viewer is None:
+            return RedirectResponse(f"{self.root(request)}/sign-in", status_code=303)
+        if form is None or not auth.same(form.get("csrf"), viewer.csrf):
+            response = self.refused(request, viewer, None, 403, "Refused",
+                                    "This form did not come from this page (it carries no "
+                                    "valid CSRF token): nothing was changed.")
+        else:
+            response = handler(request, viewer, form)
+        if token is not None:
+            self.cookie(request, response, auth.SESSION_COOKIE, token)
         return response
 
     def cookie(self, request: Request, response: Response, name: str, value: str,
