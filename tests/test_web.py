@@ -334,6 +334,8 @@ class TestWhoSeesWhat:
         sign_in(client, "tl-north")
         text = client.get(f"{BOARD}drift-over-time").text
         assert "north: red" in text and "south: red" not in text
+        assert 'aria-label="Red and amber milestones per team, day by day"' in text
+        assert "team north" in text and "team south" not in text  # the chart's legend
         assert [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', text)] == [
             4, 1, 5, 1, 3, 1]  # latest day first: red, amber
         client.post("/sign-out", data={"csrf": form_token(text)})

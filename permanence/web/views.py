@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -31,6 +32,7 @@ from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus
 from permanence.measures.board import drift
 from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
 from permanence.report.cards import drift_rows
+from permanence.report.charts import AMBER, RED, charting, svg
 from permanence.report.pages import (
     Page,
     Site,
@@ -241,7 +243,44 @@ class Views:
                     lead_names={}, environment=self.environment)
         site.common["web"] = frame
         return site.render("over_time.html.j2", teams=shown, rows=rows, peak=peak,
-                           trend_days=TREND_DAYS, links=links)
+                           trend_days=TREND_DAYS, links=links,
+                           chart=_trend_chart(days, shown))
+
+
+TEAM_COLOURS = ("#1f2933", "#3e7cb1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d")
+
+
+def _trend_chart(days: Sequence[tuple[date, store.TeamCounts]],
+                 teams: Sequence[str]) -> Markup | None:
+    """Red (upper panel) and amber (lower) per team, day by day, drawn as the report draws its
+    charts: whether drift is going up or down. None with fewer than two days to join."""
+    if len(days) < 2 or not teams:
+        return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
+    with charting("drift-over-time"):
+        figure = Figure(figsize=(9, 4.4))
+        FigureCanvasAgg(figure)
+        panels = figure.subplots(2, 1, sharex=True)
+        xs = [day for day, _ in days]
+        for index, team in enumerate(teams):
+            colour = TEAM_COLOURS[index % len(TEAM_COLOURS)]
+            for panel, status in zip(panels, ("red", "amber"), strict=True):
+                panel.plot(xs, [counts.get(team, {}).get(status, 0) for _, counts in days],
+                           color=colour, marker="o", markersize=2.5, linewidth=1.4,
+                           label=f"team {team}")
+        for panel, status, colour in zip(panels, ("red", "amber"), (RED, AMBER), strict=True):
+            panel.set_ylabel(status, color=colour)
+            panel.set_ylim(bottom=0)
+            panel.yaxis.get_major_locator().set_params(integer=True)
+        locator = AutoDateLocator()
+        panels[1].xaxis.set_major_locator(locator)
+        panels[1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        panels[0].legend(loc="upper left", ncols=min(len(teams), 6), fontsize=7.5)
+        figure.tight_layout()
+        return svg(figure, "Red and amber milestones per team, day by day", "drift-over-time")
 
 
 def _drift_pages(drifting: Sequence[MilestoneStatus], links: Links) -> dict[str, list[Page]]:
