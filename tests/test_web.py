@@ -146,15 +146,18 @@ class TestSigningIn:
     @pytest.mark.parametrize(("lead_id", "password"), [
         ("tl-north", "not-the-password"), ("nobody", "north-leader-password"),
         ("pa-panel", ""), ("pa-panel", "anything-at-all")])
-    def test_refused_alike(self, client: TestClient, lead_id: str, password: str) -> None:
+    def test_refused_alike(self, client: TestClient, lead_id: str, password: str,
+                           caplog: pytest.LogCaptureFixture) -> None:
         """A wrong password, an unknown lead and an account without a password are refused
-        with the same words, so the form does not tell which lead ids have accounts."""
+        with the same words, so the form does not tell which lead ids have accounts; the log
+        names the lead id tried and where from."""
         token = form_token(client.get("/sign-in").text)
         answer = client.post("/sign-in", data={"csrf": token, "lead_id": lead_id,
                                                "password": password})
         assert answer.status_code == 401
         assert "That lead id and password do not match an account." in answer.text
         assert client.get(BOARD).status_code == 303
+        assert f"sign-in refused for lead id {lead_id!r} from testclient" in caplog.messages
 
     def test_sign_in_form_without_its_token_is_refused(self, client: TestClient) -> None:
         client.get("/sign-in")

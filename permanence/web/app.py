@@ -19,6 +19,7 @@ any POST without the session's CSRF token, so a new form cannot forget the check
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -40,6 +41,8 @@ from permanence.models import utc_now
 from permanence.web import auth
 from permanence.web.settings import WebSettings
 from permanence.web.views import Links, Views
+
+log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = [
     (b"content-security-policy", (b"default-src 'none'; style-src 'unsafe-inline'; "
@@ -137,6 +140,9 @@ class WebApp:
             # Checked even without an account, against a decoy: a refusal takes as long.
             matches = auth.check_password(account.password_hash if account else None, password)
             if account is None or account.password_hash is None or not matches:
+                # For whoever watches the log: repeated refusals are someone guessing.
+                log.warning("sign-in refused for lead id %r from %s", lead_id,
+                            request.client.host if request.client else "an unknown address")
                 problem = "That lead id and password do not match an account."
                 return self.sign_in_page(request, status=401, problem=problem, after=after,
                                          lead_id=lead_id)
