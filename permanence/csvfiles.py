@@ -8,6 +8,7 @@ is reported with its line number and the reason, and nothing is changed.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -114,34 +115,49 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -
     """Read a UTF-8 CSV (a BOM is accepted) with a header row; refuse a missing column."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise ImportRefused(f"{path}: the file is empty; expected a header row with "
-                                    f"{', '.join(required)}")
-            names = [name.strip() for name in header]
-            _refuse_bad_header(path, names)
-            missing = [name for name in required if name not in names]
-            if missing:
-                raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
-                                    f"{', '.join(missing)}; the header must have "
-                                    f"{', '.join(required)}")
-            rows: list[tuple[int, dict[str, str]]] = []
-            line = reader.line_num + 1
-            for values in reader:
-                if any(value.strip() for value in values):
-                    padded = values + [""] * (len(names) - len(values))
-                    rows.append((line, {name: padded[i].strip() for i, name in enumerate(names)}))
-                line = reader.line_num + 1
+            return read_csv_text(path, handle, required, optional)
     except FileNotFoundError:
         raise ImportRefused(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
+
+
+def read_csv_bytes(path: Path, content: bytes, required: tuple[str, ...],
+                   optional: tuple[str, ...]) -> CsvRows:
+    """`read_csv` of a file's bytes, already read (from an inbox on any file system); `path`
+    names it in every message."""
+    handle = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    return read_csv_text(path, handle, required, optional)
+
+
+def read_csv_text(path: Path, handle: TextIO, required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> CsvRows:
+    """`read_csv` of an open text stream; `path` names it in every message."""
+    try:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise ImportRefused(f"{path}: the file is empty; expected a header row with "
+                                f"{', '.join(required)}")
+        names = [name.strip() for name in header]
+        _refuse_bad_header(path, names)
+        missing = [name for name in required if name not in names]
+        if missing:
+            raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
+                                f"{', '.join(missing)}; the header must have "
+                                f"{', '.join(required)}")
+        rows: list[tuple[int, dict[str, str]]] = []
+        line = reader.line_num + 1
+        for values in reader:
+            if any(value.strip() for value in values):
+                padded = values + [""] * (len(names) - len(values))
+                rows.append((line, {name: padded[i].strip() for i, name in enumerate(names)}))
+            line = reader.line_num + 1
     except UnicodeDecodeError:
         raise ImportRefused(f"{path}: is not UTF-8 text; save it as \"CSV UTF-8\" and import "
                             "it again") from None
     except csv.Error as error:
         raise ImportRefused(f"{path}: is not a readable CSV file ({error})") from None
-    except IsADirectoryError:
-        raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
     known = set(required) | set(optional)
     warnings = [f"{path}: column {name!r} is not used and was ignored"
                 for name in names if name and name not in known]

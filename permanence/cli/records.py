@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from permanence import csvfiles
+from permanence import csvfiles, imports
 from permanence.caseload import due_on_day
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
@@ -18,27 +18,29 @@ from permanence.store import reads, writes
 from permanence.terminal import err, out
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _warn(warnings: list[str]) -> None:
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
 
 
+def _import(ctx: typer.Context, kind: str, file: Path) -> None:
+    """`permanence import KIND FILE`: the import the inbox makes too (permanence.imports), its
+    warnings on standard error and what it wrote on standard output."""
+    settings: Settings = ctx.obj
+    data = imports.read_file(kind, file)
+    _warn(data.warnings)
+    timelines = settings.timelines()
+    with session_for(settings) as session:
+        done = imports.import_rows(kind, data, session=session, timelines=timelines,
+                                   today=service_today(), source=f"import {file.name}")
+    for line in done.lines(file):
+        out.print(line, markup=False)
+
+
 @plain_errors
 def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import leads: lead_id, name, role, team, notify."""
-    settings: Settings = ctx.obj
-    from permanence.notifications.delivery import check_url
-
-    data = csvfiles.read_csv(file, csvfiles.LEAD_COLUMNS, ())
-    _warn(data.warnings)
-    leads = csvfiles.check_leads(data, url_problem=check_url)
-    with session_for(settings) as session:
-        writes.import_leads(session=session, leads=leads)
-    out.print(f"Imported {plural(len(leads), 'lead')} from {file}.", markup=False)
+    _import(ctx, "leads", file)
 
 
 @plain_errors
@@ -46,21 +48,7 @@ def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metava
     """Import cases: case_ref, timeline, team, social_worker, looked_after_on [, child_name,
     date_of_birth, closed_on, sibling_group]. An existing case_ref is replaced whole; a new
     timeline is a route change, kept in the case's history."""
-    settings: Settings = ctx.obj
-    timelines = settings.timelines()
-    data = csvfiles.read_csv(file, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
-    _warn(data.warnings)
-    with session_for(settings) as session:
-        cases = csvfiles.check_cases(data, timelines=timelines,
-                                     lead_ids=reads.lead_ids(session=session),
-                                     today=service_today(),
-                                     earliest_events=reads.earliest_events(session=session))
-        routes = writes.import_cases(session=session, cases=cases, today=service_today(),
-                                     source=f"import {file.name}")
-    out.print(f"Imported {plural(len(cases), 'case')} from {file}.", markup=False)
-    for case_ref, old, new in routes:
-        out.print(f"{case_ref}: route changed from {old} to {new}; its history keeps the old "
-                  "route and every date recorded.", markup=False)
+    _import(ctx, "cases", file)
 
 
 @plain_errors
@@ -70,15 +58,7 @@ def import_events(ctx: typer.Context,
     done (default), planned (a booked date, up to 3 years ahead, known from noted_on) or
     not_applicable. A second done or not_applicable row for the same case and milestone
     replaces the first, which is kept in the history."""
-    settings: Settings = ctx.obj
-    timelines = settings.timelines()
-    data = csvfiles.read_csv(file, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
-    _warn(data.warnings)
-    with session_for(settings) as session:
-        events = csvfiles.check_events(data, cases=reads.case_index(session=session),
-                                       timelines=timelines, today=service_today())
-        writes.record_events(session=session, events=events, source=f"import {file.name}")
-    out.print(f"Imported {plural(len(events), 'event')} from {file}.", markup=False)
+    _import(ctx, "events", file)
 
 
 @plain_errors
@@ -228,14 +208,7 @@ def import_pauses(ctx: typer.Context,
                   file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import pauses: case_ref, paused_from, paused_to (may be empty), reason. A pause of a
     case from the same day replaces the one recorded before."""
-    settings: Settings = ctx.obj
-    data = csvfiles.read_csv(file, ("case_ref", "paused_from", "reason"), ("paused_to",))
-    _warn(data.warnings)
-    with session_for(settings) as session:
-        pauses = csvfiles.check_pauses(data, cases=reads.case_index(session=session),
-                                       today=service_today())
-        writes.record_pauses(session=session, pauses=pauses, source=f"import {file.name}")
-    out.print(f"Imported {plural(len(pauses), 'pause')} from {file}.", markup=False)
+    _import(ctx, "pauses", file)
 
 
 @plain_errors
@@ -243,15 +216,4 @@ def import_extensions(ctx: typer.Context,
                       file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Import agreed extensions: case_ref, milestone, extended_to, approved_by, approved_on,
     reason."""
-    settings: Settings = ctx.obj
-    timelines = settings.timelines()
-    data = csvfiles.read_csv(file, csvfiles.EXTENSION_COLUMNS, ())
-    _warn(data.warnings)
-    with session_for(settings) as session:
-        extensions = csvfiles.check_extensions(
-            data, cases=reads.case_index(session=session), timelines=timelines,
-            lead_ids=reads.lead_ids(session=session), today=service_today(),
-            due_on=due_on_day(session, timelines))
-        writes.record_extensions(session=session, extensions=extensions,
-                                 source=f"import {file.name}")
-    out.print(f"Imported {plural(len(extensions), 'extension')} from {file}.", markup=False)
+    _import(ctx, "extensions", file)
