@@ -52,15 +52,15 @@ PREFECT_COMMANDS = ["check", "serve", "demo"]
 
 
 def test_the_walk_covers_every_command() -> None:
-    """`rules validate` and `demo` take no store, and `web` serves until stopped (its
-    refusals are walked in test_web.py); every other command is walked."""
+    """`rules validate`, `examples` and `demo` take no store, and `web` serves until stopped
+    (its refusals are walked in test_web.py); every other command is walked."""
     import typer.main
 
     group = typer.main.get_command(app)
     names = {f"{name} {sub}" if hasattr(command, "commands") else name
              for name, command in group.commands.items()  # type: ignore[attr-defined]
              for sub in getattr(command, "commands", [""])}
-    assert names - set(STORE_COMMANDS) == {"rules validate", "demo", "web"}
+    assert names - set(STORE_COMMANDS) == {"rules validate", "examples", "demo", "web"}
 
 
 WALK_FILES = {

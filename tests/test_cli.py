@@ -72,6 +72,49 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+class TestHelp:
+    """`permanence --help` lists the commands in the order of a day's work, each described in
+    a line that is whole at 80 columns."""
+
+    def test_order_and_whole_descriptions(self) -> None:
+        from permanence.cli import COMMAND_ORDER
+
+        result = runner.invoke(app, ["--help"], terminal_width=80)
+        listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+        names = [line.split()[0] for line in listed if line.strip()]
+        assert names[:4] == ["demo", "examples", "init", "import"]
+        assert names == [name for name in COMMAND_ORDER if name in names]
+        assert {"status", "check", "serve", "web", "user", "report", "purge"} <= set(names)
+        assert not [line for line in listed if line.rstrip().endswith("...")]
+
+
+class TestExamples:
+    """`permanence examples DIR` writes the sample files, so the tour starts from nothing."""
+
+    def test_the_tour_from_an_empty_folder(self, tmp_path: Path) -> None:
+        folder = tmp_path / "examples"
+        result = runner.invoke(app, ["examples", str(folder)])
+        assert result.exit_code == 0, result.output
+        written = sorted(path.name for path in folder.iterdir())
+        assert written == ["cases-2026-11-12.csv", "cases.csv", "events.csv",
+                           "extensions.csv", "leads.csv", "pauses.csv"]
+        assert result.stdout == f"Wrote 6 sample files into {folder}: {', '.join(written)}\n"
+        url = f"sqlite:///{tmp_path / 'permanence.db'}"
+        assert run(url, "init").exit_code == 0
+        for kind in ("leads", "cases", "events", "pauses", "extensions"):
+            imported = run(url, "import", kind, str(folder / f"{kind}.csv"))
+            assert imported.exit_code == 0, imported.output
+
+    def test_never_overwrites(self, tmp_path: Path) -> None:
+        mine = write(tmp_path / "leads.csv", "my own leads\n")
+        result = runner.invoke(app, ["examples", str(tmp_path)])
+        assert (result.exit_code, result.stderr) == (1, (
+            f"{mine} already exists; nothing written (choose another folder, or move them "
+            "away)\n"))
+        assert mine.read_text() == "my own leads\n"
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["leads.csv"]
+
+
 class TestInit:
     """`init` creates the schema and is safe to run again."""
 

@@ -2,26 +2,44 @@
 
 Every mistake a user can make ends in one plain line per problem on standard error and a
 non-zero exit, never a traceback, and changes nothing. The commands live in `records`, `views`,
-`running` and `web`; they are registered here, in the order `permanence --help` lists them.
+`running` and `web`; they are registered here, with the order and the one-line descriptions
+that `permanence --help` gives them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from permanence.cli import records, running, views, web
 from permanence.cli.settings import Settings
 from permanence.config import rules_from_environment
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  rich_markup_mode=None,
+COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "annotate",
+                 "status", "timeline", "history", "check", "serve", "web", "user", "report",
+                 "measures", "rules", "purge")
+"""`permanence --help` lists the commands in the order of a day's work with the tool: try it,
+set it up, keep the records, look, run the daily check, show and measure, keep it tidy."""
+
+
+class DayOrder(TyperGroup):
+    """The command group that lists its commands in COMMAND_ORDER (typer's lists them in the
+    order they were made, sub-groups last)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:  # typer's own (vendored) click Context
+        return sorted(super().list_commands(ctx), key=lambda name: (
+            COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER)))
+
+
+app = typer.Typer(cls=DayOrder, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Tracks each child's permanence milestones against rule-defined timelines.")
-rules_app = typer.Typer(no_args_is_help=True, help="Check rule files.")
+rules_app = typer.Typer(no_args_is_help=True, help="Check rule files before using them.")
 import_app = typer.Typer(no_args_is_help=True,
-                         help="Import a CSV file of cases, events, leads, pauses or extensions.")
+                         help="Import leads, cases, events, pauses or extensions.")
 app.add_typer(rules_app, name="rules")
 user_app = typer.Typer(no_args_is_help=True, help="Say who may sign in to the web page.")
 app.add_typer(import_app, name="import")
@@ -43,21 +61,25 @@ def global_options(
     ctx.call_on_close(settings.close)
 
 
-# In the order `permanence --help` lists them.
-app.command()(running.init)
-app.command()(running.purge)
-app.command()(records.record)
-app.command()(records.pause)
-app.command()(records.extend)
-app.command()(views.status)
-app.command()(views.timeline)
-app.command()(views.history)
-app.command()(running.check)
-app.command()(running.demo)
-app.command()(running.serve)
-app.command()(web.web)
-app.command()(views.report)
-app.command()(views.measures)
+# Each command with the line `permanence --help` gives it (whole: a longer description would
+# be cut at the terminal's width); the commands are listed in the order of COMMAND_ORDER.
+for name, command, short_help in (
+        ("demo", running.demo, "The main job on sample data, start to finish: try it first."),
+        ("examples", running.examples, "Write the sample files into a folder, for the tour."),
+        ("init", running.init, "Create the store, or upgrade it in place."),
+        ("record", records.record, "Record a step done, booked, or no longer applying."),
+        ("pause", records.pause, "Pause a case's clocks for a while."),
+        ("extend", records.extend, "Record a new due date agreed by a lead."),
+        ("status", views.status, "Every open case's milestones: Red, Amber, Green."),
+        ("timeline", views.timeline, "One child's timeline, step by step."),
+        ("history", views.history, "Everything recorded for a case, and its changes."),
+        ("check", running.check, "Run the daily drift check now."),
+        ("serve", running.serve, "Run the daily check at 07:00, and the web page."),
+        ("web", web.web, "Serve the web page on its own."),
+        ("report", views.report, "Write the HTML report for a day."),
+        ("measures", views.measures, "The report's figures as data (JSON or CSV)."),
+        ("purge", running.purge, "Remove children's names from long-closed cases.")):
+    app.command(name, short_help=short_help)(command)
 rules_app.command("validate")(running.rules_validate)
 import_app.command("leads")(records.import_leads)
 import_app.command("cases")(records.import_cases)

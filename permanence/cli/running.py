@@ -1,9 +1,10 @@
-"""Commands that set up and run the service: `init`, `purge`, `rules validate`, the daily
-`check`, `demo` and `serve` (the daily check's schedule and the web page)."""
+"""Commands that set up and run the service: `init`, `examples`, `purge`, `rules validate`,
+the daily `check`, `demo` and `serve` (the daily check's schedule and the web page)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from permanence.cli.web import HostOption, PortOption, address
 from permanence.clock import service_today
 from permanence.config import CheckConfig, web_base_url
 from permanence.errors import BadInput, PermanenceError
+from permanence.examples import EXAMPLES_DIR
 from permanence.store import connection, writes
 from permanence.terminal import out, print_check_summary
 from permanence.timelines import validate_rule_files
@@ -51,6 +53,28 @@ def purge(
     children = "1 child" if changed == 1 else f"{changed} children"
     out.print(f"Removed the names and dates of birth of {children} whose cases closed before "
               f"{day}; their milestones are kept.", markup=False)
+
+
+@plain_errors
+def examples(folder: Annotated[Path, typer.Argument(metavar="DIR")]) -> None:
+    """Write the sample files into DIR (made if need be), so the README's tour works from an
+    empty folder: leads, cases, events, pauses, extensions and a later cases extract. A file
+    already there is never overwritten: then nothing is written."""
+    samples = sorted(EXAMPLES_DIR.glob("*.csv"))
+    there = [folder / sample.name for sample in samples if (folder / sample.name).exists()]
+    if there:
+        raise BadInput(f"{', '.join(map(str, there))} already "
+                       f"{'exists' if len(there) == 1 else 'exist'}; nothing written (choose "
+                       "another folder, or move them away)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for sample in samples:
+            shutil.copyfile(sample, folder / sample.name)
+    except OSError as error:
+        raise BadInput(f"cannot write the sample files into {folder}: "
+                       f"{error.strerror or error}") from None
+    out.print(f"Wrote {len(samples)} sample files into {folder}: "
+              f"{', '.join(sample.name for sample in samples)}", markup=False, soft_wrap=True)
 
 
 @plain_errors
