@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
+import anyio
 import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -23,7 +24,7 @@ from permanence.cli import app as cli
 from permanence.errors import BadInput
 from permanence.models import WebSession
 from permanence.timelines import load_timelines
-from permanence.web.auth import SESSION_COOKIE, hash_password
+from permanence.web.auth import FORM_LIMIT, SESSION_COOKIE, hash_password
 from permanence.web.server import web_app
 from permanence.web.settings import WebSettings
 
@@ -480,3 +481,45 @@ class TestStartRefused:
         monkeypatch.setenv(variable, value)
         result = runner.invoke(cli, ["--db", web_store, command, "--port", "0"])
         assert (result.exit_code, result.output) == (1, says + "\n")
+
+
+class TestFormLimit:
+    """A form over auth.FORM_LIMIT is refused (413) without being read into memory: a
+    Content-Length over the limit before any of the body, a body without one once it passes
+    the limit. No sign-in is needed to post, so this is open to anyone."""
+
+    @pytest.mark.parametrize("path", ["/sign-in", "/sign-out"])
+    def test_content_length_over_the_limit(self, client: TestClient, path: str) -> None:
+        answer = client.post(path, content=b"a" * (FORM_LIMIT + 1),
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 413
+
+    @pytest.mark.parametrize("path", ["/sign-in", "/sign-out"])
+    def test_a_long_body_is_not_read_to_its_end(self, web_store: str, path: str) -> None:
+        """Sent in 1 KiB chunks without a Content-Length, a 100 MiB body is refused after the
+        ninth chunk (TestClient reads a whole body before sending it, hence plain ASGI)."""
+        engine = store.make_engine(web_store)
+        app = web_app(engine, load_timelines(), WebSettings())
+        sent = 0
+        answers: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            nonlocal sent
+            sent += 1
+            return {"type": "http.request", "body": b"a" * 1024, "more_body": sent < 102_400}
+
+        async def send(message: dict[str, object]) -> None:
+            answers.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+                 "root_path": "", "query_string": b"", "client": ("testclient", 50000),
+                 "server": ("testserver", 80),
+                 "headers": [(b"host", b"testserver"),
+                             (b"content-type", b"application/x-www-form-urlencoded")]}
+        try:
+            anyio.run(app, scope, receive, send)
+        finally:
+            engine.dispose()
+        assert answers[0]["status"] == 413
+        assert sent == FORM_LIMIT // 1024 + 1

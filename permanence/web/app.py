@@ -30,7 +30,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -121,8 +121,10 @@ class WebApp:
         return response
 
     async def sign_in(self, request: Request) -> Response:
-        form = auth.read_form(await request.body())
-        return await run_in_threadpool(self._sign_in, request, form)
+        body = await read_body(request)
+        if body is None:
+            return too_large()
+        return await run_in_threadpool(self._sign_in, request, auth.read_form(body))
 
     def _sign_in(self, request: Request, form: dict[str, str] | None) -> Response:
         after = (form or {}).get("next", "")
@@ -180,8 +182,11 @@ class WebApp:
         """A form sent by a signed-in lead, refused (403, nothing changed) unless it carries
         their session's CSRF token. Every POST but the sign-in form goes through here."""
         async def endpoint(request: Request) -> Response:
-            form = auth.read_form(await request.body())
-            return await run_in_threadpool(self.take_action, request, form, handler)
+            body = await read_body(request)
+            if body is None:
+                return too_large()
+            return await run_in_threadpool(self.take_action, request, auth.read_form(body),
+                                           handler)
 
         return endpoint
 
@@ -357,6 +362,25 @@ class WebApp:
     def not_found(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
         return self.refused(request, viewer, links, 404, "Not found",
                             f"Nothing is at {request.url.path}.")
+
+
+async def read_body(request: Request) -> bytes | None:
+    """A form's body, or None once it is longer than auth.FORM_LIMIT: a Content-Length over it
+    is refused before reading, and a body without one is read only until it passes the limit,
+    so nobody can make the page hold a large body in memory (no sign-in is needed to post)."""
+    length = request.headers.get("content-length", "")
+    if re.fullmatch(r"[0-9]+", length) and int(length) > auth.FORM_LIMIT:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > auth.FORM_LIMIT:
+            return None
+    return bytes(body)
+
+
+def too_large() -> Response:
+    return PlainTextResponse(f"A form is at most {auth.FORM_LIMIT} bytes.\n", status_code=413)
 
 
 def _day(text: str) -> date | None:
