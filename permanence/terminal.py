@@ -19,6 +19,7 @@ from rich.text import Text
 from permanence import csvfiles
 from permanence.csvfiles import printable
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status
+from permanence.imports import plural
 from permanence.models import MilestoneEvent, StatusChange
 from permanence.store.history import CaseLife
 from permanence.summary import CheckSummary
@@ -271,18 +272,19 @@ def print_history(case_ref: str, events: Sequence[MilestoneEvent],
 def print_check_summary(summary: CheckSummary) -> None:
     """What one daily check did: counts on stdout, what went wrong on stderr."""
     totals = summary.status_totals()
-    line = Text(f"{summary.as_of}: {summary.cases} open cases; ")
+    line = Text(f"{summary.as_of}: {plural(summary.cases, 'open case')}; ")
     shown = [s for s in Status if totals.get(s, 0) or s not in QUIET_WHEN_NONE]
     for index, state in enumerate(shown):
         line.append(f"{', ' if index else ''}{totals.get(state, 0)} {state}",
                     style=STATUS_STYLES[state])
     out.print(line)
     moves = summary.transitions
-    told = (f"{summary.queued} messages queued, {summary.delivered} delivered"
+    told = (f"{plural(summary.queued, 'message')} queued, {summary.delivered} delivered"
             if summary.notify else "notifications off (--no-notify)")
     at_risk = f"{moves['at_risk']} at risk, " if moves.get("at_risk") else ""
     out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
-              f"{at_risk}{moves.get('escalated', 0)} escalations; {told}", markup=False)
+              f"{at_risk}{plural(moves.get('escalated', 0), 'escalation')}; {told}",
+              markup=False)
     for problem in summary.configuration_problems:
         err.print(printable(f"configuration problem, team {problem['team']}: "
                             f"{problem['text']}"), markup=False)

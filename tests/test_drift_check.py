@@ -301,8 +301,8 @@ class TestFailedDelivery:
                 "Internal server error, error=500)") in result.stderr.splitlines()
         lines = result.stdout.splitlines()
         assert lines[:2] == [
-            "2026-11-23: 1 open cases; 1 done, 0 late, 1 waiting, 0 green, 1 amber, 0 red",
-            "new: 0 overdue, 1 due soon, 0 escalations; 1 messages queued, 0 delivered"]
+            "2026-11-23: 1 open case; 1 done, 0 late, 1 waiting, 0 green, 1 amber, 0 red",
+            "new: 0 overdue, 1 due soon, 0 escalations; 1 message queued, 0 delivered"]
         report = Path(lines[2].removeprefix("report: "))
         assert report.name == "index.html" and report.parent.name == "2026-11-23"
         assert report.is_file()
@@ -932,7 +932,7 @@ class TestCaseLives:
         assert "at risk: booked for 2026-11-30, due 2026-11-26" in told["message"]
         capsys.readouterr()
         print_check_summary(green)
-        assert ("new: 0 overdue, 0 due soon, 1 at risk, 0 escalations; 1 messages queued, 1 "
+        assert ("new: 0 overdue, 0 due soon, 1 at risk, 0 escalations; 1 message queued, 1 "
                 "delivered") in capsys.readouterr().out
 
         assert service.check(date(2026, 11, 21)).queued == 0  # still at risk: not told again

@@ -18,6 +18,7 @@ from permanence.clock import service_today
 from permanence.config import CheckConfig, web_base_url
 from permanence.errors import BadInput, PermanenceError
 from permanence.examples import EXAMPLES_DIR
+from permanence.imports import plural
 from permanence.store import connection, writes
 from permanence.terminal import out, print_check_summary
 from permanence.timelines import validate_rule_files
@@ -85,7 +86,7 @@ def rules_validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH..."
         raise PermanenceError(problems)
     for timeline in timelines:
         out.print(f"{timeline.path}: ok ({timeline.name} {timeline.version}, "
-                  f"{len(timeline.milestones)} milestones)", markup=False)
+                  f"{plural(len(timeline.milestones), 'milestone')})", markup=False)
 
 
 @plain_errors
