@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from permanence.cli import app as cli
 from permanence.errors import BadInput
 from permanence.models import WebSession
 from permanence.timelines import load_timelines
+from permanence.web import auth
+from permanence.web.app import PASSWORD_CHECKS
 from permanence.web.auth import FORM_LIMIT, SESSION_COOKIE, hash_password
 from permanence.web.server import web_app
 from permanence.web.settings import WebSettings
@@ -523,3 +526,47 @@ class TestFormLimit:
             engine.dispose()
         assert answers[0]["status"] == 413
         assert sent == FORM_LIMIT // 1024 + 1
+
+
+class TestPasswordChecks:
+    """argon2 takes 64 MiB a check: sign-ins wait for their own small limiter
+    (PASSWORD_CHECKS at once), not the thread pool every page shares, so a flood of sign-ins
+    cannot take the server's memory."""
+
+    def test_at_most_two_at_once(self, client: TestClient,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+        running = peak = 0
+        lock = threading.Lock()
+        check = auth.check_password
+
+        def counted(password_hash: str | None, password: str) -> bool:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.3)
+            with lock:
+                running -= 1
+            return check(password_hash, password)
+
+        monkeypatch.setattr(auth, "check_password", counted)
+        forms = []
+        for _ in range(6):
+            client.get("/sign-in")
+            forms.append((form_token(client.get("/sign-in").text),
+                          client.cookies[auth.SIGN_IN_COOKIE]))
+        client.cookies.clear()
+        answers: list[int] = []
+
+        def refused(token: str, cookie: str) -> None:
+            answers.append(client.post("/sign-in", data={
+                "csrf": token, "lead_id": "nobody", "password": "a-wrong-password"},
+                headers={"cookie": f"{auth.SIGN_IN_COOKIE}={cookie}"}).status_code)
+
+        threads = [threading.Thread(target=refused, args=form) for form in forms]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [401] * 6
+        assert 1 <= peak <= PASSWORD_CHECKS == 2

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
@@ -54,6 +56,8 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),  # pages hold case details; never kept by a browser
 ]
 
+PASSWORD_CHECKS = 2  # sign-ins at once: argon2 takes 64 MiB and a fifth of a second each
+
 Handler = Callable[[Request, auth.Viewer, Links], Response]
 Action = Callable[[Request, auth.Viewer, dict[str, str]], Response]
 
@@ -81,6 +85,7 @@ class WebApp:
         self.engine = engine
         self.views = views
         self.settings = settings
+        self.password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS)
 
     def routes(self) -> list[Route]:
         day = "/days/{day}"
@@ -124,7 +129,10 @@ class WebApp:
         body = await read_body(request)
         if body is None:
             return too_large()
-        return await run_in_threadpool(self._sign_in, request, auth.read_form(body))
+        # Not the thread pool every page shares: argon2 takes 64 MiB a check, so only
+        # PASSWORD_CHECKS sign-ins run at once and the rest wait their turn.
+        return await anyio.to_thread.run_sync(self._sign_in, request, auth.read_form(body),
+                                              limiter=self.password_checks)
 
     def _sign_in(self, request: Request, form: dict[str, str] | None) -> Response:
         after = (form or {}).get("next", "")
