@@ -25,8 +25,8 @@ from permanence.cli import app as cli
 from permanence.errors import BadInput
 from permanence.models import WebSession
 from permanence.timelines import load_timelines
+from permanence.web import app as application
 from permanence.web import auth
-from permanence.web.app import PASSWORD_CHECKS
 from permanence.web.auth import FORM_LIMIT, SESSION_COOKIE, hash_password
 from permanence.web.server import web_app
 from permanence.web.settings import WebSettings
@@ -392,6 +392,19 @@ class TestSingleSignOn:
         settings = WebSettings.from_environment()
         assert settings.trusts("10.0.0.7") and not settings.trusts("10.0.1.7")
 
+    def test_the_header_twice_signs_nobody_in(self, web_store: str,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+        """A proxy that adds its header instead of replacing the browser's passes both: the
+        browser's, first, must not win, and nor may the proxy's be told from it."""
+        for client in client_for(web_store, self.settings, peer="127.0.0.1"):
+            for names in (("sm-all", "tl-north"), ("tl-north", "tl-north")):
+                answer = client.get(BOARD, headers=[("X-Remote-User", name)
+                                                    for name in names])
+                assert answer.status_code == 303, names
+                assert SESSION_COOKIE not in client.cookies
+            assert "X-Remote-User sent 2 times from 127.0.0.1: nobody is signed in" in (
+                caplog.messages)
+
 
 class TestUserCommands:
     """`permanence user add` asks twice, hidden, or reads standard input; `user list` and
@@ -569,4 +582,4 @@ class TestPasswordChecks:
         for thread in threads:
             thread.join()
         assert answers == [401] * 6
-        assert 1 <= peak <= PASSWORD_CHECKS == 2
+        assert 1 <= peak <= application.PASSWORD_CHECKS == 2

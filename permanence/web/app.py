@@ -255,8 +255,16 @@ class WebApp:
         now = utc_now()
         header = self.settings.sso_header
         peer = request.client.host if request.client else None
-        named = (request.headers.get(header, "").strip()
-                 if header and self.settings.trusts(peer) else "")
+        named = ""
+        if header and self.settings.trusts(peer):
+            values = request.headers.getlist(header)
+            if len(values) > 1:
+                # The proxy sets one; another came from the browser, past a proxy that adds
+                # rather than replaces. Neither can be believed.
+                log.warning("%s sent %d times from %s: nobody is signed in", header,
+                            len(values), peer)
+                return None, None
+            named = values[0].strip() if values else ""
         with Session(self.engine) as session, session.begin():
             viewer = auth.resume(session, request.cookies.get(auth.SESSION_COOKIE),
                                  self.settings, now)
