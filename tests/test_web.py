@@ -17,13 +17,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from permanence import store
 from permanence.cli import app as cli
 from permanence.errors import BadInput
-from permanence.models import WebSession
+from permanence.models import WebSession, utc_now
 from permanence.timelines import load_timelines
 from permanence.web import app as application
 from permanence.web import auth
@@ -404,6 +404,22 @@ class TestSingleSignOn:
                 assert SESSION_COOKIE not in client.cookies
             assert "X-Remote-User sent 2 times from 127.0.0.1: nobody is signed in" in (
                 caplog.messages)
+
+    def test_ended_sessions_are_deleted(self, web_store: str) -> None:
+        """With single sign-on alone nobody signs in by password, where ended sessions' rows
+        were deleted: starting a sign-on session deletes them too."""
+        engine = store.make_engine(web_store)
+        long_ago = utc_now() - timedelta(hours=11)
+        with Session(engine) as session, session.begin():
+            for number in range(3):
+                store.start_session(session=session, token_hash=f"ended-{number}",
+                                    lead_id="tl-north", csrf_token="x", now=long_ago)
+        for client in client_for(web_store, self.settings, peer="127.0.0.1"):
+            assert client.get(BOARD, headers={"X-Remote-User": "pa-panel"}).status_code == 200
+        with Session(engine) as session:
+            left = session.exec(select(WebSession)).all()
+            assert [row.lead_id for row in left] == ["pa-panel"]
+        engine.dispose()
 
 
 class TestUserCommands:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -56,6 +56,7 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),  # pages hold case details; never kept by a browser
 ]
 
+SWEEP_EVERY = timedelta(minutes=1)  # ended sessions' rows deleted at most this often
 PASSWORD_CHECKS = 2  # sign-ins at once: argon2 takes 64 MiB and a fifth of a second each
 
 Handler = Callable[[Request, auth.Viewer, Links], Response]
@@ -86,6 +87,7 @@ class WebApp:
         self.views = views
         self.settings = settings
         self.password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS)
+        self.swept: datetime | None = None  # when ended sessions were last deleted
 
     def routes(self) -> list[Route]:
         day = "/days/{day}"
@@ -159,8 +161,7 @@ class WebApp:
             if auth.needs_rehash(account.password_hash):
                 store.replace_password_hash(session=session, lead_id=lead_id,
                                             password_hash=auth.hash_password(password))
-            store.end_expired_sessions(session=session, now=now, idle=self.settings.idle,
-                                       lifetime=self.settings.lifetime)
+            self.end_expired(session, now)
             earlier = request.cookies.get(auth.SESSION_COOKIE)
             if earlier:  # this browser's previous session ends: one cookie, one session
                 store.end_session(session=session, token_hash=auth.token_hash(earlier))
@@ -275,8 +276,19 @@ class WebApp:
             account = store.account(session=session, lead_id=named)
             if account is None:
                 return None, None
+            self.end_expired(session, now)
             token, viewer = auth.start(session, account, now)
             return viewer, token
+
+    def end_expired(self, session: Session, now: datetime) -> None:
+        """Delete the ended sessions' rows, at most once a minute: single sign-on starts a
+        session for every request that comes without the cookie, and may be all the sign-in
+        there is."""
+        if self.swept is not None and now - self.swept < SWEEP_EVERY:
+            return
+        self.swept = now
+        store.end_expired_sessions(session=session, now=now, idle=self.settings.idle,
+                                   lifetime=self.settings.lifetime)
 
     def frame(self, viewer: auth.Viewer, links: Links) -> dict[str, Any]:
         """What the web page's frame shows round every page: who is signed in, where to go."""
