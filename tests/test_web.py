@@ -392,6 +392,29 @@ class TestSingleSignOn:
         settings = WebSettings.from_environment()
         assert settings.trusts("10.0.0.7") and not settings.trusts("10.0.1.7")
 
+    @pytest.mark.parametrize(("value", "says"), [
+        ("10.0.4.7/0", "'10.0.4.7/0' is not an IP address or network"),
+        ("10.0.4.7/24", "'10.0.4.7/24' is not an IP address or network"),
+        ("127.0.0.1, 0.0.0.0/0", "'0.0.0.0/0' is every address"),
+        ("::/0", "'::/0' is every address"),
+        ("proxy.example.org", "'proxy.example.org' is not an IP address or network")])
+    def test_trusted_proxies_refused(self, monkeypatch: pytest.MonkeyPatch, value: str,
+                                     says: str) -> None:
+        """A network with host bits set was read as the network round it, so 10.0.4.7/0
+        trusted every address: refused, as is any network of every address."""
+        monkeypatch.setenv("PERMANENCE_WEB_SSO_HEADER", "X-Remote-User")
+        monkeypatch.setenv("PERMANENCE_WEB_TRUSTED_PROXIES", value)
+        with pytest.raises(BadInput) as raised:
+            WebSettings.from_environment()
+        assert str(raised.value).startswith(f"PERMANENCE_WEB_TRUSTED_PROXIES={value!r}: {says}")
+
+    def test_an_ipv4_proxy_on_a_dual_stack_listener(self, web_store: str) -> None:
+        """Listening on ::, the page sees 127.0.0.1 as ::ffff:127.0.0.1."""
+        assert self.settings.trusts("::ffff:127.0.0.1")
+        assert not self.settings.trusts("::ffff:10.1.2.3")
+        for client in client_for(web_store, self.settings, peer="::ffff:127.0.0.1"):
+            assert client.get(BOARD, headers={"X-Remote-User": "pa-panel"}).status_code == 200
+
     def test_the_header_twice_signs_nobody_in(self, web_store: str,
                                                caplog: pytest.LogCaptureFixture) -> None:
         """A proxy that adds its header instead of replacing the browser's passes both: the

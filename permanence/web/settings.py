@@ -59,6 +59,8 @@ class WebSettings:
             peer = ipaddress.ip_address(address)
         except ValueError:
             return False
+        if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+            peer = peer.ipv4_mapped  # a dual-stack listener's ::ffff:127.0.0.1 is 127.0.0.1
         return any(peer in network for network in self.trusted_proxies)
 
 
@@ -68,10 +70,17 @@ def _networks(text: str) -> tuple[Network, ...]:
         if not part:
             continue
         try:
-            found.append(ipaddress.ip_network(part, strict=False))
+            # strict: 10.0.4.7/0 is not quietly read as 0.0.0.0/0, every address there is.
+            network = ipaddress.ip_network(part, strict=True)
         except ValueError:
-            raise BadInput(f"PERMANENCE_WEB_TRUSTED_PROXIES: {part!r} is not an IP address or "
-                           "network (e.g. 127.0.0.1, 10.0.0.0/24)") from None
+            raise BadInput(f"PERMANENCE_WEB_TRUSTED_PROXIES={text!r}: {part!r} is not an IP "
+                           "address or network (e.g. 127.0.0.1, 10.0.0.0/24; a network's "
+                           "address has no host bits set)") from None
+        if network.prefixlen == 0:
+            raise BadInput(f"PERMANENCE_WEB_TRUSTED_PROXIES={text!r}: {part!r} is every "
+                           "address, so anyone could name any lead; name the proxy's own "
+                           "addresses")
+        found.append(network)
     return tuple(found)
 
 
