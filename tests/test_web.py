@@ -298,15 +298,23 @@ class TestWhoSeesWhat:
                 "2025 and the case closed on 28 Oct 2026.") in page.text
         assert 'id="C-1005"' in client.get("/days/2026-10-27/cases/C-1005").text
 
-    def test_refused_another_team(self, client: TestClient) -> None:
+    def test_another_team_is_not_found(self, client: TestClient) -> None:
+        """Another team's pages answer exactly as pages that are not there, so a lead cannot
+        learn which case refs (or teams) exist elsewhere."""
         sign_in(client, "tl-north")
-        for path in (f"{BOARD}teams/south/", f"{BOARD}teams/south/timelines-1.html",
-                     f"{BOARD}teams/south/drift-1.html", f"{BOARD}teams/south/measures.csv",
-                     f"{BOARD}cases/C-1002"):
-            answer = client.get(path)
-            assert answer.status_code == 403, path
-            assert "C-1002" not in answer.text or path.endswith("C-1002")
-            assert "Bea Sample" not in answer.text
+        for path, nothing in ((f"{BOARD}teams/south/", f"{BOARD}teams/east/"),
+                              (f"{BOARD}teams/south/timelines-1.html",
+                               f"{BOARD}teams/east/timelines-1.html"),
+                              (f"{BOARD}teams/south/drift-1.html",
+                               f"{BOARD}teams/east/drift-1.html"),
+                              (f"{BOARD}teams/south/measures.csv",
+                               f"{BOARD}teams/east/measures.csv"),
+                              (f"{BOARD}cases/C-1002", f"{BOARD}cases/C-9999")):
+            answer, absent = client.get(path), client.get(nothing)
+            assert answer.status_code == absent.status_code == 404, path
+            assert answer.text.replace(path, nothing) == absent.text
+            assert "Bea Sample" not in answer.text and "south" not in answer.text.replace(
+                path, "")
 
     def test_every_team_for_star(self, client: TestClient) -> None:
         sign_in(client, "sm-all")

@@ -164,11 +164,11 @@ class TestInChromium:
         browser.screenshot(shot)
         keep(shot)
 
-        browser.open(f"{site.base}{BOARD}cases/C-1002")
-        assert status(browser) == 403
-        assert "is in a team you may not see" in text(browser)
+        browser.open(f"{site.base}{BOARD}cases/C-1002")  # another team's: as if not there
+        assert status(browser) == 404
+        assert f"Nothing is at {BOARD}cases/C-1002." in text(browser)
         browser.open(f"{site.base}{BOARD}teams/south/")
-        assert status(browser) == 403
+        assert status(browser) == 404
 
     def test_every_team_for_star_with_names(self, fresh: Browser, site: Served) -> None:
         browser = fresh

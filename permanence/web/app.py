@@ -11,7 +11,8 @@ headers every answer carries.
 | `/days/DAY/quality.html`, `measures.csv`, `measures.json` | data quality; the figures |
 | `/sign-in`, `/sign-out` | the forms (sign-out is a POST) |
 
-Every page needs a signed-in lead; a page of a team the lead may not see is refused (403).
+Every page needs a signed-in lead; a page of a team the lead may not see is not found (404),
+exactly as a page that is not there, so nobody learns which case refs other teams hold.
 The store is read per request: what a page shows is what the store holds now, for that day.
 A form is sent through `WebApp.action` (a page's handler through `WebApp.page`): it refuses
 any POST without the session's CSRF token, so a new form cannot forget the check.
@@ -346,12 +347,8 @@ class WebApp:
         """The team a team page's address names, if the lead may see it."""
         slug = request.path_params["slug"]
         team = next((name for name, known in links.slugs.items() if known == slug), None)
-        if team is None:
+        if team is None or not viewer.may_see(team):
             return self.not_found(request, viewer, links)
-        if not viewer.may_see(team):
-            return self.refused(request, viewer, links, 403, "Not your team",
-                                f"Team {team} is not one you may see: a team's people see "
-                                "their own team, and leads with team * every team.")
         return team
 
     def scope_file(self, request: Request, viewer: auth.Viewer, links: Links,
@@ -376,18 +373,15 @@ class WebApp:
         with Session(self.engine) as session:
             facts = store.load_case_facts(session=session, timelines=self.views.timelines,
                                           case_refs=[request.path_params["case_ref"]])
-        if not facts:
+        if not facts or not viewer.may_see(facts[0].team):
             return self.not_found(request, viewer, links)
         case = facts[0]
-        if not viewer.may_see(case.team):
-            return self.refused(request, viewer, links, 403, "Not your team",
-                                f"Case {case.case_ref} is in a team you may not see: a "
-                                "team's people see their own team, and leads with team * "
-                                "every team.")
         return HTMLResponse(self.views.case_page(self.frame(viewer, links), links, case,
                                                  viewer.account.with_names))
 
     def not_found(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
+        """What is not there, and what is in a team the lead may not see, alike: a refusal
+        would tell a lead which case refs and teams exist elsewhere."""
         return self.refused(request, viewer, links, 404, "Not found",
                             f"Nothing is at {request.url.path}.")
 
