@@ -362,7 +362,9 @@ class TestWhoSeesWhat:
         sign_in(client, "sm-all")
         for path in ("/days/2026-02-30/", "/days/yesterday/", f"{BOARD}cases/C-9999",
                      f"{BOARD}teams/east/", f"{BOARD}teams/north/timelines-99.html",
-                     f"{BOARD}secrets.txt"):
+                     f"{BOARD}secrets.txt", f"{BOARD}teams/north/timelines-%C2%B2.html",
+                     f"{BOARD}teams/north/drift-%D9%A1.html",
+                     f"{BOARD}teams/north/timelines-1234567.html"):
             assert client.get(path).status_code == 404, path
 
 

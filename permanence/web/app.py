@@ -421,7 +421,8 @@ def _page_number(file: str, prefix: str) -> int | None:
     if not (file.startswith(prefix) and file.endswith(".html")):
         return None
     number = file[len(prefix):-len(".html")]
-    return int(number) if number.isdigit() and len(number) < 7 else None
+    # ASCII digits only: str.isdigit() takes "²", which int() refuses.
+    return int(number) if re.fullmatch(r"[0-9]{1,6}", number) else None
 
 
 def create_app(engine: Engine, views: Views, settings: WebSettings) -> ASGIApp:
