@@ -34,6 +34,7 @@ STORE_COMMANDS: dict[str, list[str]] = {
               "hearing adjourned"],
     "extend": ["extend", "C-1001", "health_assessment", "--to", "2025-03-31", "--approved-by",
                "tl-north", "--on", "2025-02-01", "--reason", "paediatrician off sick"],
+    "annotate": ["annotate", "--on", "2025-03-01", "Legal clinic every week"],
     "status": ["status", "--as-of", "2026-11-16"],
     "timeline": ["timeline", "C-1001", "--as-of", "2026-11-16"],
     "history": ["history", "C-1001"],

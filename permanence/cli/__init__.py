@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from permanence.cli import records, running, views, web
+from permanence.cli import improvements, records, running, views, web
 from permanence.cli.settings import Settings
 from permanence.config import rules_from_environment
 
@@ -70,6 +70,7 @@ for name, command, short_help in (
         ("record", records.record, "Record a step done, booked, or no longer applying."),
         ("pause", records.pause, "Pause a case's clocks for a while."),
         ("extend", records.extend, "Record a new due date agreed by a lead."),
+        ("annotate", improvements.annotate, "Note a change to practice, drawn on run charts."),
         ("status", views.status, "Every open case's milestones: Red, Amber, Green."),
         ("timeline", views.timeline, "One child's timeline, step by step."),
         ("history", views.history, "Everything recorded for a case, and its changes."),

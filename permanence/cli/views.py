@@ -20,6 +20,7 @@ from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMil
 from permanence.evaluate import MilestoneStatus, Status, case_is_open
 from permanence.measures.figures import CSV_COLUMNS, csv_rows, measure
 from permanence.store import reads
+from permanence.store.annotations import list_annotations
 from permanence.store.history import case_life, milestone_history, status_history
 from permanence.terminal import (
     out,
@@ -206,15 +207,19 @@ def measures(
     """The report's figures as data: days from anchor per milestone and month (n, median, p90),
     the clocks that fell due each month (on time, late, still open) and the share on time,
     and journey times; JSON adds the RAG counts, the four-week forecast, the data-quality
-    items, the extensions granted and the steps at risk."""
+    items, the extensions granted, the steps at risk and the improvement changes recorded
+    (`annotate`) up to the as-of date."""
     settings: Settings = ctx.obj
     day = parse_as_of(as_of)
     engine = settings.engine()
     timelines = settings.timelines()
     caseload = read_caseload(engine, timelines, team)
+    with Session(engine) as session:
+        changes = list_annotations(session=session)
     evaluation = evaluate_known(timelines, caseload.facts, caseload.leads, day)
     measured = measure(timelines=timelines, facts=caseload.facts, evaluation=evaluation,
-                       lead_ids={lead[0] for lead in caseload.leads}, as_of=day, team=team)
+                       lead_ids={lead[0] for lead in caseload.leads}, as_of=day, team=team,
+                       annotations=changes)
     if output is MeasuresFormat.json:
         sys.stdout.write(json.dumps(measured.as_json(), indent=1) + "\n")
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus
 from permanence.measures.board import (
@@ -27,6 +28,18 @@ from permanence.measures.quality import QualityItem, open_case_quality
 from permanence.timelines import Timeline
 
 
+class Annotation(NamedTuple):
+    """An improvement change, recorded with `permanence annotate`: drawn on every run chart at
+    its date, as a PDSA cycle needs to see what changed when."""
+
+    on: date
+    text: str
+    id: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "on": self.on.isoformat(), "text": self.text}
+
+
 @dataclass
 class Measures:
     """Everything the report shows as figures, for one as-of date (and team, if given)."""
@@ -43,6 +56,8 @@ class Measures:
     extensions: list[ExtensionMeasure] = field(default_factory=list)
     at_risk: list[MilestoneStatus] = field(default_factory=list)
     """Running clocks booked for after their due date, soonest due first."""
+    annotations: list[Annotation] = field(default_factory=list)
+    """Improvement changes dated on or before the as-of date, oldest first."""
 
     @property
     def extensions_granted(self) -> int:
@@ -70,6 +85,7 @@ class Measures:
             "extensions": {"granted": self.extensions_granted,
                            "by_month": [row.as_json() for row in self.extensions]},
             "at_risk": [at_risk_json(row) for row in self.at_risk],
+            "annotations": [note.as_json() for note in self.annotations],
         }
 
 
@@ -105,9 +121,10 @@ def csv_rows(measures: Measures) -> list[list[object]]:
 
 def measure(*, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
             evaluation: Evaluation, lead_ids: set[str], as_of: date,
-            team: str | None = None) -> Measures:
+            team: str | None = None, annotations: Sequence[Annotation] = ()) -> Measures:
     """Every figure of the report for one as-of date; with `team`, that team's cases only.
-    `evaluation` is evaluate()'s result for the same facts and as-of date."""
+    `evaluation` is evaluate()'s result for the same facts and as-of date; of `annotations`,
+    those dated on or before it are kept, to be drawn on the run charts."""
     statuses: Sequence[MilestoneStatus] = evaluation.statuses
     if team is not None:
         facts = [case for case in facts if case.team == team]
@@ -122,4 +139,6 @@ def measure(*, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
                     rag_by_team=rag_team, rag_by_lead=rag_lead, forecast_by_team=due_team,
                     forecast_by_lead=due_lead, quality=quality,
                     extensions=extension_counts(timelines, facts, as_of),
-                    at_risk=at_risk(statuses))
+                    at_risk=at_risk(statuses),
+                    annotations=sorted((note for note in annotations if note.on <= as_of),
+                                       key=lambda note: (note.on, note.id)))

@@ -6,6 +6,7 @@ style applied per chart, leaving the process's own matplotlib settings alone.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import io
 import re
@@ -17,7 +18,7 @@ from markupsafe import Markup, escape
 
 from permanence.dates import Duration, Unit
 from permanence.measures.board import RagRow, WorkloadRow
-from permanence.measures.figures import Measures
+from permanence.measures.figures import Annotation, Measures
 from permanence.measures.history import JourneyMeasure, MonthMeasure
 from permanence.measures.stats import RunChart, run_chart
 from permanence.report.text import day_text, days_text, month_label
@@ -28,6 +29,7 @@ FEW = 5  # a month with fewer completions than this is drawn hollow
 
 GREEN, AMBER, RED = "#2e7d32", "#f9a825", "#c62828"
 MUTED, RULE, NAVY, SHIFT, TREND = "#52606d", "#d9dee3", "#243b53", "#6d28d9", "#0e7490"
+NOTE = "#9a3412"  # an improvement change recorded with `permanence annotate`
 
 
 def nominal_days(duration: Duration) -> float:
@@ -166,26 +168,31 @@ def _month_axis(ax: Any, months: Sequence[str]) -> None:
 
 def run_chart_svg(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                   months: Sequence[str], key: str, allowed: float | None = None,
-                  on_time: bool = True, target: float | None = None) -> Markup:
+                  on_time: bool = True, target: float | None = None,
+                  annotations: Sequence[Annotation] = ()) -> Markup:
     """Monthly median days (dark line), p90 (light line) and the centre line (median of the
     monthly medians, dashed), with the time the rule allows dotted in red; months with fewer
     than FEW completions hollow. With `on_time`, a lower panel shows the share of the clocks
     that fell due each month done on time, its own centre line, and the `target` share (0 to
     1) dotted in green. On both panels the run chart rules are marked: points in a shift
-    purple, points in a trend ringed, an astronomical point in a red diamond. Labels for the
-    lines sit in the right margin. Every input is an argument: the drawing is memoised."""
-    return _drawn_run_chart(label, tuple(rows), tuple(months), key, allowed, on_time, target)
+    purple, points in a trend ringed, an astronomical point in a red diamond. Each of the
+    `annotations` inside the months shown is a labelled vertical line at its date, across
+    both panels. Labels for the lines sit in the right margin. Every input is an argument:
+    the drawing is memoised."""
+    return _drawn_run_chart(label, tuple(rows), tuple(months), key, allowed, on_time, target,
+                            tuple(annotations))
 
 
 @functools.lru_cache(maxsize=256)
 def _drawn_run_chart(label: str, rows: tuple[MonthMeasure | JourneyMeasure, ...],
                      months: tuple[str, ...], key: str, allowed: float | None,
-                     on_time: bool, target: float | None) -> Markup:
+                     on_time: bool, target: float | None,
+                     annotations: tuple[Annotation, ...]) -> Markup:
     """Each chart is drawn once per process for the same figures: matplotlib takes a tenth of
     a second a chart, and a process that writes or serves reports again and again (the web
     page, the test suite) mostly draws charts whose months have not changed."""
     with charting(key):
-        return _run_chart(label, rows, months, key, allowed, on_time, target)
+        return _run_chart(label, rows, months, key, allowed, on_time, target, annotations)
 
 
 def _median_points(rows: Sequence[MonthMeasure | JourneyMeasure],
@@ -283,9 +290,43 @@ def _margin_labels(ax: Any, labels: Sequence[tuple[float, str, str]]) -> None:
                     va="center", fontsize=7, color=colour, annotation_clip=False)
 
 
+def annotation_x(day: date, months: Sequence[str]) -> float | None:
+    """Where a date falls on a chart whose month i is centred on x = i: its month's span is
+    i - 0.5 to i + 0.5, the day at the middle of its share of it; None outside `months`."""
+    month = f"{day.year:04d}-{day.month:02d}"
+    if month not in months:
+        return None
+    length = calendar.monthrange(day.year, day.month)[1]
+    return months.index(month) - 0.5 + (day.day - 0.5) / length
+
+
+ANNOTATION_CHARS = 28
+
+
+def _annotate(axes: Sequence[Any], annotations: Sequence[Annotation],
+              months: Sequence[str]) -> None:
+    """Each annotation in the months shown as a dashed vertical line across every panel, its
+    date and text written up the line in the top panel, cut to ANNOTATION_CHARS (the page
+    lists every annotation whole)."""
+    for note in annotations:
+        x = annotation_x(note.on, months)
+        if x is None:
+            continue
+        for ax in axes:
+            ax.axvline(x, color=NOTE, lw=0.8, ls=(0, (3, 2)), zorder=1)
+        text = f"{note.on.day} {month_label(months[round(x)])[:3]}: {note.text}"
+        if len(text) > ANNOTATION_CHARS:
+            text = text[:ANNOTATION_CHARS - 1].rstrip() + "…"
+        axes[0].annotate(text,
+                         xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(-2, -2),
+                         textcoords="offset points", rotation=90, ha="right", va="top",
+                         fontsize=6, color=NOTE, annotation_clip=False)
+
+
 def _run_chart(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
                months: Sequence[str], key: str, allowed: float | None,
-               on_time: bool, target: float | None) -> Markup:
+               on_time: bool, target: float | None,
+               annotations: Sequence[Annotation] = ()) -> Markup:
     xs, medians, counts = _median_points(rows, months)
     chart = run_chart(medians)
     fig = _figure(4.2, 2.75 if on_time else 1.95)
@@ -328,6 +369,7 @@ def _run_chart(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
         _month_axis(bottom, months)
         _margin_labels(bottom, below)
         fig.align_ylabels([top, bottom])
+    _annotate([top, bottom] if on_time else [top], annotations, months)
     return svg(fig, f"Run chart: {label}", key)
 
 
@@ -382,7 +424,8 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
                 rule += f", then every {milestone.every}"
             charts.append(Chart(
                 run_chart_svg(milestone.title, rows, months, f"{name}-{milestone.id}",
-                              nominal_days(clock), target=milestone.target),
+                              nominal_days(clock), target=milestone.target,
+                              annotations=measured.annotations),
                 milestone.title, rule, rows[-1], chart_signals(rows, months),
                 milestone.target))
         journey_rows = journeys.get(name)
@@ -391,7 +434,8 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
             last = timeline.milestone(journey_rows[-1].milestone) or timeline.milestones[-1]
             label = f"{timeline.milestones[0].title} → {last.title.lower()}"
             journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
-                                                on_time=False),
+                                                on_time=False,
+                                                annotations=measured.annotations),
                                   timeline.title, label, journey_rows[-1],
                                   chart_signals(journey_rows, months, on_time=False))
         groups.append(ChartGroup(name, timeline.title, charts, journey_chart))

@@ -124,7 +124,8 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                    groups=groups, where=plan.where).write_all(plan.jobs)
     timeline_pages, where = plan.pages, plan.where
     measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
-                       lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team)
+                       lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team,
+                       annotations=notes.annotations if notes is not None else ())
     page_of = timeline_page_of(where)
     for team_name, team_pages in timeline_pages.items():
         site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages)

@@ -9,7 +9,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from permanence.measures.figures import Annotation
 from permanence.models import Case, CasePause, Extension, MilestoneEvent, RouteChange, StatusChange
+from permanence.store.annotations import list_annotations
 
 
 def milestone_history(*, session: Session, case_ref: str,
@@ -63,7 +65,7 @@ def status_history(*, session: Session, case_ref: str,
 class CaseNotes(NamedTuple):
     """What the report writes beside a case's dates, for every case at once: its pauses with
     their reasons, its agreed extensions with who agreed them and why, and the cases of every
-    sibling group."""
+    sibling group; and beside its run charts, the improvement changes recorded."""
 
     pauses: dict[str, list[tuple[date, date | None, str]]]
     """case_ref -> (paused_from, paused_to or None while open, reason), by first day."""
@@ -72,11 +74,13 @@ class CaseNotes(NamedTuple):
     agreed."""
     siblings: dict[str, list[str]]
     """sibling_group -> its case_refs in order, whatever their team."""
+    annotations: tuple[Annotation, ...] = ()
+    """Every change `permanence annotate` recorded, oldest first (whatever the team)."""
 
 
 def case_notes(*, session: Session, team: str | None = None) -> CaseNotes:
-    """Pauses and extensions of every case (of one team), and every sibling group: one query
-    each, for the report."""
+    """Pauses and extensions of every case (of one team), every sibling group and every
+    improvement change recorded: one query each, for the report."""
     def scoped(query: Any, model: Any) -> Any:
         if team is None:
             return query
@@ -99,4 +103,5 @@ def case_notes(*, session: Session, team: str | None = None) -> CaseNotes:
                                            .where(col(Case.sibling_group).is_not(None))
                                            .order_by(col(Case.case_ref))):
         siblings[group].append(case_ref)
-    return CaseNotes(dict(pauses), dict(extensions), dict(siblings))
+    return CaseNotes(dict(pauses), dict(extensions), dict(siblings),
+                     tuple(list_annotations(session=session)))
