@@ -5,6 +5,7 @@ for the accounts given them, single sign-on from a trusted proxy, and `permanenc
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import socket
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from ipaddress import ip_network
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import anyio
 import pytest
@@ -120,6 +122,25 @@ class TestSigningIn:
             answer = client.get(path)
             assert answer.status_code == 303
             assert answer.headers["location"] == f"/sign-in?next={path}"
+
+    @pytest.mark.parametrize("case_ref", ["N#9", "N&next=//evil.example.org/", "N 50%+1",
+                                          "N/2026/7"])
+    def test_back_to_the_page_asked_for(self, client: TestClient, case_ref: str) -> None:
+        """The page to return to goes in `?next=` encoded, so a case ref with #, &, % or +
+        comes back as itself (the case need not exist: the address is what is checked)."""
+        path = f"{BOARD}cases/{quote(case_ref, safe='')}"
+        answer = client.get(path)
+        assert answer.status_code == 303
+        form = client.get(answer.headers["location"])
+        after = re.search(r'name="next" value="([^"]*)"', form.text)
+        assert after is not None
+        answer = client.post("/sign-in", data={"csrf": form_token(form.text),
+                                               "lead_id": "tl-north",
+                                               "password": PASSWORDS["tl-north"],
+                                               "next": html.unescape(after.group(1))})
+        assert answer.status_code == 303
+        assert unquote(answer.headers["location"]) == f"{BOARD}cases/{case_ref}"
+        assert urlsplit(answer.headers["location"]).path == answer.headers["location"]
 
     def test_root_goes_to_today(self, client: TestClient) -> None:
         answer = client.get("/")

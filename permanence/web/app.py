@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import anyio
 import anyio.to_thread
@@ -233,9 +234,10 @@ class WebApp:
     def serve_page(self, request: Request, handler: Handler) -> Response:
         viewer, token = self.viewer(request)
         if viewer is None:
-            target = f"{self.root(request)}/sign-in"
-            here = request.url.path
-            return RedirectResponse(f"{target}?next={here}", status_code=303)
+            # The path as a link writes it (a case ref may hold #, & or %), then as a query's
+            # value, so the form gets back this very path to return to.
+            here = urlencode({"next": quote(request.scope["path"])}, safe="/", quote_via=quote)
+            return RedirectResponse(f"{self.root(request)}/sign-in?{here}", status_code=303)
         day = _day(request.path_params["day"])
         if day is None:
             return self.refused(request, viewer, None, 404, "Not found",
