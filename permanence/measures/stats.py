@@ -49,17 +49,18 @@ RUNS_LIMITS: dict[int, tuple[int, int]] = {
     60: (24, 38),
 }
 """The fewest and most runs expected by chance, per number of useful observations (points not
-on the centre line), 10 to 60: outside them is too few or too many runs. These are the limits
-of the run chart tables in Perla, Provost and Murray, "The run chart: a simple analytical tool
-for learning from variation in healthcare processes", BMJ Quality & Safety 2011;20:46-51
-(Table 1), which IHI's and NHS England's run chart guidance reproduce; that table rests on
-Swed and Eisenhart, "Tables for testing randomness of grouping in a sequence of alternatives",
-Annals of Mathematical Statistics 1943;14:66-87. The values here are Swed and Eisenhart's
-exact distribution of the number of runs for the useful observations split evenly above and
-below the median (n // 2 and n - n // 2), each limit the fewest (most) runs whose chance of
-that few (that many) or fewer (more) exceeds 2.5%: a 5% two-sided test. They were computed
-from that distribution, and tests/test_measures.py recomputes them by enumeration, rather than
-copied from print. Fewer than 10 useful observations: the rule is not applied."""
+on the centre line), 10 to 60: outside them is too few or too many runs. The run chart table
+IHI's and NHS England's guidance use (Perla, Provost and Murray, "The run chart: a simple
+analytical tool for learning from variation in healthcare processes", BMJ Quality & Safety
+2011;20:46-51, Table 1) rests on Swed and Eisenhart, "Tables for testing randomness of
+grouping in a sequence of alternatives", Annals of Mathematical Statistics 1943;14:66-87.
+The values here are computed from Swed and Eisenhart's exact distribution of the number of
+runs, for the useful observations split evenly above and below the median (n // 2 and
+n - n // 2): each limit is the fewest (most) runs whose chance of that few (that many) or
+fewer (more) exceeds 2.5%, a 5% two-sided test. They were not copied from the printed table
+and have not been checked against it row by row; tests/test_measures.py recomputes each one
+(by counting every arrangement up to 16 useful observations, by the closed form beyond).
+Fewer than 10 useful observations: the rule is not applied."""
 
 SHIFT_LENGTH = 6
 TREND_LENGTH = 5
