@@ -352,8 +352,12 @@ class TestWhoSeesWhat:
         named = client.get(f"{BOARD}cases/C-1001").text
         assert "Ari Sample" in named and "OFFICIAL-SENSITIVE" in named
         assert "Ari Sample" in client.get(f"{BOARD}teams/north/timelines-1.html").text
+        for path in (BOARD, f"{BOARD}teams/north/"):
+            # the boards never name a child, as in the report, nor say that they do
+            text = client.get(path).text
+            assert "Ari Sample" not in text and "OFFICIAL-SENSITIVE" not in text, path
+            assert "Contains children's names." not in text, path
         board = client.get(BOARD).text
-        assert "Ari Sample" not in board  # the board never names a child, as in the report
         client.post("/sign-out", data={"csrf": form_token(board)})
         sign_in(client, "tl-north")
         for path in (BOARD, f"{BOARD}cases/C-1001", f"{BOARD}teams/north/timelines-1.html"):

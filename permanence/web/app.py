@@ -315,8 +315,7 @@ class WebApp:
         return HTMLResponse(text, status_code=status)
 
     def board(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
-        return HTMLResponse(self.views.board(self.frame(viewer, links), links, viewer.scope,
-                                             viewer.account.with_names))
+        return HTMLResponse(self.views.board(self.frame(viewer, links), links, viewer.scope))
 
     def board_file(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
         return self.scope_file(request, viewer, links, viewer.scope, links.board)
@@ -325,8 +324,7 @@ class WebApp:
         team = self.team_of(request, viewer, links)
         if isinstance(team, Response):
             return team
-        return HTMLResponse(self.views.board(self.frame(viewer, links), links, team,
-                                             viewer.account.with_names))
+        return HTMLResponse(self.views.board(self.frame(viewer, links), links, team))
 
     def team_file(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
         team = self.team_of(request, viewer, links)
