@@ -402,12 +402,12 @@ class TestBoard:
                 "31 Mar 2026.") in text
         assert ("granted in all Lives route Legal referral 1 1 The whole journey") in text
         # February's one referral that fell due is C-1001's (agreed 10 Feb, done 9 Feb)
-        assert ("Legal referral within 10 days of: permanence plan Feb 2026: 1 done · median "
+        assert ("Legal referral within 10 days of: Permanence plan Feb 2026: 1 done · median "
                 "18 d · 90% within 18 d · 100% on time (1 of 1 due) · 1 against an agreed "
                 "date") in text
-        assert ("Looked after review within 20 days of: child became looked after, then every "
+        assert ("Looked after review within 20 days of: Child became looked after, then every "
                 "1 month Mar 2026 (to date): 1 done · median 22 d") in text
-        assert ("Panel within 60 days of: looked after review Mar 2026 (to date): 1 done · "
+        assert ("Panel within 60 days of: Looked after review Mar 2026 (to date): 1 done · "
                 "median 55 d") in text
 
     def test_measures_json(self, report: Path) -> None:

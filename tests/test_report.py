@@ -214,7 +214,10 @@ class TestMeasuresAndQuality:
         html = (report.parent / "index.html").read_text(encoding="utf-8")
         assert html.count('aria-label="Run chart: ') == len(re.findall(r"<h4>", html))
         assert '<h4>Health assessment completed</h4>' in html
-        assert "within 4 weeks of: child became looked after away from home" in html
+        # titles as the rule file writes them, not lower-cased ("(CLA)" stays in capitals)
+        assert "within 4 weeks of: Child became looked after away from home" in html
+        assert "First looked after (CLA) review held" in html
+        assert "looked after (cla)" not in html
 
 
 class TestRunChartMarks:

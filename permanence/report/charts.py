@@ -417,7 +417,7 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
             if not rows or clock is None:
                 continue
             after = timeline.milestone(milestone.after or "")
-            follows = after.title.lower() if after else milestone.after
+            follows = after.title if after else milestone.after
             rule = (f"within {milestone.within} of: {follows}" if milestone.within else
                     f"every {milestone.every} from: {follows}")
             if milestone.every is not None and milestone.within is not None:
@@ -432,7 +432,7 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
         journey_chart = None
         if journey_rows:
             last = timeline.milestone(journey_rows[-1].milestone) or timeline.milestones[-1]
-            label = f"{timeline.milestones[0].title} → {last.title.lower()}"
+            label = f"{timeline.milestones[0].title} → {last.title}"
             journey_chart = Chart(run_chart_svg(label, journey_rows, months, f"{name}-journey",
                                                 on_time=False,
                                                 annotations=measured.annotations),
