@@ -184,6 +184,16 @@ class TestSigningIn:
         assert client.get(BOARD).status_code == 303
         assert f"sign-in refused for lead id {lead_id!r} from testclient" in caplog.messages
 
+    @pytest.mark.parametrize("lead_id", ["\x00", "tl-north\x00", "tl-\x1bnorth"])
+    def test_control_characters_in_a_lead_id(self, client: TestClient, lead_id: str) -> None:
+        """Refused as any unknown lead id, before the store is asked (PostgreSQL refuses a
+        NUL in a string outright: that was a 500)."""
+        token = form_token(client.get("/sign-in").text)
+        answer = client.post("/sign-in", data={"csrf": token, "lead_id": lead_id,
+                                               "password": PASSWORDS["tl-north"]})
+        assert answer.status_code == 401
+        assert "That lead id and password do not match an account." in answer.text
+
     def test_sign_in_form_without_its_token_is_refused(self, client: TestClient) -> None:
         client.get("/sign-in")
         for data in ({"lead_id": "tl-north", "password": PASSWORDS["tl-north"]},
@@ -389,7 +399,9 @@ class TestWhoSeesWhat:
                      f"{BOARD}teams/east/", f"{BOARD}teams/north/timelines-99.html",
                      f"{BOARD}secrets.txt", f"{BOARD}teams/north/timelines-%C2%B2.html",
                      f"{BOARD}teams/north/drift-%D9%A1.html",
-                     f"{BOARD}teams/north/timelines-1234567.html"):
+                     f"{BOARD}teams/north/timelines-1234567.html", f"{BOARD}cases/%00",
+                     f"{BOARD}cases/C-1001%00", f"{BOARD}cases/C-%0A1001",
+                     f"{BOARD}teams/north%00/"):
             assert client.get(path).status_code == 404, path
 
 

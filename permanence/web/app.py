@@ -149,7 +149,9 @@ class WebApp:
                         "again.")
         now = utc_now()
         with Session(self.engine) as session, session.begin():
-            account = store.account(session=session, lead_id=lead_id) if lead_id else None
+            # A control character is in no lead id, and PostgreSQL refuses a NUL outright.
+            known = lead_id and not _control(lead_id)
+            account = store.account(session=session, lead_id=lead_id) if known else None
             password = form.get("password", "")
             # Checked even without an account, against a decoy: a refusal takes as long.
             matches = auth.check_password(account.password_hash if account else None, password)
@@ -244,7 +246,11 @@ class WebApp:
                                 "No such day: days are written YYYY-MM-DD.")
         links = Links(self.root(request), day, self.views.slugs())
         try:
-            response = handler(request, viewer, links)
+            if any(_control(str(value)) for value in request.path_params.values()):
+                # In no case ref or team, and PostgreSQL refuses a NUL outright (a 500).
+                response = self.not_found(request, viewer, links)
+            else:
+                response = handler(request, viewer, links)
         except PermanenceError as error:
             response = self.refused(request, viewer, links, 500, "Cannot show this page",
                                     " ".join(error.problems))
@@ -403,6 +409,11 @@ async def read_body(request: Request) -> bytes | None:
 
 def too_large() -> Response:
     return PlainTextResponse(f"A form is at most {auth.FORM_LIMIT} bytes.\n", status_code=413)
+
+
+def _control(text: str) -> bool:
+    """Whether the text holds a control character (NUL, a newline, an escape...)."""
+    return re.search(r"[\x00-\x1f\x7f-\x9f]", text) is not None
 
 
 def _day(text: str) -> date | None:
