@@ -220,6 +220,26 @@ class TestMeasuresAndQuality:
         assert "looked after (cla)" not in html
 
 
+class TestTeamPages:
+    """A team's page sums the team up and the overview links it: figures from `permanence
+    status --team north --as-of 2026-11-20` on the sample store (8 red, 7 amber, 42 green;
+    sw-north-1 owns 3 red, 1 amber, 11 green)."""
+
+    def test_north(self, report: Path) -> None:
+        text = text_of((report.parent / "team-north.html").read_text(encoding="utf-8"))
+        assert "Team north As of 20 Nov 2026 · 21 open cases" in text
+        assert "8 red, 7 amber and 42 green of 57 running clocks" in text
+        assert "Ailsa Demo social worker 3 1 11" in text
+        assert "the 10 oldest of 15. All 15, on the team's drift pages" in text
+        assert ("1 C-1033 north Child moved in with the adoptive family 9 Aug 2026 103 d "
+                "overdue Eilidh Demo Fraser Demo, Niamh Demo") in text
+
+    def test_linked_from_the_overview(self, report: Path) -> None:
+        html = (report.parent / "index.html").read_text(encoding="utf-8")
+        assert '<td><a href="team-north.html">north</a></td>' in html
+        assert '<td><a href="team-south.html">south</a></td>' in html
+
+
 class TestRunChartMarks:
     """A run chart marks the run chart rules its points break, says which in words, and draws
     the milestone's target on-time share; a month with nothing done draws no median."""

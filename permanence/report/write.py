@@ -55,6 +55,7 @@ PAGE_SIZE = 200
 DRIFT_PAGE_SIZE = 500
 BOARD_DRIFT_ROWS = 25
 BOARD_AT_RISK_ROWS = 100
+TEAM_DRIFT_ROWS = 10
 QUALITY_ROWS = 50
 
 
@@ -127,14 +128,33 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                        lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team,
                        annotations=notes.annotations if notes is not None else ())
     page_of = timeline_page_of(where)
-    for team_name, team_pages in timeline_pages.items():
-        site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages)
     drifting = drift(evaluation.statuses)
     drift_pages = _drift_pages(site, drifting, as_of, page_of, slugs)
+    for team_name, team_pages in timeline_pages.items():
+        site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages,
+                   **team_summary(team_name, measured, drifting, drift_pages, as_of, page_of,
+                                  site.lead))
     site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
     _figures_as_data(out_dir, measured)
     _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
            drift_pages, directories, page_size)
+
+
+def team_summary(team_name: str, measured: Measures, drifting: Sequence[MilestoneStatus],
+                 drift_pages: Mapping[str, list[Page]], as_of: date, page_of: PageOf,
+                 lead: Callable[[str | None], str]) -> dict[str, Any]:
+    """What a team's page says above its list of timeline pages, so a team leader opening it
+    sees their team at once: open clocks by colour, for the team and each lead; the oldest
+    drift, with a link to all of it; the work falling due in the weeks ahead."""
+    own = [row for row in drifting if row.team == team_name]
+    return dict(
+        rag=next((row for row in measured.rag_by_team if row.team == team_name), None),
+        lead_rows=[row for row in measured.rag_by_lead if row.team == team_name],
+        oldest=drift_rows(own[:TEAM_DRIFT_ROWS], as_of, page_of, lead),
+        drift_count=len(own), team_drift_pages=drift_pages.get(team_name, []),
+        forecast=next((row for row in measured.forecast_by_team if row.team == team_name),
+                      None),
+        forecast_weeks=measured.forecast_weeks)
 
 
 class TimelinePlan(NamedTuple):
