@@ -1,6 +1,7 @@
 """What managers see of a daily check in Prefect's UI: its artifacts.
 
-- `drift-summary` (markdown): counts per team and status, what is new today, and which cases
+- `drift-summary` (markdown): counts per team and status, what the inbox took in or refused
+  (and stale data, loudly), what is new today, and which cases
   are newly red, newly escalated and newly amber (the most overdue first, NEWLY_LIMIT of each,
   one line each with the title and names whole);
   undelivered messages, configuration problems, the rules in force.
@@ -97,6 +98,9 @@ def summary_markdown(summary: CheckSummary,
     for team in sorted(counts):
         lines.append(f"| {md(team)} | " + " | ".join(str(counts[team].get(s, 0)) for s in statuses)
                      + " |")
+    if summary.inbox is not None:
+        lines += ["", "## Inbox", ""]
+        lines += inbox_lines(summary.inbox)
     lines += ["", "## New today", ""]
     transitions = summary.transitions
     lines.append(f"- newly overdue: {transitions.get('overdue', 0)}")
@@ -128,6 +132,24 @@ def summary_markdown(summary: CheckSummary,
     if summary.report_error:
         lines += ["", f"Report not written: {md(summary.report_error)}"]
     return "\n".join(lines) + "\n"
+
+
+def inbox_lines(inbox: Mapping[str, Any]) -> list[str]:
+    """What the inbox took in before the check (the summary's `inbox`): a stale or unreadable
+    inbox first, in bold, then each file: imported, already imported, or refused and where its
+    problems are (never the problems, which may quote a child's date of birth)."""
+    lines = [f"**{md(inbox[key])}**" for key in ("unreadable", "stale") if inbox.get(key)]
+    for file in inbox["files"]:
+        name, moved = md(file["name"]), md(file["moved_to"])
+        if file["outcome"] == "refused":
+            lines.append(f"- **refused**: {name}, {file['problems']} problem"
+                         f"{'s' if file['problems'] != 1 else ''}; nothing in it imported; "
+                         f"moved to {moved}, its problems in {moved}.problems.txt")
+        else:
+            lines.append(f"- {md(file['outcome'])}: {name}, moved to {moved}")
+    lines += [f"- left for the next run (still being written): {md(name)}"
+              for name in inbox["left"]]
+    return lines or [f"No new file in {md(inbox['inbox'])}."]
 
 
 def _new_today_lines(news: NewToday, as_of: date, escalated: bool) -> list[str]:

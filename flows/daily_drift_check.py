@@ -5,6 +5,10 @@ Parameter: the as-of date (default today in Europe/London); store, rules and cha
 `permanence.config`.
 
 What a run does, in order:
+0. with PERMANENCE_INBOX set, imports the inbox's new extracts (permanence.inbox): each file all
+   or nothing, none twice; a refused file goes to quarantine and the run goes on with what the
+   store holds, then ends Failed, as it does when no extract arrived for too long (stale data);
+   either tells the leads with role `data_lead`;
 1. evaluates every open case in chunks of case_refs (a task per chunk, never per case,
    submitted through the task runner PERMANENCE_TASK_RUNNER names: one chunk at a time in this
    process, or several at once on Dask workers) and stores, per chunk in one transaction, each
@@ -26,7 +30,8 @@ What a run does, in order:
 Each run is named by the day it checks, `check 2026-11-23`, and `check 2026-11-23 (re-run 1)`
 when the store already holds a check of that day, so the run history reads as a list of days.
 
-Side effects: writes case_state, status_change, notice, outbox and check_run; sends messages;
+Side effects: imports the inbox's files and moves them to its archive/ or quarantine/; writes
+case_state, status_change, notice, outbox and check_run; sends messages;
 writes REPORT_DIR/<as-of>/. A run that could not deliver everything (or write its report) still
 finishes every other step, then fails, naming what it could not do.
 """
@@ -83,6 +88,7 @@ from permanence.flows.artifacts import (
     most_overdue,
     publish,
 )
+from permanence.inbox import REFUSED, Intake, data_lead_message, take_in
 from permanence.measures import drift_order
 from permanence.models import (
     utc_now,
@@ -91,12 +97,15 @@ from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
 from permanence.store import check_run, reads
+from permanence.store import inbox as inbox_records
 from permanence.store.connection import make_engine, require_schema
 from permanence.store.lock import CHECK_LOCK_KEY, CheckLock, check_lock
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
 FLOW_NAME = "daily-drift-check"
+DATA_LEAD = "data_lead"
+"""The role told when the inbox refuses a file, cannot be read, or has gone stale."""
 
 
 @dataclass
@@ -319,6 +328,57 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
 
 
 @task(cache_policy=NO_CACHE)
+def take_in_inbox(engine: Engine, config: CheckConfig, timelines: dict[str, Timeline],
+                  as_of: date) -> Intake:
+    """Import the inbox's new extracts, in dependency order, each all or nothing; log each
+    file, every refusal and stale data."""
+    logger = get_run_logger()
+    assert config.inbox is not None
+    intake = take_in(engine, config.inbox, timelines=timelines, today=service_today(),
+                     as_of=as_of, stale_after=config.inbox_stale_days)
+    for file in intake.taken:
+        for warning in file.warnings:
+            logger.warning("inbox: %s", warning)
+        if file.outcome == REFUSED:
+            logger.error("inbox: %s refused, moved to %s (%s problems); nothing in it was "
+                         "imported", file.name, file.moved_to, len(file.lines))
+        else:
+            logger.info("inbox: %s; moved to %s", " ".join(file.lines).rstrip("."),
+                        file.moved_to)
+    for name in intake.left:
+        logger.info("inbox: %s left for the next run (a temporary name)", name)
+    for sentence in (intake.unreadable, intake.stale):
+        if sentence:
+            logger.error("inbox: %s", sentence)
+    return intake
+
+
+@task(cache_policy=NO_CACHE)
+def tell_data_leads(engine: Engine, intake: Intake, as_of: date,
+                    flow_run_id: str | None) -> tuple[int, str | None]:
+    """Queue a message to every lead with role `data_lead` saying what went wrong with the
+    inbox (once per lead, day and message: a re-run with nothing new tells nobody twice);
+    returns (messages queued, a configuration problem when no lead has that role)."""
+    with Session(engine) as session, session.begin():
+        leads = sorted(lead for lead, role, _ in reads.lead_roles(session=session)
+                       if role == DATA_LEAD)
+        if not leads:
+            return 0, (f"no lead has role {DATA_LEAD}, so nobody was told that "
+                       + "; ".join(intake.failures()))
+        names = reads.lead_names(session=session)
+        queued = 0
+        for lead in leads:
+            title, body = data_lead_message(intake, names.get(lead, lead), as_of)
+            if inbox_records.message_queued(session=session, lead_id=lead, as_of=as_of,
+                                            title=title, body=body):
+                continue
+            check_run.queue_message(session=session, lead_id=lead, as_of=as_of, title=title,
+                                    body=body, flow_run_id=flow_run_id, notice_ids=[])
+            queued += 1
+    return queued, None
+
+
+@task(cache_policy=NO_CACHE)
 def write_daily_report(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                        report_dir: Path) -> Path:
     """The day's HTML report, in its own folder so earlier days stay readable."""
@@ -443,6 +503,12 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     if waited:
         logger.warning("started after waiting %.0f s for the check before it", waited)
     holder = fence_earlier_chunks(engine)
+    intake: Intake | None = None
+    if config.inbox:
+        with Session(engine) as session:  # refused before anything is imported
+            check_run.refuse_earlier_day(session=session, day=day)
+        intake = take_in_inbox(engine, config, timelines, day)
+        lock.confirm()
     with Session(engine) as session, session.begin():
         # Under the lock: a later day checked while this run waited refuses this one here.
         check_run.refuse_earlier_day(session=session, day=day)
@@ -482,9 +548,15 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
             total.unknown_timelines.setdefault(name, []).extend(refs)
     queued = delivered = 0
     undelivered: list[str] = []
+    problems_before: list[dict[str, str]] = []
     if config.notify:
         lock.confirm()
         queued = queue_digests(engine, timelines, day, config.templates, run_id)
+        if intake is not None and intake.failures():
+            told, nobody = tell_data_leads(engine, intake, day, run_id)
+            queued += told
+            if nobody:
+                problems_before.append({"team": "*", "role": DATA_LEAD, "text": nobody})
         lock.confirm()
         delivered, undelivered = send_outbox(engine, config.delivery_timeout)
     lock.confirm()
@@ -500,14 +572,14 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     by_team: dict[str, dict[str, int]] = defaultdict(dict)
     for (team, status), count in sorted(total.by_team.items()):
         by_team[team][str(status)] = count
-    problems = _merge_problems(total.unresolved)
+    problems = problems_before + _merge_problems(total.unresolved)
     unevaluated = Evaluation(day, unknown_timelines=total.unknown_timelines)
     not_evaluated = unevaluated.unknown_timeline_problem()
     if not_evaluated:
         problems.insert(0, {"team": "*", "role": "", "text": not_evaluated})
     for problem in problems:
         logger.error("configuration problem in team %s: %s", problem["team"], problem["text"])
-    failures = []
+    failures = intake.failures() if intake is not None else []
     if not_evaluated:
         failures.append(not_evaluated)
     if undelivered:
@@ -523,7 +595,8 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         report=str(report.resolve()) if report else None, report_error=report_error,
         failures=failures, waited_seconds=round(waited, 1), rules=rules,
         rules_changed=rules_changed,
-        seconds={step: round(value, 3) for step, value in total.seconds.items()})
+        seconds={step: round(value, 3) for step, value in total.seconds.items()},
+        inbox=intake.as_json() if intake is not None else None)
     with Session(engine) as session:
         names = reads.lead_names(session=session)
     if total.red_count > RED_TABLE_LIMIT:

@@ -263,3 +263,19 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(description="sent back with every form of this session")
     created_at: datetime = Field(sa_column=_timestamp())
     last_seen_at: datetime = Field(sa_column=_timestamp())
+
+
+class InboxFile(SQLModel, table=True):
+    """A file the inbox imported, known by its content: a file with the same content (the same
+    extract dropped twice, or under another name) is never imported again."""
+
+    __tablename__ = "inbox_file"
+
+    content_hash: str = Field(primary_key=True, description="SHA-256 of the file's bytes, hex")
+    kind: str = Field(description="leads | cases | events | pauses | extensions")
+    name: str = Field(description="the file's name when it was imported")
+    rows: int
+    imported_at: datetime = Field(sa_column=_timestamp())
+    last_received_at: datetime = Field(
+        sa_column=_timestamp(), description="when this content last arrived: imported, or "
+                                            "dropped again; the inbox is stale from it")

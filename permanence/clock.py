@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pendulum
 
@@ -15,6 +15,12 @@ def service_today() -> date:
     """Today in Europe/London: the day a social worker in the UK would say it is, at any hour."""
     today = pendulum.today(SERVICE_TIME_ZONE)
     return date(today.year, today.month, today.day)
+
+
+def service_day(moment: datetime) -> date:
+    """The day a timezone-aware moment falls on in Europe/London."""
+    local = pendulum.instance(moment).in_timezone(SERVICE_TIME_ZONE)
+    return date(local.year, local.month, local.day)
 
 
 def refuse_future_day(day: date, option: str = "--as-of") -> None:

@@ -17,6 +17,8 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_DASK_ADDRESS | with `dask`: the address of a running Dask scheduler (`tcp://HOST:8786`); unset: a local cluster started for the run | none |
 | PERMANENCE_DASK_WORKERS | with `dask` and no address: worker processes of the local cluster | the machine's CPUs |
 | PERMANENCE_CHUNK_SIZE | cases per chunk (one task each), 1 to 1000000 | 20000 |
+| PERMANENCE_INBOX | a folder or fsspec URL (`s3://bucket/extracts`, `sftp://host/path`) whose new extracts each check imports first (permanence.inbox) | none: no inbox |
+| PERMANENCE_INBOX_STALE_DAYS | days without a new extract in the inbox before the check says the data is stale, 1 to 3650 | 2 |
 | PERMANENCE_WEB_URL | the base URL people reach the web page at (`permanence web`), e.g. `https://permanence.example.org`; links to a day's board are made from it | none |
 """
 
@@ -36,6 +38,7 @@ from permanence.store.connection import database_url
 DELIVERY_TIMEOUT = 30.0  # seconds one channel URL may take to accept a message
 CHUNK_SIZE = 20_000  # cases per chunk: one task, one transaction
 TASK_RUNNERS = ("default", "dask")
+INBOX_STALE_DAYS = 2  # days without a new extract before the data is stale
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class CheckConfig:
     dask_address: str | None = None  # a running Dask scheduler; None: a local cluster
     dask_workers: int | None = None  # the local cluster's worker processes; None: one per CPU
     chunk_size: int = CHUNK_SIZE  # cases per chunk
+    inbox: str | None = None  # a folder or fsspec URL of extracts imported first; None: none
+    inbox_stale_days: int = INBOX_STALE_DAYS  # days without an extract before data is stale
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -63,12 +68,14 @@ class CheckConfig:
             not in {"0", "false", "no", "off"},
             templates=Path(templates) if templates else None,
             report_dir=None if report_dir.strip().lower() == "off" else Path(report_dir),
-            lock_wait=_seconds("PERMANENCE_CHECK_WAIT", 900.0),
+            lock_wait=check_wait(),
             delivery_timeout=_seconds("PERMANENCE_DELIVERY_TIMEOUT", DELIVERY_TIMEOUT),
             task_runner=_task_runner(),
             dask_address=os.environ.get("PERMANENCE_DASK_ADDRESS", "").strip() or None,
             dask_workers=_count("PERMANENCE_DASK_WORKERS", None, 1, 1024),
             chunk_size=_count("PERMANENCE_CHUNK_SIZE", CHUNK_SIZE, 1, 1_000_000) or CHUNK_SIZE,
+            inbox=inbox_url(),
+            inbox_stale_days=inbox_stale_days(),
         )
 
     def refuse_runner_without_its_store(self) -> None:
@@ -84,6 +91,22 @@ def rules_from_environment() -> tuple[Path, ...]:
     """PERMANENCE_RULES: rule files or folders, separated like PATH."""
     rules = os.environ.get("PERMANENCE_RULES", "")
     return tuple(Path(part) for part in rules.split(os.pathsep) if part)
+
+
+def check_wait() -> float:
+    """PERMANENCE_CHECK_WAIT: seconds to wait for another check of the same store (the check,
+    and `import inbox`, which takes the same lock)."""
+    return _seconds("PERMANENCE_CHECK_WAIT", 900.0)
+
+
+def inbox_url() -> str | None:
+    """PERMANENCE_INBOX: the folder or fsspec URL of the inbox, or None."""
+    return os.environ.get("PERMANENCE_INBOX", "").strip() or None
+
+
+def inbox_stale_days() -> int:
+    """PERMANENCE_INBOX_STALE_DAYS: days without a new extract before the data is stale."""
+    return _count("PERMANENCE_INBOX_STALE_DAYS", INBOX_STALE_DAYS, 1, 3650) or INBOX_STALE_DAYS
 
 
 def web_base_url() -> str | None:

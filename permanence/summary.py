@@ -41,6 +41,8 @@ class CheckSummary:
     rules_changed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent per step (read, evaluate, compare, write, ...), for the benchmarks."""
+    inbox: dict[str, Any] | None = None
+    """What the inbox took in first (permanence.inbox.Intake.as_json), or None without one."""
 
     def status_totals(self) -> dict[str, int]:
         """Milestones in each status over every team."""

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -269,6 +270,22 @@ def print_history(case_ref: str, events: Sequence[MilestoneEvent],
     out.print(seen if changes else f"{case_ref}: no daily check has run on this case yet.")
 
 
+def inbox_lines(inbox: dict[str, Any] | None) -> list[str]:
+    """The inbox's part of a check's summary, a line each: unreadable, each file, stale."""
+    if inbox is None:
+        return []
+    lines = [f"inbox: {inbox['unreadable']}"] if inbox.get("unreadable") else []
+    for file in inbox["files"]:
+        if file["outcome"] == "refused":
+            lines.append(f"inbox: refused {file['name']} ({file['problems']} problems), moved to "
+                         f"{file['moved_to']}; its problems in {file['moved_to']}.problems.txt")
+        else:
+            lines.append(f"inbox: {file['outcome']} {file['name']}, moved to {file['moved_to']}")
+    if inbox.get("stale"):
+        lines.append(f"inbox: {inbox['stale']}")
+    return lines
+
+
 def print_check_summary(summary: CheckSummary) -> None:
     """What one daily check did: counts on stdout, what went wrong on stderr."""
     totals = summary.status_totals()
@@ -285,6 +302,9 @@ def print_check_summary(summary: CheckSummary) -> None:
     out.print(f"new: {moves.get('overdue', 0)} overdue, {moves.get('due_soon', 0)} due soon, "
               f"{at_risk}{plural(moves.get('escalated', 0), 'escalation')}; {told}",
               markup=False)
+    for line_text in inbox_lines(summary.inbox):  # what went in on stdout, what went wrong not
+        taken = line_text.startswith(("inbox: imported", "inbox: already imported"))
+        (out if taken else err).print(printable(line_text), markup=False)
     for problem in summary.configuration_problems:
         err.print(printable(f"configuration problem, team {problem['team']}: "
                             f"{problem['text']}"), markup=False)

@@ -29,6 +29,7 @@ STORE_COMMANDS: dict[str, list[str]] = {
     "import events": ["import", "events", str(EXAMPLES_DIR / "events.csv")],
     "import pauses": ["import", "pauses", "{tmp}/pauses.csv"],
     "import extensions": ["import", "extensions", "{tmp}/extensions.csv"],
+    "import inbox": ["import", "inbox", "{tmp}"],
     "record": ["record", "C-1001", "permanence_recommendation", "--on", "2025-06-02"],
     "pause": ["pause", "C-1001", "--from", "2025-03-01", "--to", "2025-03-10", "--reason",
               "hearing adjourned"],
@@ -248,7 +249,9 @@ class TestEnvironment:
                 else ["--db", sample_store, *STORE_COMMANDS[command]])
         prefix = ["demo"] if command == "demo" else []
         result = invoke(tmp_path, *prefix, *args)
-        if command in {"check", "serve", "demo"}:
+        # `import inbox` waits PERMANENCE_CHECK_WAIT for a running check, as a check does.
+        if command in {"check", "serve", "demo"} or (
+                command == "import inbox" and variable == "PERMANENCE_CHECK_WAIT"):
             [line] = assert_plain_refusal(result)
             assert line == f"{variable}={value!r}: expected a number of seconds, from 0 to 86399"
         else:

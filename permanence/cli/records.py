@@ -14,6 +14,7 @@ from permanence.caseload import due_on_day
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
 from permanence.errors import BadInput, UnknownCase, UnknownMilestone
+from permanence.inbox import PROBLEMS_SUFFIX, REFUSED, Intake
 from permanence.store import reads, writes
 from permanence.terminal import err, out
 
@@ -217,3 +218,62 @@ def import_extensions(ctx: typer.Context,
     """Import agreed extensions: case_ref, milestone, extended_to, approved_by, approved_on,
     reason."""
     _import(ctx, "extensions", file)
+
+
+@plain_errors
+def import_inbox(
+    ctx: typer.Context,
+    url: Annotated[str | None, typer.Argument(
+        metavar="URL", help="The inbox: a folder or an fsspec URL (default: "
+                            "$PERMANENCE_INBOX).")] = None,
+) -> None:
+    """Import every new extract in the inbox, as the daily check does before it evaluates: in
+    dependency order (leads, cases, events, pauses, extensions, by the start of each name), each
+    all or nothing, no content twice; names starting with . or ending .tmp or .part are left
+    for the next run. Imported files move to archive/, refused ones to quarantine/ with their
+    problems beside them."""
+    from permanence.config import check_wait, inbox_stale_days, inbox_url
+    from permanence.inbox import take_in
+    from permanence.store.lock import check_lock
+
+    settings: Settings = ctx.obj
+    timelines = settings.timelines()
+    engine = settings.engine()  # the rules and the store refused first, as by every command
+    url = url or inbox_url()
+    if not url:
+        raise BadInput("name the inbox: permanence import inbox URL, or set PERMANENCE_INBOX to "
+                       "its folder or fsspec URL")
+    today = service_today()
+    stale_after = inbox_stale_days()
+    with check_lock(engine, wait=check_wait(),
+                    waiting=lambda line: err.print(line, markup=False)):
+        intake = take_in(engine, url, timelines=timelines, today=today, as_of=today,
+                         stale_after=stale_after)
+    _print_intake(intake)
+    if intake.unreadable or intake.refused:
+        raise typer.Exit(1)
+
+
+def _print_intake(intake: Intake) -> None:
+    """What the inbox did, file by file: imports on standard output, refusals (every problem)
+    and staleness on standard error."""
+    if intake.unreadable:
+        err.print(intake.unreadable, markup=False)
+    for file in intake.taken:
+        _warn(file.warnings)
+        if file.outcome == REFUSED:
+            for problem in file.lines:
+                err.print(problem, markup=False)
+            err.print(f"{file.name}: refused, nothing imported; moved to {file.moved_to}, its "
+                      f"problems in {file.moved_to}{PROBLEMS_SUFFIX}", markup=False)
+            continue
+        for line in file.lines:
+            out.print(line, markup=False)
+        out.print(f"{file.name}: moved to {file.moved_to}", markup=False)
+    for name in intake.left:
+        out.print(f"{name}: left for the next run (a temporary name: still being written)",
+                  markup=False)
+    if not intake.taken and not intake.unreadable:
+        out.print(f"No new file in the inbox {intake.inbox}.", markup=False)
+    if intake.stale:
+        err.print(f"stale: {intake.stale}", markup=False)

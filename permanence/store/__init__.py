@@ -2,7 +2,8 @@
 
 Data functions are keyword-only and take the session, so one transaction can span a whole
 import. Each job has its module (opening the store, the check lock, writes, the caseload reads,
-a case's history, the daily check's records, the web page's accounts and sessions); every
+a case's history, the daily check's records, the inbox's records, the web page's accounts and
+sessions); every
 function is also named here, so `store.make_engine(...)` reads the same wherever it is called
 from.
 """
@@ -56,6 +57,14 @@ from permanence.store.history import (
     milestone_history,
     status_history,
 )
+from permanence.store.inbox import (
+    HeldFile,
+    imported_file,
+    last_received,
+    message_queued,
+    record_imported,
+    record_received_again,
+)
 from permanence.store.lock import CHECK_LOCK_KEY, LOCK_POLL_SECONDS, CheckLock, check_lock
 from permanence.store.reads import (
     case_index,
@@ -83,16 +92,17 @@ from permanence.store.writes import (
 
 __all__ = [
     "CHECK_LOCK_KEY", "CHUNK", "DEFAULT_DB", "LOCK_POLL_SECONDS", "NOTICE_COLUMNS", "Account",
-    "CaseLife", "CaseNotes", "CheckLock", "TeamCounts", "account", "accounts", "add_notices",
-    "case_index", "case_life", "case_notes", "case_ref_ranges", "check_lock", "child_names",
-    "claim_message", "database_url", "drift_by_day", "earliest_events", "end_expired_sessions",
-    "end_session", "finish_check_run", "get_case", "import_cases", "import_leads",
-    "init_schema", "insert_rows", "latest_checked_day", "lead_ids", "lead_names", "lead_roles",
-    "lead_urls", "leads_told", "live_session", "load_case_facts", "make_engine",
-    "messages_waiting", "milestone_history", "notices_to_send", "purge_personal_data",
-    "queue_message", "record_attempt", "record_events", "record_extensions", "record_pauses",
-    "record_status_changes", "refuse_earlier_day", "release_interrupted_sends",
-    "remove_account", "replace_password_hash", "require_schema", "rules_of_last_check",
-    "save_account", "save_case_states", "start_check_run", "start_session", "status_history",
-    "stored_states", "teams", "upsert",
+    "CaseLife", "CaseNotes", "CheckLock", "HeldFile", "TeamCounts", "account", "accounts",
+    "add_notices", "case_index", "case_life", "case_notes", "case_ref_ranges", "check_lock",
+    "child_names", "claim_message", "database_url", "drift_by_day", "earliest_events",
+    "end_expired_sessions", "end_session", "finish_check_run", "get_case", "import_cases",
+    "import_leads", "imported_file", "init_schema", "insert_rows", "last_received",
+    "latest_checked_day", "lead_ids", "lead_names", "lead_roles", "lead_urls", "leads_told",
+    "live_session", "load_case_facts", "make_engine", "message_queued", "messages_waiting",
+    "milestone_history", "notices_to_send", "purge_personal_data", "queue_message",
+    "record_attempt", "record_events", "record_extensions", "record_imported", "record_pauses",
+    "record_received_again", "record_status_changes", "refuse_earlier_day",
+    "release_interrupted_sends", "remove_account", "replace_password_hash", "require_schema",
+    "rules_of_last_check", "save_account", "save_case_states", "start_check_run",
+    "start_session", "status_history", "stored_states", "teams", "upsert",
 ]

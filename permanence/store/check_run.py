@@ -125,9 +125,13 @@ def notices_to_send(*, session: Session) -> list[Any]:
     fresh = notices(col(Notice.outbox_id).is_(None))
     if not fresh:
         return []
+    # Only digests fold: a message with no notices (the inbox's word to a data lead) has no
+    # items to carry over, so it is sent as it is.
     folded = list(session.execute(select(col(Outbox.id)).where(
         col(Outbox.state).in_(WAITING_TO_SEND), col(Outbox.delivered_to) == "",
-        col(Outbox.lead_id).in_({row.lead_id for row in fresh}))).scalars())
+        col(Outbox.lead_id).in_({row.lead_id for row in fresh}),
+        col(Outbox.id).in_(select(col(Notice.outbox_id)).where(
+            col(Notice.outbox_id).is_not(None))))).scalars())
     pending = sorted([*fresh, *notices(col(Notice.outbox_id).in_(folded))],
                      key=lambda row: row.id)
     if folded:
