@@ -380,6 +380,15 @@ class TestWhoSeesWhat:
         assert figures.status_code == 200
         assert '"north"' not in figures.text and '"south"' in figures.text
 
+    def test_improvement_changes_on_the_charts(self, client: TestClient,
+                                              web_store: str) -> None:
+        """`permanence annotate` changes are on the board's run charts, as in the report."""
+        result = runner.invoke(cli, ["--db", web_store, "annotate", "--on", "2026-03-01",
+                                     "Legal clinic every week"])
+        assert result.exit_code == 0, result.output
+        sign_in(client, "sm-all")
+        assert "Legal clinic every week" in client.get(BOARD).text
+
     def test_drift_over_time(self, client: TestClient) -> None:
         sign_in(client, "tl-north")
         text = client.get(f"{BOARD}drift-over-time").text

@@ -143,7 +143,8 @@ class Views:
     def measured(self, viewed: Viewed, day: date, team: str | None) -> Measures:
         return measure(timelines=self.timelines, facts=viewed.facts,
                        evaluation=viewed.evaluation,
-                       lead_ids={lead[0] for lead in viewed.leads}, as_of=day, team=team)
+                       lead_ids={lead[0] for lead in viewed.leads}, as_of=day, team=team,
+                       annotations=viewed.notes.annotations)
 
     def plan(self, viewed: Viewed, links: Links) -> TimelinePlan:
         directories = {team: links.team(team) for team in {c.team for c in viewed.facts}}
