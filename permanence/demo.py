@@ -28,6 +28,7 @@ from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
 from permanence.evaluate import Status
 from permanence.examples import EXAMPLES_DIR
+from permanence.imports import plural
 from permanence.measures import drift_order
 from permanence.terminal import STATUS_STYLES
 from permanence.timelines import load_timelines
@@ -135,8 +136,9 @@ def run_demo(out: Console, folder: Path | None, today: date) -> int:
             at_risk = (f", {moves['at_risk']} newly at risk (booked after the due date)"
                        if moves.get("at_risk") else "")
             out.print(f"  {day:%a %d %b}: {moves.get('overdue', 0)} newly overdue, "
-                      f"{moves.get('due_soon', 0)} due soon, {moves.get('escalated', 0)} "
-                      f"escalations{at_risk}; {summary.delivered} messages delivered{note}")
+                      f"{moves.get('due_soon', 0)} due soon, "
+                      f"{plural(moves.get('escalated', 0), 'escalation')}{at_risk}; "
+                      f"{plural(summary.delivered, 'message')} delivered{note}")
             for path, payload in receiver.messages[seen:]:
                 arrived[path.strip("/").rsplit("/", 1)[-1]].append((day, payload))
             seen = len(receiver.messages)
