@@ -49,6 +49,11 @@ from permanence.store.connection import (
     make_engine,
     require_schema,
 )
+from permanence.store.explanations import (
+    add_explanation,
+    explanations,
+    standing_explanations,
+)
 from permanence.store.history import (
     CaseLife,
     CaseNotes,
@@ -93,16 +98,16 @@ from permanence.store.writes import (
 __all__ = [
     "CHECK_LOCK_KEY", "CHUNK", "DEFAULT_DB", "LOCK_POLL_SECONDS", "NOTICE_COLUMNS", "Account",
     "CaseLife", "CaseNotes", "CheckLock", "HeldFile", "TeamCounts", "account", "accounts",
-    "add_notices", "case_index", "case_life", "case_notes", "case_ref_ranges", "check_lock",
-    "child_names", "claim_message", "database_url", "drift_by_day", "earliest_events",
-    "end_expired_sessions", "end_session", "finish_check_run", "get_case", "import_cases",
-    "import_leads", "imported_file", "init_schema", "insert_rows", "last_received",
+    "add_explanation", "add_notices", "case_index", "case_life", "case_notes", "case_ref_ranges",
+    "check_lock", "child_names", "claim_message", "database_url", "drift_by_day", "earliest_events",
+    "end_expired_sessions", "end_session", "explanations", "finish_check_run", "get_case",
+    "import_cases", "import_leads", "imported_file", "init_schema", "insert_rows", "last_received",
     "latest_checked_day", "lead_ids", "lead_names", "lead_roles", "lead_urls", "leads_told",
     "live_session", "load_case_facts", "make_engine", "message_queued", "messages_waiting",
     "milestone_history", "notices_to_send", "purge_personal_data", "queue_message",
     "record_attempt", "record_events", "record_extensions", "record_imported", "record_pauses",
     "record_received_again", "record_status_changes", "refuse_earlier_day",
     "release_interrupted_sends", "remove_account", "replace_password_hash", "require_schema",
-    "rules_of_last_check", "save_account", "save_case_states", "start_check_run",
-    "start_session", "status_history", "stored_states", "teams", "upsert",
+    "rules_of_last_check", "save_account", "save_case_states", "standing_explanations",
+    "start_check_run", "start_session", "status_history", "stored_states", "teams", "upsert",
 ]
