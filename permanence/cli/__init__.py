@@ -15,12 +15,13 @@ import typer
 from typer.core import TyperGroup
 
 from permanence.cli import improvements, records, running, views, web
+from permanence.cli.scorecard import scorecard_command
 from permanence.cli.settings import Settings
 from permanence.config import rules_from_environment
 
 COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "annotate",
                  "status", "timeline", "history", "check", "serve", "web", "user", "report",
-                 "measures", "rules", "purge")
+                 "measures", "scorecard", "rules", "purge")
 """`permanence --help` lists the commands in the order of a day's work with the tool: try it,
 set it up, keep the records, look, run the daily check, show and measure, keep it tidy."""
 
@@ -79,6 +80,7 @@ for name, command, short_help in (
         ("web", web.web, "Serve the web page on its own."),
         ("report", views.report, "Write the HTML report for a day."),
         ("measures", views.measures, "The report's figures as data (JSON or CSV)."),
+        ("scorecard", scorecard_command, "The adoption scorecard: A1, A2, A3, A10."),
         ("purge", running.purge, "Remove children's names from long-closed cases.")):
     app.command(name, short_help=short_help)(command)
 rules_app.command("validate")(running.rules_validate)

@@ -83,6 +83,7 @@ from permanence.store.reads import (
     load_case_facts,
     teams,
 )
+from permanence.store.scorecard import checked_day_before, scorecard_dates
 from permanence.store.writes import (
     CHUNK,
     import_cases,
@@ -111,3 +112,4 @@ __all__ = [
     "rules_of_last_check", "save_account", "save_case_states", "standing_explanations",
     "start_check_run", "start_session", "status_history", "stored_states", "teams", "upsert",
 ]
+__all__ += ["checked_day_before", "scorecard_dates"]  # the adoption scorecard's reads
