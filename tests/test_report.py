@@ -626,6 +626,25 @@ class TestInChromium:
         assert data.startswith(b"\x89PNG") and len(data) > 20_000
         keep(shot)
 
+    @pytest.mark.parametrize("width", [1024, 1400])
+    @pytest.mark.parametrize("page", ["index.html", "team-north.html", "timelines-north-001.html",
+                                      "drift-south-001.html", "quality.html"])
+    def test_nothing_sticks_out(self, browser: Browser, report: Path, page: str,
+                                width: int) -> None:
+        """At a small laptop's width and a desktop's, no table, chart or bar runs past its
+        column or the page (the per-lead table once ran 46 px past its column at 1400)."""
+        browser.open((report.parent / page).as_uri(), width=width)
+        found = browser.call("Runtime.evaluate", session=True, returnByValue=True, expression=(
+            "(() => { const page = document.documentElement.clientWidth; return [...document"
+            ".querySelectorAll('table, figure, .bar, .chart, .cols > div, .child')].filter(el =>"
+            " { const right = el.getBoundingClientRect().right; return right > page + 1 ||"
+            " right > el.parentElement.getBoundingClientRect().right + 1; }).map(el =>"
+            " el.tagName + ' after ' + (el.previousElementSibling?.id || el.previousElementSibling"
+            "?.tagName || 'nothing')); })()"))["result"]["value"]
+        assert found == []
+        assert browser.call("Runtime.evaluate", session=True, returnByValue=True, expression=(
+            "document.documentElement.scrollWidth"))["result"]["value"] <= width
+
     def test_prints(self, browser: Browser, report: Path, tmp_path: Path) -> None:
         browser.open((report.parent / "index.html").as_uri())
         shot = tmp_path / "report-index-print.png"
