@@ -37,6 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import text_of
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -300,7 +301,9 @@ class TestProperties:
 
 # -- the command line, on SQLite and PostgreSQL ----------------------------------------------
 
-LEADS = "lead_id,name,role,team,notify\nsw-1,Sam Worker,social_worker,north,json://localhost/\n"
+LEADS = ("lead_id,name,role,team,notify\n"
+         "sw-1,Sam Worker,social_worker,north,json://localhost/\n"
+         "sm-all,Sue Manager,service_manager,*,json://localhost/\n")
 
 
 def _csv_files(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -335,15 +338,20 @@ def run(db: str, *args: str) -> object:
                          catch_exceptions=False)
 
 
-@pytest.fixture
-def adopted(db_url: str, tmp_path: Path) -> str:
-    """A store holding CHILDREN, imported as a council would import them."""
+def load_children(db_url: str, tmp_path: Path) -> str:
+    """CHILDREN in the store at `db_url`, imported as a council would import them."""
     leads, cases, events = _csv_files(tmp_path)
     assert run(db_url, "init").exit_code == 0  # type: ignore[attr-defined]
     for kind, path in (("leads", leads), ("cases", cases), ("events", events)):
         result = run(db_url, "import", kind, str(path))
         assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     return db_url
+
+
+@pytest.fixture
+def adopted(db_url: str, tmp_path: Path) -> str:
+    """A store holding CHILDREN, on SQLite and on PostgreSQL."""
+    return load_children(db_url, tmp_path)
 
 
 class TestCommand:
@@ -447,3 +455,124 @@ class TestCommand:
         assert (data["adopted"], data["A1"], data["A3"]) == (
             0, {"days": None, "children": 0, "threshold_days": 426},
             {"percent": None, "children": 0})
+
+
+class TestReportPage:
+    """The report's scorecard page: the window ending on the latest 31 March on or before
+    the as-of date, its years and teams, and a run chart per measure; the overview links it."""
+
+    def test_every_team(self, adopted: str, tmp_path: Path) -> None:
+        out = tmp_path / "report"
+        result = run(adopted, "report", "--as-of", "2022-05-10", "--out", str(out))
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        html = (out / "scorecard.html").read_text(encoding="utf-8")
+        page = text_of(html)
+        assert "1 Apr 2019 to 31 Mar 2022 · all teams · 9 children adopted" in page
+        assert ("A1 Days from entering care to moving in with the adoptive family (mean) "
+                "466 days (8) 426 days over 667 days (2) 367 days (3) 432 days (3)") in page
+        assert ("A3 Children who moved in within 14 months of entering care (share of A1's "
+                "children) 37.5% (8) 0.0% (2) 100.0% (3) 0.0% (3)") in page
+        # north: C1, C2, C5 to C9. A1 3048 / 6 = 508; A2 863 / 5 = 172.6; A3 1 of 6;
+        # A10 1672 / 6 = 278.67.
+        assert ("north 7 508 days (6) over 173 days (5) over 16.7% (6) 279 days (6) "
+                "within") in page
+        assert "south 2 340 days (2) within 125 days (2) over 100.0% (2) 340 days (2) within" \
+            in page
+        assert html.count('aria-label="Run chart: ') == 4
+        assert 'aria-label="Run chart: A2 by quarter of adoption"' in html
+        assert '<a href="scorecard.html">Adoption scorecard</a>' in (
+            out / "index.html").read_text(encoding="utf-8")
+
+    def test_one_team(self, adopted: str, tmp_path: Path) -> None:
+        out = tmp_path / "report"
+        result = run(adopted, "report", "--as-of", "2022-05-10", "--team", "south", "--out",
+                     str(out))
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        page = text_of((out / "scorecard.html").read_text(encoding="utf-8"))
+        assert "1 Apr 2019 to 31 Mar 2022 · team south · 2 children adopted" in page
+        assert "north" not in page
+
+    def test_a_window_without_adoptions(self, adopted: str, tmp_path: Path) -> None:
+        out = tmp_path / "report"
+        assert run(adopted, "report", "--as-of", "2026-11-16", "--out",  # type: ignore[attr-defined]
+                   str(out)).exit_code == 0
+        page = text_of((out / "scorecard.html").read_text(encoding="utf-8"))
+        assert "1 Apr 2023 to 31 Mar 2026 · all teams · 0 children adopted" in page
+        assert "No child was adopted in the period." in page
+        assert page.count("No child counted.") == 4
+
+
+class TestWebPage:
+    """The web page serves the scorecard page in each board's folder, as the report names it:
+    a lead sees their own team's, a lead with team `*` every team's."""
+
+    def test_per_team(self, adopted: str) -> None:
+        import warnings
+
+        with warnings.catch_warnings():  # as tests/test_web.py: httpx2 is not installed
+            warnings.filterwarnings("ignore", message="Using `httpx` with")
+            from starlette.testclient import TestClient
+        from sqlmodel import Session
+
+        from permanence import store
+        from permanence.timelines import load_timelines
+        from permanence.web.auth import hash_password
+        from permanence.web.server import web_app
+        from permanence.web.settings import WebSettings
+
+        engine = store.make_engine(adopted)
+        try:
+            with Session(engine) as session, session.begin():
+                for lead_id in ("sw-1", "sm-all"):
+                    store.save_account(session=session, lead_id=lead_id,
+                                       password_hash=hash_password(f"{lead_id}-password"),
+                                       with_names=False)
+            for lead_id, seen in (("sw-1", "team north · 7 children"),
+                                  ("sm-all", "all teams · 9 children")):
+                with TestClient(web_app(engine, load_timelines([RULES]), WebSettings()),
+                                follow_redirects=False) as client:
+                    form = client.get("/sign-in").text
+                    token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+                    assert client.post("/sign-in", data={
+                        "csrf": token, "lead_id": lead_id,
+                        "password": f"{lead_id}-password"}).status_code == 303
+                    board = client.get("/days/2022-05-10/scorecard.html")
+                    assert board.status_code == 200
+                    assert f"1 Apr 2019 to 31 Mar 2022 · {seen} adopted" in text_of(board.text)
+                    south = client.get("/days/2022-05-10/teams/south/scorecard.html")
+                    if lead_id == "sw-1":
+                        assert south.status_code == 404
+                    else:
+                        assert "team south · 2 children adopted" in text_of(south.text)
+        finally:
+            engine.dispose()
+
+
+class TestInChromium:
+    """The scorecard page loads in headless Chromium with no console error and no request
+    other than its own file, and nothing runs past its column or the page."""
+
+    @pytest.mark.parametrize("width", [1024, 1400])
+    def test_loads_cleanly(self, sqlite_url: str, tmp_path: Path, width: int) -> None:
+        from test_report import Browser, chromium
+
+        adopted = load_children(sqlite_url, tmp_path)
+        out = tmp_path / "report"
+        assert run(adopted, "report", "--as-of", "2022-05-10", "--out",  # type: ignore[attr-defined]
+                   str(out)).exit_code == 0
+        url = (out / "scorecard.html").as_uri()
+        browser = Browser(chromium(), tmp_path / "chromium-profile")
+        try:
+            browser.open(url, width=width)
+            assert browser.problems() == []
+            assert browser.requests() == [url]
+            found = browser.call("Runtime.evaluate", session=True, returnByValue=True,
+                                 expression=(
+                "(() => { const page = document.documentElement.clientWidth; return [...document"
+                ".querySelectorAll('table, figure, .chart, .tile')].filter(el => { const right ="
+                " el.getBoundingClientRect().right; return right > page + 1 || right >"
+                " el.parentElement.getBoundingClientRect().right + 1; }).map(el => el.tagName);"
+                " })()"))["result"]["value"]
+            assert found == []
+        finally:
+            browser.close()

@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from permanence.dates import Duration, Unit, add_duration, subtract_duration
+from permanence.evaluate import CaseFacts
 
 __all__ = [
     "MEASURES",
@@ -45,6 +46,7 @@ __all__ = [
     "Span",
     "by_quarter",
     "child_figures",
+    "dates_from_facts",
     "default_period_end",
     "figures",
     "mean_days",
@@ -173,6 +175,28 @@ class ChildFigures:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+def dates_from_facts(facts: Iterable[CaseFacts], first: date | None = None,
+                     last: date | None = None) -> list[ChildDates]:
+    """The scorecard dates of every case with an `adoption_order` completion (dated from
+    `first` to `last`, when given), from the facts evaluation reads: the same dates as
+    `store.scorecard_dates`, for callers that hold the facts already (the report)."""
+    out = []
+    for case in facts:
+        done = case.completions
+        adopted = done.get("adoption_order")
+        if adopted is None or (first is not None and adopted < first) or (
+                last is not None and adopted > last):
+            continue
+        out.append(ChildDates(
+            case_ref=case.case_ref, team=case.team,
+            entered_care=done.get("entered_care") or case.looked_after_on,
+            adoption_order=adopted, placed_with_adopters=done.get("placed_with_adopters"),
+            fostered_by_adopters=done.get("fostered_by_adopters"),
+            placement_order=done.get("placement_order"), matched=done.get("matched"),
+            no_adoptive_placement=case.not_applicable.get("placed_with_adopters")))
+    return out
 
 
 def child_figures(dates: ChildDates, year: str = "") -> ChildFigures:

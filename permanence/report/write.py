@@ -47,6 +47,7 @@ from permanence.report.pages import (
     sibling_order,
     timeline_page_of,
 )
+from permanence.report.scorecard import report_scorecard
 from permanence.report.text import team_slugs
 from permanence.store.history import CaseNotes, case_notes
 from permanence.timelines import Timeline
@@ -135,6 +136,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                    **team_summary(team_name, measured, drifting, drift_pages, as_of, page_of,
                                   site.lead))
     site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
+    site.write("scorecard.html", "scorecard.html.j2", **report_scorecard(facts, as_of, team))
     _figures_as_data(out_dir, measured)
     _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
            drift_pages, directories, page_size)

@@ -365,6 +365,8 @@ class WebApp:
             return RedirectResponse(base, status_code=303)
         if file == "quality.html":
             return HTMLResponse(self.views.quality(self.frame(viewer, links), links, team))
+        if file == "scorecard.html":
+            return HTMLResponse(self.views.scorecard(self.frame(viewer, links), links, team))
         if file in {"measures.csv", "measures.json"}:
             text = self.views.figures(links, team, as_csv=file.endswith(".csv"))
             media = "text/csv" if file.endswith(".csv") else "application/json"

@@ -31,6 +31,7 @@ from permanence.caseload import evaluate_known
 from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus
 from permanence.measures.board import drift
 from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
+from permanence.measures.scorecard import default_period_end, window_start
 from permanence.report.cards import drift_rows
 from permanence.report.charts import AMBER, RED, charting, svg
 from permanence.report.pages import (
@@ -42,6 +43,7 @@ from permanence.report.pages import (
     quality_groups,
     report_environment,
 )
+from permanence.report.scorecard import scorecard_context
 from permanence.report.text import team_slugs
 from permanence.report.write import (
     DRIFT_PAGE_SIZE,
@@ -168,6 +170,18 @@ class Views:
         site = self.site(frame, links.day, team, viewed)
         measured = self.measured(viewed, links.day, team)
         return site.render("quality.html.j2", groups=quality_groups(measured, None))
+
+    def scorecard(self, frame: Mapping[str, Any], links: Links, team: str | None) -> str:
+        """The report's scorecard page for one team (None: every team), read straight from
+        the adopted children's dates: nothing to evaluate."""
+        period_end = default_period_end(links.day)
+        with Session(self.engine) as session:
+            dates = store.scorecard_dates(session=session, first=window_start(period_end),
+                                          last=period_end, team=team)
+        site = Site(Path("."), as_of=links.day, team=team, personal=False, leads=[],
+                    lead_names={}, environment=self.environment)
+        site.common["web"] = frame
+        return site.render("scorecard.html.j2", **scorecard_context(dates, links.day, team))
 
     def figures(self, links: Links, team: str | None, as_csv: bool) -> str:
         """The board's figures as `permanence measures` prints them."""
