@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from permanence.cli import improvements, records, running, views, web
 from permanence.cli.scorecard import scorecard_command
 from permanence.cli.settings import Settings
+from permanence.cli.ssda903 import import_ssda903
 from permanence.config import rules_from_environment
 
 COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "annotate",
@@ -40,7 +41,8 @@ app = typer.Typer(cls=DayOrder, no_args_is_help=True, add_completion=False,
                   help="Tracks each child's permanence milestones against rule-defined timelines.")
 rules_app = typer.Typer(no_args_is_help=True, help="Check rule files before using them.")
 import_app = typer.Typer(no_args_is_help=True,
-                         help="Import leads, cases, events, pauses, extensions, or the inbox.")
+                         help="Import leads, cases, events, pauses, extensions, the inbox, or an "
+                              "SSDA903 return.")
 app.add_typer(rules_app, name="rules")
 user_app = typer.Typer(no_args_is_help=True, help="Say who may sign in to the web page.")
 app.add_typer(import_app, name="import")
@@ -90,6 +92,7 @@ import_app.command("events")(records.import_events)
 import_app.command("pauses")(records.import_pauses)
 import_app.command("extensions")(records.import_extensions)
 import_app.command("inbox")(records.import_inbox)
+import_app.command("ssda903")(import_ssda903)
 user_app.command("add")(web.user_add)
 user_app.command("remove")(web.user_remove)
 user_app.command("list")(web.user_list)
