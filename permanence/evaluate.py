@@ -243,7 +243,7 @@ class _ClockRule:
 
 
 _FIRST, _NEXT, _LEAD = 0, 1, 2  # which duration `_ClockRule.due` counts
-_START, _AFTER, _RECURRING, _LEAD_TIME = 0, 1, 2, 3  # the kinds of milestone
+_START, _AFTER, _RECURRING, _LEAD_TIME, _RECORD = 0, 1, 2, 3, 4  # the kinds of milestone
 
 
 def _kind(milestone: Milestone) -> int:
@@ -251,6 +251,8 @@ def _kind(milestone: Milestone) -> int:
         return _START
     if milestone.is_lead_time:
         return _LEAD_TIME
+    if milestone.is_record_only:
+        return _RECORD
     return _RECURRING if milestone.is_recurring else _AFTER
 
 
@@ -336,7 +338,7 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
                 leads.resolve(m.owner, team, worker) for m in timeline.milestones)
         if None in owners:
             for milestone, owner in zip(timeline.milestones, owners, strict=True):
-                if owner is None:
+                if owner is None and not milestone.is_record_only:  # it tells nobody
                     _note_untold(untold, name, team, milestone.owner, milestone.id, case_ref)
         completions = case.completions
         plain = not (case.not_applicable or case.planned or case.pauses or case.extensions)
@@ -399,7 +401,7 @@ def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[da
             escalated_of: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]],
             untold: dict[tuple[str, str, str], tuple[set[str], list[str]]]) -> MilestoneStatus:
     """One milestone that is not an ordinary clock of an ordinary case: marked not applicable,
-    booked, extended, in a paused case, recurring, or a lead time."""
+    booked, extended, in a paused case, recurring, a lead time or record-only."""
     index, milestone_id, title, after, rule, kind, before = step
     assert rule is not None
     row = (case.case_ref, case.team, case.timeline, milestone_id, title)
@@ -409,6 +411,14 @@ def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[da
         return MilestoneStatus(*row, Status.NOT_APPLICABLE, None, None, None, owner, (), (),
                                sibling_group=case.sibling_group)
     booked = _booked(case.planned.get(milestone_id), as_of)
+    if kind == _RECORD:  # no clock: done when recorded, waiting otherwise, never due or told
+        completed = case.completions.get(milestone_id)
+        if completed is not None and completed > as_of:
+            completed = None
+        passes[index] = completed
+        return MilestoneStatus(*row, Status.WAITING if completed is None else Status.DONE, None,
+                               completed, None, owner, (), (), sibling_group=case.sibling_group,
+                               planned_for=booked)
     original: date | None = None
     if kind == _RECURRING:
         completed, due = _recurring(case, rule, milestone_id, passes, index, after, as_of,

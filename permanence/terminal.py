@@ -20,6 +20,7 @@ from rich.text import Text
 from permanence import csvfiles
 from permanence.csvfiles import printable
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status
+from permanence.explanations import CLOSED_STEPS, Explanation, explains, said, standing_on
 from permanence.imports import plural
 from permanence.models import MilestoneEvent, StatusChange
 from permanence.store.history import CaseLife
@@ -131,7 +132,8 @@ def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | N
 
 
 def print_timeline(facts: CaseFacts, rules: Timeline, rows: Sequence[MilestoneStatus],
-                   day: date, note: str, life: CaseLife) -> None:
+                   day: date, note: str, life: CaseLife,
+                   explained: Sequence[Explanation] = ()) -> None:
     """One case's milestones in rule order, under a heading naming its rules and the day; then,
     when the case has any, what moved it off a straight line as known on the day: booked dates,
     steps that no longer apply, agreed extensions, pauses, its route history and its siblings."""
@@ -153,7 +155,7 @@ def print_timeline(facts: CaseFacts, rules: Timeline, rows: Sequence[MilestoneSt
             _days(row.days_overdue), row.owner or "(nobody)",
             " ".join(row.escalated_to))))
     out.print(table)
-    _print_case_life(facts, rows, day, life)
+    _print_case_life(facts, rows, day, life, explained)
 
 
 def _starts(milestone: Milestone) -> str:
@@ -165,7 +167,9 @@ def _starts(milestone: Milestone) -> str:
 
 def _clock(milestone: Milestone) -> str:
     """A milestone's clock in words: `3 months`, `3 months, then every 6 months`, `8 days
-    ahead`; blank for a start."""
+    ahead`, `record only` (no clock); blank for a start."""
+    if milestone.is_record_only:
+        return "record only"
     if milestone.lead is not None:
         return f"{milestone.lead} ahead"
     if milestone.every is not None:
@@ -175,8 +179,16 @@ def _clock(milestone: Milestone) -> str:
 
 
 def _print_case_life(facts: CaseFacts, rows: Sequence[MilestoneStatus], day: date,
-                     life: CaseLife) -> None:
+                     life: CaseLife, explained: Sequence[Explanation]) -> None:
     lines: list[str] = []
+    standing = standing_on(explained, day)
+    for row in rows:
+        explanation = standing.get((row.case_ref, row.milestone))
+        if (explanation is not None and row.status not in CLOSED_STEPS
+                and explains(explanation, facts)):
+            who = f" by {explanation.explained_by}" if explanation.explained_by else ""
+            lines.append(f"explained: {row.milestone} on {explanation.explained_on}{who}: "
+                         f"{said(explanation)}")
     for row in rows:
         if row.planned_for is not None:
             risk = (f", after its due date {row.due}: at risk" if row.at_risk else "")

@@ -50,7 +50,9 @@ class Milestone:
     """One step of a timeline. Three kinds of clock: `after` + `within` (due a set time after
     another step), the same with `every` (recurring: each occurrence due `every` after the last),
     and `before` + `lead` (a lead time: due `lead` before the booked date of another step). A
-    milestone with neither `after` nor `before` is a start (its date is looked_after_on)."""
+    milestone with neither `after` nor `before` is a start (its date is looked_after_on); one
+    with `after` and no `within` or `every` is record-only: it has no clock, no due date and
+    tells nobody, and holds a date that people and measures need."""
 
     id: str
     title: str
@@ -79,6 +81,12 @@ class Milestone:
     def is_lead_time(self) -> bool:
         return self.before is not None
 
+    @property
+    def is_record_only(self) -> bool:
+        """`after` with neither `within` nor `every`: done when recorded, waiting otherwise,
+        never due, never told, never counted on time or overdue."""
+        return self.after is not None and self.within is None and self.every is None
+
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
@@ -102,8 +110,9 @@ class Timeline:
         return tuple(m.id for m in self.milestones)
 
     def roles(self) -> set[str]:
-        """Every role this timeline tells: owners and escalation targets."""
-        roles = {m.owner for m in self.milestones}
+        """Every role this timeline tells: owners and escalation targets (a record-only
+        milestone tells nobody)."""
+        roles = {m.owner for m in self.milestones if not m.is_record_only}
         roles.update(e.to for m in self.milestones for e in m.escalate)
         return roles
 
@@ -421,9 +430,12 @@ def _check_clock_keys(node: LocatedMap, where: str, problems: _Problems) -> None
         add("lead", "`lead` needs `before`: the milestone whose booked date it counts back "
                     "from")
     if "after" in node:
-        if "within" not in node and "every" not in node:
-            problems.add(node.line_of_key("after"), f"{where}, field 'within'",
-                         "is missing; a milestone with `after` needs a clock such as '4 weeks'")
+        if "within" not in node and "every" not in node:  # record-only: no clock to tune
+            for key in ("amber", "escalate"):  # `target` is refused by _target
+                if key in node:
+                    add(key, "a record-only milestone (`after` with no `within`) has no clock "
+                             "and tells nobody; add `within` (e.g. '4 weeks') for a clock, or "
+                             "remove this")
         return
     for key in ("within", "every", "amber", "escalate"):
         if key in node:

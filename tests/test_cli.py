@@ -222,9 +222,10 @@ class TestImport:
         assert result.stderr.splitlines() == [
             f"warning: {bad}: column 'extra' is not used and was ignored",
             f"{bad}:3: case_ref 'C-2001' appears twice in this file (first on line 2)",
-            (f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, scotland-adoption,"
-            f" scotland-permanence-order); social_worker 'nobody' is not a known lead_id; import "
-            "the leads first; looked_after_on '2026-13-01' is not a real date"),
+            (f"{bad}:4: unknown timeline 'mars-route' (known: england-adoption, "
+             "england-adoption-return, england-looked-after, scotland-adoption, "
+             "scotland-permanence-order); social_worker 'nobody' is not a known lead_id; import "
+             "the leads first; looked_after_on '2026-13-01' is not a real date"),
             f"{bad}:5: date_of_birth 2026-02-01 is after looked_after_on 2026-01-05",
             f"{bad}: nothing imported; 3 bad rows to fix",
         ]
@@ -415,7 +416,11 @@ class TestRulesValidate:
         from permanence.rules import BUILTIN_RULES_DIR
         result = runner.invoke(app, ["rules", "validate", str(BUILTIN_RULES_DIR)])
         assert result.exit_code == 0
-        assert result.stdout.count(": ok (") == 3
+        assert result.stdout.count(": ok (") == 5
+        assert ("england-adoption-return.yaml: ok (england-adoption-return 2026.3, "
+                "10 milestones, 5 record-only)\n") in result.stdout
+        assert "england-looked-after.yaml: ok (england-looked-after 2026.3, 4 milestones)\n" \
+            in result.stdout
 
     def test_bad_file(self, tmp_path: Path) -> None:
         bad = write(tmp_path / "bad.yaml", """\

@@ -192,6 +192,7 @@ class TestCheckCases:
                                            today=TODAY)) == [
             f"{path}:3: case_ref 'C-1' appears twice in this file (first on line 2)",
             (f"{path}:4: unknown timeline 'mars-route' (known: england-adoption, "
+            "england-adoption-return, england-looked-after, "
             "scotland-adoption, scotland-permanence-order); social_worker 'nobody' is not a "
             "known lead_id; import the leads first; looked_after_on '2026-13-01' is not a real "
             "date"),

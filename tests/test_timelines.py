@@ -267,13 +267,42 @@ class TestRefusedClocks:
             f"{DURATION_FORMS}, got 'later'"),
         ]
 
-    def test_after_without_within(self) -> None:
+    def test_after_without_within_is_record_only(self) -> None:
+        """Version 3: `after` with no `within` is a record-only milestone, not a mistake."""
+        timeline = parse_rule_text(HEAD + """\
+  - id: a
+    title: A
+    after: start
+    owner: team_leader
+""", "r.yaml")
+        a = timeline.milestone("a")
+        assert a is not None
+        assert (a.after, a.within, a.every, a.is_record_only, a.is_start, a.is_recurring,
+                a.is_lead_time) == ("start", None, None, True, False, False, False)
+        start = timeline.milestone("start")
+        assert start is not None and not start.is_record_only
+        assert timeline.roles() == {"social_worker"}  # a record-only milestone tells nobody
+
+    def test_record_only_has_no_amber_escalation_or_target(self) -> None:
         assert problems_of(HEAD + """\
   - id: a
     title: A
     after: start
-""") == [("r.yaml:10: milestone 'a', field 'within': is missing; a milestone with `after` needs "
-         "a clock such as '4 weeks'")]
+    amber: 2 days
+    escalate:
+      - {after: 1 day, to: team_leader}
+    target: 90%
+""") == [
+            ("r.yaml:11: milestone 'a', field 'amber': a record-only milestone (`after` with no "
+             "`within`) has no clock and tells nobody; add `within` (e.g. '4 weeks') for a "
+             "clock, or remove this"),
+            ("r.yaml:12: milestone 'a', field 'escalate': a record-only milestone (`after` with "
+             "no `within`) has no clock and tells nobody; add `within` (e.g. '4 weeks') for a "
+             "clock, or remove this"),
+            ("r.yaml:14: milestone 'a', field 'target': only a milestone with `after` and "
+             "`within` or `every` has an on-time share to aim at; a start or a lead time has "
+             "none"),
+        ]
 
     def test_within_on_a_start_milestone(self) -> None:
         assert problems_of(HEAD + "    within: 2 days\n") == [
@@ -528,7 +557,8 @@ class TestBuiltinRules:
     def test_all_load(self) -> None:
         files = rule_files([BUILTIN_RULES_DIR])
         names = sorted(load_rule_file(path).name for path in files)
-        assert names == ["england-adoption", "scotland-adoption", "scotland-permanence-order"]
+        assert names == ["england-adoption", "england-adoption-return", "england-looked-after",
+                         "scotland-adoption", "scotland-permanence-order"]
         assert validate_rule_files([BUILTIN_RULES_DIR])[1] == []
 
     @pytest.mark.parametrize("path", rule_files([BUILTIN_RULES_DIR]), ids=lambda p: p.stem)
@@ -544,13 +574,15 @@ class TestLoadTimelines:
     with one name are refused, naming both; a bad user file's problems are all reported."""
 
     def test_builtins_only(self) -> None:
-        assert sorted(load_timelines()) == ["england-adoption", "scotland-adoption",
+        assert sorted(load_timelines()) == ["england-adoption", "england-adoption-return",
+                                            "england-looked-after", "scotland-adoption",
                                             "scotland-permanence-order"]
 
     def test_user_file_replaces_builtin(self, tmp_path: Path) -> None:
         user = write(tmp_path / "po.yaml", rule_text("scotland-permanence-order", "local-1"))
         timelines = load_timelines([user])
-        assert sorted(timelines) == ["england-adoption", "scotland-adoption",
+        assert sorted(timelines) == ["england-adoption", "england-adoption-return",
+                                     "england-looked-after", "scotland-adoption",
                                      "scotland-permanence-order"]
         replaced = timelines["scotland-permanence-order"]
         assert (replaced.version, replaced.path, replaced.milestone_ids) == (

@@ -85,8 +85,10 @@ def rules_validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH..."
     if problems:
         raise PermanenceError(problems)
     for timeline in timelines:
+        recorded = sum(1 for milestone in timeline.milestones if milestone.is_record_only)
         out.print(f"{timeline.path}: ok ({timeline.name} {timeline.version}, "
-                  f"{plural(len(timeline.milestones), 'milestone')})", markup=False)
+                  f"{plural(len(timeline.milestones), 'milestone')}"
+                  f"{f', {recorded} record-only' if recorded else ''})", markup=False)
 
 
 @plain_errors

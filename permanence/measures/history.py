@@ -72,13 +72,14 @@ class JourneyMeasure(NamedTuple):
 class _Step(NamedTuple):
     """A milestone that is not a start, compiled for the measures: clocked steps keep their due
     dates memoised per anchor (a few thousand distinct anchors serve a million completions) and
-    their figures per month; a lead-time step (no `after`) is not measured, it only passes its
-    completion on to a step after it."""
+    their figures per month; a lead-time step (no `after`) and a record-only step (no clock)
+    are not measured, they only pass their completion on to a step after them."""
 
     milestone: Milestone
     milestone_id: str
     after: str | None  # always placed before this step in evaluation order
     recurring: bool
+    record_only: bool
     dues: dict[date, date]
     nexts: dict[date, date]
     days: dict[int, list[int]]
@@ -103,13 +104,15 @@ class _Plan(NamedTuple):
 
 def _plan(timeline: Timeline) -> _Plan:
     starts = tuple(m.id for m in timeline.milestones if m.is_start)
-    compiled = {m.id: _Step(m, m.id, m.after, m.is_recurring, {}, {}, defaultdict(list),
-                            Counter(), Counter(), defaultdict(lambda: [0, 0, 0]))
+    compiled = {m.id: _Step(m, m.id, m.after, m.is_recurring, m.is_record_only, {}, {},
+                            defaultdict(list), Counter(), Counter(),
+                            defaultdict(lambda: [0, 0, 0]))
                 for m in timeline.milestones if not m.is_start}
     ends = [m.id for m in timeline.milestones
-            if not (m.is_start or m.is_recurring or m.is_lead_time)]
+            if not (m.is_start or m.is_recurring or m.is_lead_time or m.is_record_only)]
     return _Plan(timeline, starts,
-                 tuple(step for step in compiled.values() if step.after is not None),
+                 tuple(step for step in compiled.values()
+                       if step.after is not None and not step.record_only),
                  tuple(compiled[timeline.milestones[index].id]
                        for index in evaluation_order(timeline)
                        if timeline.milestones[index].id in compiled),
@@ -183,6 +186,12 @@ def _history_measures(timelines: Mapping[str, Timeline], facts: Iterable[CaseFac
                 completed = get(milestone_id)
                 passes[milestone_id] = (None if marked is not None or completed is None
                                         or completed > as_of else completed)
+                continue
+            if step.record_only:  # no clock: not measured; passes its date (n/a: its anchor)
+                completed = get(milestone_id)
+                passes[milestone_id] = (passes[after] if marked is not None
+                                        else completed if completed is not None
+                                        and completed <= as_of else None)
                 continue
             if step.recurring:
                 first = _occurrences(step, case, passes[after], spans, jurisdiction, as_of,

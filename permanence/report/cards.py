@@ -125,7 +125,8 @@ def child_card(case: CaseFacts, steps: Sequence[Step], as_of: date, *, name: str
             at = int((booked.toordinal() - start) * scale)
             marks += f'<em class="bk" style="--l:{at}"></em>'
         if status is done_status:
-            note = "on time" if due is not None else "started"
+            note = ("on time" if due is not None else "recorded" if kind == "record"
+                    else "started")
         elif status is waiting:
             note = "recorded early" if done is not None else "waiting"
         elif status is red_status:
@@ -156,7 +157,9 @@ def child_card(case: CaseFacts, steps: Sequence[Step], as_of: date, *, name: str
             if at_risk:
                 risk += 1
                 extra += ", after its due date: at risk"
-        if kind == "lead":
+        if kind == "record":
+            extra += (" · " if extra else "") + "record-only: no timescale"
+        elif kind == "lead":
             extra += (" · " if extra else "") + (
                 f"before the date booked, {day_text(booked_before)}" if booked_before
                 else "before a date not booked yet")

@@ -6,7 +6,8 @@ step no longer applies (`n/a`), the date that step's own clock started from; whe
 recurs, its first occurrence. A recurring step's window is its current clock: from its latest
 occurrence (or its anchor, before the first) to the next due date. A lead-time step (`before`
 + `lead`) has no anchor: it is drawn as its due date and the lead up to the booked date it is
-counted back from.
+counted back from. A record-only step (`after`, no `within`) has no clock: it is drawn as its
+recorded date, or nothing while it waits, and it is never projected.
 
 A waiting step is projected: as if every earlier step still to come is done on the date it is
 booked for, else on its due date, or today (the as-of date) if either has passed. A lead-time
@@ -25,7 +26,7 @@ from permanence.dates import subtract_duration
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status, due_date, evaluation_order
 from permanence.timelines import Milestone, Timeline
 
-START, AFTER, RECURRING, LEAD_TIME = "start", "after", "recurring", "lead"
+START, AFTER, RECURRING, LEAD_TIME, RECORD_ONLY = "start", "after", "recurring", "lead", "record"
 
 
 class Step(NamedTuple):
@@ -33,7 +34,7 @@ class Step(NamedTuple):
     due), its completion, and whether the dates are projected (a waiting step). `planned_for`
     is the date it is booked for (as known on the as-of date), `original_due` the due date an
     agreed extension replaced, `occurrences` every occurrence of a recurring step held so far,
-    `kind` one of start, after, recurring, lead, `booked_before` the booked date of the
+    `kind` one of start, after, recurring, lead, record, `booked_before` the booked date of the
     step a lead time counts back from, `at_risk` whether it is booked after its due date, and
     `lead_to` the date a lead time counts back from (booked, or projected)."""
 
@@ -68,6 +69,8 @@ def _kind(milestone: Milestone) -> str:
         return START
     if milestone.is_lead_time:
         return LEAD_TIME
+    if milestone.is_record_only:
+        return RECORD_ONLY
     return RECURRING if milestone.is_recurring else AFTER
 
 
@@ -120,6 +123,9 @@ class Projector:
             elif status is not_applicable:
                 if kind != LEAD_TIME:
                     passes[index], expected[index] = passes[after], expected[after]
+            elif kind == RECORD_ONLY:  # no clock, no window, no projection: its date only
+                anchor = passes[after]
+                passes[index] = expected[index] = completed
             elif kind == LEAD_TIME:
                 booked_before = lead_to = rows[before].planned_for
                 passes[index] = completed
