@@ -41,8 +41,7 @@ app = typer.Typer(cls=DayOrder, no_args_is_help=True, add_completion=False,
                   help="Tracks each child's permanence milestones against rule-defined timelines.")
 rules_app = typer.Typer(no_args_is_help=True, help="Check rule files before using them.")
 import_app = typer.Typer(no_args_is_help=True,
-                         help="Import leads, cases, events, pauses, extensions, the inbox, or an "
-                              "SSDA903 return.")
+                         help="Import leads, cases, events, pauses, extensions, inbox, SSDA903.")
 app.add_typer(rules_app, name="rules")
 user_app = typer.Typer(no_args_is_help=True, help="Say who may sign in to the web page.")
 app.add_typer(import_app, name="import")
