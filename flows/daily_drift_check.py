@@ -88,6 +88,7 @@ from permanence.flows.artifacts import (
     most_overdue,
     publish,
 )
+from permanence.flows.scorecard import publish_scorecard
 from permanence.inbox import REFUSED, Intake, data_lead_message, take_in
 from permanence.measures import drift_order
 from permanence.models import (
@@ -607,6 +608,8 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
                  for kind, _ in NEWLY_LISTED}
     red = [Listed.of(row, names) for row in most_overdue(total.red, RED_TABLE_LIMIT)]
     publish(summary, new_today, red, report, web_url)
+    if (period_end := publish_scorecard(engine, day, web_url)) is not None:
+        logger.info("published the adoption scorecard for the period ending %s", period_end)
     lock.confirm()
     with Session(engine) as session, session.begin():
         check_run.finish_check_run(session=session, check_run_id=check_run_id,

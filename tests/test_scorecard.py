@@ -576,3 +576,51 @@ class TestInChromium:
             assert found == []
         finally:
             browser.close()
+
+
+class TestDailyCheck:
+    """The daily check publishes the `scorecard` artifact when its period end (the latest
+    31 March on or before its day) differs from that of the check before it, and on a store's
+    first check; not on the days between."""
+
+    def test_when_due(self) -> None:
+        from permanence.flows.scorecard import scorecard_due
+
+        assert scorecard_due(None, date(2022, 3, 30))
+        assert scorecard_due(date(2022, 3, 30), date(2022, 3, 31))
+        assert not scorecard_due(date(2022, 3, 31), date(2022, 4, 1))
+        assert not scorecard_due(date(2021, 4, 1), date(2022, 3, 30))
+        assert scorecard_due(date(2021, 3, 1), date(2022, 4, 5))  # checks a year apart
+
+    def test_published_when_the_period_end_moves(self, prefect_harness: None, sqlite_url: str,
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+        from test_drift_check import run_artifacts
+
+        from permanence.check import run_check
+        from permanence.config import CheckConfig
+
+        monkeypatch.setenv("PERMANENCE_WEB_URL", "https://permanence.example.org")
+        load_children(sqlite_url, tmp_path)
+        config = CheckConfig(db=sqlite_url, rules=(RULES,), notify=False)
+        published = {}
+        for day in (date(2022, 3, 30), date(2022, 3, 31), date(2022, 4, 1)):
+            artifacts = {a.key: a for a in run_artifacts(run_check(config, day))}
+            published[day] = artifacts.get("scorecard")
+        first, moved, after = published.values()
+        assert after is None
+        assert first is not None and first.data.startswith(
+            "# Adoption scorecard, 2018-04-01 to 2021-03-31\n")
+        assert moved is not None
+        lines = moved.data.splitlines()
+        assert lines[:2] == ["# Adoption scorecard, 2019-04-01 to 2022-03-31", ""]
+        assert lines[4:7] == ["| measure | three years | threshold | 2019-20 | 2020-21 | 2021-22 |",
+                              "|---|---:|---:|---:|---:|---:|",
+                              "| adopted | 9 | | 2 | 3 | 4 |"]
+        assert lines[7] == ("| A1 | 466 days (8) | 426 days: **over** | 667 days (2) | "
+                            "367 days (3) | 432 days (3) |")
+        assert lines[9] == "| A3 | 37.5% (8) |  | 0.0% (2) | 100.0% (3) | 0.0% (3) |"
+        assert "| south | 2 | 340 days (2) | 125 days (2) | 100.0% (2) | 340 days (2) |" in lines
+        assert lines[-1] == ("[The scorecard page]"
+                             "(https://permanence.example.org/days/2022-03-31/scorecard.html)")
+        assert moved.description == "Adoption scorecard, period ending 2022-03-31"
