@@ -269,6 +269,34 @@ class TestScorecard:
         assert card.as_json()["A1"] == {"days": 183, "children": 2, "threshold_days": 426}
 
 
+class TestWorkedExample:
+    """docs/scorecard.md's worked example, figure by figure."""
+
+    def test_the_documented_figures(self) -> None:
+        children = [
+            child("K1", "2019-01-31", "2020-10-01", placed="2020-03-31", order="2019-06-03",
+                  matched="2019-09-02"),
+            child("K2", "2019-06-03", "2021-03-31", placed="2020-07-27", fostered="2019-07-01",
+                  order="2019-10-01", matched="2019-09-21"),
+            child("K3", "2020-01-06", "2021-06-30", order="2020-06-01", matched="2020-09-01",
+                  not_placed="2021-05-04")]
+        card = scorecard(children, date(2022, 3, 31))
+        k1, k2, k3 = card.children
+        assert (k1.a1, k1.a10, k1.a2, k1.a3, k1.a3_by) == (425, 425, 91, False,
+                                                           date(2020, 3, 31))
+        assert (k2.a1, k2.a10, k2.a2, k2.a3, k2.a3_by) == (420, 28, 0, True, date(2020, 8, 3))
+        assert (k3.a1, len(k3.left_out)) == (None, 4)
+        data = card.as_json()
+        assert [data[key] for key in ("adopted", "A1", "A2", "A3", "A10")] == [
+            3, {"days": 423, "children": 2, "threshold_days": 426},
+            {"days": 46, "children": 2, "threshold_days": 121},
+            {"percent": 50.0, "children": 2},
+            {"days": 227, "children": 2, "threshold_days": 426}]
+        assert {label: year["adopted"] for label, year in data["years"].items()} == {
+            "2019-20": 0, "2020-21": 2, "2021-22": 1}
+        assert data["years"]["2021-22"]["A1"] == {"days": None, "children": 0}
+
+
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
 
 
