@@ -552,6 +552,9 @@ def extension_problem(case_ref: str, milestone: str, approved_on: date | None,
     if rule.is_recurring:
         return (f"{milestone} recurs (every {rule.every}); a recurring milestone cannot be "
                 "extended")
+    if rule.is_record_only:
+        return (f"{milestone} is record-only (no timescale in timeline {timeline.name}) and "
+                "has no due date to extend")
     if approved_on is not None and approved_on < cases[case_ref][1]:
         return (f"approved_on {approved_on} is before case {case_ref} became looked after "
                 f"({cases[case_ref][1]})")

@@ -522,3 +522,11 @@ def test_web_case_page(web_client: object) -> None:
     assert page.status_code == 200
     text = text_of(page.text)
     assert "record-only: no timescale" in text
+
+
+def test_an_extension_of_a_record_only_step_is_refused(loaded: Store) -> None:
+    result = loaded.run("extend", "R-1", "adoption_order", "--to", "2026-02-01",
+                        "--approved-by", "tl-1", "--on", "2026-01-10", "--reason", "court list")
+    assert (result.exit_code, result.stderr) == (1, (
+        "adoption_order is record-only (no timescale in timeline england-adoption-return) and "
+        "has no due date to extend\n"))

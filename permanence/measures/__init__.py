@@ -18,7 +18,8 @@ Definitions, fixed here because a committee compares them month by month:
   paused, so the days it was paused are not time the step took).
 - **Recurring steps** (`every`): each occurrence counts in the month it was held: the first
   from the anchor, each later one from the occurrence before it. Lead-time steps (`before`
-  + `lead`) have no anchor and are not measured.
+  + `lead`) have no anchor and are not measured. Record-only steps (`after` with no `within`)
+  have no clock and are not measured either; a step after one counts from its date.
 - **Counted.** Every case that became looked after on or before the as-of date, open or closed:
   the measures are history, and a case usually closes once permanence is reached, so leaving
   closed cases out would leave out most finished journeys. Completions dated after the as-of
@@ -43,9 +44,9 @@ Definitions, fixed here because a committee compares them month by month:
   as-of date) once that date is before the as-of date: a clock due on the as-of date can still
   be done on time that day. It is then done on time, done late, or open (not done by the as-of
   date; `red`, or `paused` after it was overdue). Not counted: a step `n/a` on the as-of date,
-  one with no clock yet (`waiting`), a lead time, and, for a closed case, a clock due on or
-  after the day it closed. Each occurrence of a recurring step is a clock due from the one
-  before it, and so is the next one once overdue.
+  one with no clock yet (`waiting`), a lead time, a record-only step, and, for a closed
+  case, a clock due on or after the day it closed. Each occurrence of a recurring step is a
+  clock due from the one before it, and so is the next one once overdue.
 - **Share on time.** Of the clocks that fell due in the month, the share done on time
   (`due_on_time / due`; None when none fell due): a step never done counts against it like
   one done late. (Before issue 11 it was the share of the month's completions on time, which
@@ -56,9 +57,9 @@ Definitions, fixed here because a committee compares them month by month:
 - **At risk.** Open clocks (green, amber or red) booked, as known on the as-of date, for a
   date after their due date, soonest due first.
 - **Journey.** Per timeline: days from the start milestone's date to the completion of the
-  timeline's last milestone in its rule file that is neither recurring nor a lead time (rule
-  files list steps in journey order), bucketed by the month of that completion. Calendar days,
-  paused ones included: a journey is how long the child waited.
+  timeline's last milestone in its rule file that is neither recurring, a lead time nor
+  record-only (rule files list steps in journey order), bucketed by the month of that
+  completion. Calendar days, paused ones included: a journey is how long the child waited.
 - **Run chart.** The points are the monthly medians (months with completions), or the
   monthly shares on time (months in which a clock fell due); the centre line is the median of
   those points. Its rules (shift, trend, too few or too many runs, an astronomical point) are
