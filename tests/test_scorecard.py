@@ -652,3 +652,57 @@ class TestDailyCheck:
         assert lines[-1] == ("[The scorecard page]"
                              "(https://permanence.example.org/days/2022-03-31/scorecard.html)")
         assert moved.description == "Adoption scorecard, period ending 2022-03-31"
+
+
+RETURN = {
+    "header.csv": "CHILD,SEX,DOB,ETHNIC\n1001,1,01/01/2015,WBRI\n1002,2,03/04/2016,WBRI\n",
+    "episodes.csv": ("CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n"
+                     "1001,10/01/2018,S,C2,U1,01/09/2018,X1\n"
+                     "1001,01/09/2018,L,E1,U1,10/01/2019,X1\n"
+                     "1001,10/01/2019,P,E1,A5,01/07/2019,E11\n"
+                     "1002,05/03/2019,S,C2,U1,01/08/2019,X1\n"
+                     "1002,01/08/2019,L,E1,U1,01/02/2020,X1\n"
+                     "1002,01/02/2020,T,E1,A3,15/10/2020,E12\n"),
+    "ad1.csv": ("CHILD,DATE_INT,DATE_MATCH,FOSTER_CARE\n"
+                "1001,01/10/2018,01/12/2018,0\n1002,01/09/2019,15/11/2019,1\n"),
+    "placed.csv": ("CHILD,DATE_PLACED,DATE_PLACED_CEASED\n"
+                   "1001,15/06/2018,\n1002,20/07/2019,\n"),
+}
+
+
+class TestFromTheReturn:
+    """The scorecard of children loaded from an SSDA903 return onto the built-in timelines
+    (no rule file of our own): 1001 placed for adoption (A5) and adopted (E11); 1002 fostered
+    (U1) from entering care by the carers who adopted them (A3, E12, FOSTER_CARE 1), so its
+    A10 counts from its first day in care.
+
+    1001: entered 2018-01-10, placement order (LS E1) 2018-09-01, matched 2018-12-01, moved
+    in 2019-01-10, adopted 2019-07-01: A1 365, A2 91, A3 yes (by 2019-03-10), A10 365.
+    1002: entered 2019-03-05, order 2019-08-01, matched 2019-11-15, fostered by the adopters
+    2019-03-05, moved in 2020-02-01, adopted 2020-10-15: A1 333, A2 106, A3 yes, A10 0."""
+
+    def test_scorecard(self, db_url: str, tmp_path: Path) -> None:
+        def cli(*args: str) -> object:
+            return runner.invoke(app, ["--db", db_url, *args], catch_exceptions=False)
+
+        (tmp_path / "leads.csv").write_text(LEADS, encoding="utf-8")
+        for name, text in RETURN.items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        assert cli("init").exit_code == 0  # type: ignore[attr-defined]
+        assert cli("import", "leads", str(tmp_path / "leads.csv")).exit_code == 0  # type: ignore[attr-defined]
+        result = cli("import", "ssda903", *(str(tmp_path / name) for name in RETURN),
+                     "--team", "north", "--social-worker", "sw-1")
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        result = cli("scorecard", "--period-end", "2021-03-31", "--format", "json",
+                     "--children")
+        data = json.loads(result.stdout)  # type: ignore[attr-defined]
+        assert [(c["case_ref"], c["year"], c["A1_days"], c["A2_days"],
+                 c["A3_within_14_months"], c["A10_days"]) for c in data["children"]] == [
+            ("1001-20180110", "2019-20", 365, 91, True, 365),
+            ("1002-20190305", "2020-21", 333, 106, True, 0)]
+        # A1 (365 + 333) / 2 = 349; A2 (91 + 106) / 2 = 98.5 -> 99; A10 365 / 2 = 182.5 -> 183.
+        assert [data[key] for key in ("adopted", "A1", "A2", "A3", "A10")] == [
+            2, {"days": 349, "children": 2, "threshold_days": 426},
+            {"days": 99, "children": 2, "threshold_days": 121},
+            {"percent": 100.0, "children": 2},
+            {"days": 183, "children": 2, "threshold_days": 426}]
