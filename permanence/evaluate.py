@@ -356,6 +356,16 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
                     case_ref, team, name, milestone_id, title, done, None, completed, None,
                     owners[index], (), (), False, None, sibling, None))
                 continue
+            if plain and kind == 4:  # _RECORD: no clock, done when recorded, never told
+                completed = completions.get(milestone_id)
+                if completed is not None and completed > as_of:
+                    completed = None
+                passes[index] = completed
+                rows[index] = row(MilestoneStatus, (
+                    case_ref, team, name, milestone_id, title,
+                    waiting if completed is None else done, None, completed, None,
+                    owners[index], (), (), False, None, sibling, None))
+                continue
             if not plain or kind != 1:  # _AFTER: the common case stays on the short path
                 rows[index] = _row_of(step, case, owners[index], passes, spans, as_of, leads,
                                       escalated_of, untold)
