@@ -336,7 +336,8 @@ def take_in_inbox(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     logger = get_run_logger()
     assert config.inbox is not None
     intake = take_in(engine, config.inbox, timelines=timelines, today=service_today(),
-                     as_of=as_of, stale_after=config.inbox_stale_days)
+                     as_of=as_of, stale_after=config.inbox_stale_days,
+                     mapping=config.inbox_map)
     for file in intake.taken:
         for warning in file.warnings:
             logger.warning("inbox: %s", warning)

@@ -18,6 +18,7 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_DASK_WORKERS | with `dask` and no address: worker processes of the local cluster | the machine's CPUs |
 | PERMANENCE_CHUNK_SIZE | cases per chunk (one task each), 1 to 1000000 | 20000 |
 | PERMANENCE_INBOX | a folder or fsspec URL (`s3://bucket/extracts`, `sftp://host/path`) whose new extracts each check imports first (permanence.inbox) | none: no inbox |
+| PERMANENCE_INBOX_MAP | a mapping file (YAML, a local path) the inbox reads the source system's own exports through (permanence.mappings) | none: the engine's CSV files |
 | PERMANENCE_INBOX_STALE_DAYS | days without a new extract in the inbox before the check says the data is stale, 1 to 3650 | 2 |
 | PERMANENCE_WEB_URL | the base URL people reach the web page at (`permanence web`), e.g. `https://permanence.example.org`; links to a day's board are made from it | none |
 """
@@ -56,6 +57,7 @@ class CheckConfig:
     chunk_size: int = CHUNK_SIZE  # cases per chunk
     inbox: str | None = None  # a folder or fsspec URL of extracts imported first; None: none
     inbox_stale_days: int = INBOX_STALE_DAYS  # days without an extract before data is stale
+    inbox_map: str | None = None  # a mapping file the inbox's files are read through; None: none
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -76,6 +78,7 @@ class CheckConfig:
             chunk_size=_count("PERMANENCE_CHUNK_SIZE", CHUNK_SIZE, 1, 1_000_000) or CHUNK_SIZE,
             inbox=inbox_url(),
             inbox_stale_days=inbox_stale_days(),
+            inbox_map=inbox_map(),
         )
 
     def refuse_runner_without_its_store(self) -> None:
@@ -102,6 +105,11 @@ def check_wait() -> float:
 def inbox_url() -> str | None:
     """PERMANENCE_INBOX: the folder or fsspec URL of the inbox, or None."""
     return os.environ.get("PERMANENCE_INBOX", "").strip() or None
+
+
+def inbox_map() -> str | None:
+    """PERMANENCE_INBOX_MAP: the mapping file the inbox's files are read through, or None."""
+    return os.environ.get("PERMANENCE_INBOX_MAP", "").strip() or None
 
 
 def inbox_stale_days() -> int:

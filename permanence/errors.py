@@ -38,3 +38,8 @@ class ReportError(PermanenceError):
 
 class CheckRefused(PermanenceError):
     """The daily check cannot run for this as-of date, or not now."""
+
+
+class MappingFileError(PermanenceError):
+    """A mapping file (how a source system's export reads as the engine's CSV) cannot be
+    used; it is refused whole."""

@@ -66,6 +66,9 @@ class CaseFacts(NamedTuple):
     extensions: Mapping[str, Sequence[tuple[date, date]]] = NOTHING
     """(approved_on, extended_to) per milestone: the latest approval on or before A stands."""
     sibling_group: str | None = None
+    missing_from_snapshot: tuple[str, date] | None = None
+    """(the snapshot, the day it was imported) when the latest snapshot of every open case did
+    not hold this case: a data-quality item, nothing the evaluation uses."""
 
 
 class MilestoneStatus(NamedTuple):

@@ -2,11 +2,14 @@
 written, all in the caller's transaction, so a refusal changes nothing.
 
 `permanence import KIND FILE` and the inbox (permanence.inbox) both import through here: one
-set of checks, whoever hands in the file.
+set of checks, whoever hands in the file. A source system's own export is first read through
+its mapping (permanence.mappings), and its problems said in the source's own words; a cases
+file marked as a snapshot (every open case) also lists the open cases it does not hold.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,9 +17,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from permanence import csvfiles
+from permanence import csvfiles, mappings
 from permanence.caseload import due_on_day
-from permanence.store import reads, writes
+from permanence.errors import ImportRefused
+from permanence.store import reads, snapshots, writes
 from permanence.timelines import Timeline
 
 KINDS = ("leads", "cases", "events", "pauses", "extensions")
@@ -50,13 +54,27 @@ class Imported:
     warnings: list[str] = field(default_factory=list)
     route_changes: list[tuple[str, str, str]] = field(default_factory=list)
     """(case_ref, old timeline, new timeline) for each case that changed route."""
+    missing: list[str] | None = None
+    """For a snapshot: the open cases it did not hold (None: not a snapshot)."""
 
     def lines(self, source: object) -> list[str]:
         """What the import says: `Imported 12 leads from leads.csv.`, then one line per route
         change."""
-        return [f"Imported {plural(self.count, NOUNS[self.kind])} from {source}.",
-                *(f"{case_ref}: route changed from {old} to {new}; its history keeps the old "
-                  "route and every date recorded." for case_ref, old, new in self.route_changes)]
+        lines = [f"Imported {plural(self.count, NOUNS[self.kind])} from {source}.",
+                 *(f"{case_ref}: route changed from {old} to {new}; its history keeps the old "
+                   "route and every date recorded."
+                   for case_ref, old, new in self.route_changes)]
+        if self.missing:
+            count = len(self.missing)
+            lines.append(
+                f"{plural(count, 'open case')} in the store {'is' if count == 1 else 'are'} not "
+                f"in this snapshot: {', '.join(self.missing)}; listed under data quality until "
+                "a snapshot holds "
+                f"{'it' if count == 1 else 'them'} or {'it is' if count == 1 else 'they are'} "
+                "closed (closed_on), never closed here.")
+        elif self.missing is not None:
+            lines.append("Snapshot: every open case in the store is in it.")
+        return lines
 
 
 def read_file(kind: str, path: Path) -> csvfiles.CsvRows:
@@ -69,12 +87,73 @@ def read_content(kind: str, name: str, content: bytes) -> csvfiles.CsvRows:
     return csvfiles.read_csv_bytes(Path(name), content, *COLUMNS[kind])
 
 
+def read_mapped(mapping: mappings.FileMapping, path: Path,
+                content: bytes | None = None) -> mappings.Translation:
+    """A source system's file (local, or its bytes already read from an inbox), read under its
+    own header and translated by its mapping; ImportRefused when it cannot be read."""
+    if content is None:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                source = mappings.read_source(mapping, path, handle)
+        except FileNotFoundError:
+            raise ImportRefused(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
+    else:
+        handle = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+        source = mappings.read_source(mapping, path, handle)
+    return mappings.translate(mapping, source)
+
+
+def import_translated(kind: str, translation: mappings.Translation, *, session: Session,
+                      timelines: Mapping[str, Timeline], today: date, source: str,
+                      snapshot: bool = False) -> Imported:
+    """`import_rows` of a source file translated by its mapping: every check applies, and every
+    problem, the mapping's and the import's, is said with the source's line and own column."""
+    path = translation.data.path
+    try:
+        done = import_rows(kind, translation.data, session=session, timelines=timelines,
+                           today=today, source=source,
+                           snapshot=snapshot or translation.snapshot)
+    except ImportRefused as error:
+        raise ImportRefused(_merged(path, translation.problems, mappings.in_source_words(
+            error.problems, translation))) from None
+    if translation.problems:
+        raise ImportRefused(_merged(path, translation.problems, []))
+    return done
+
+
+def _merged(path: Path, ours: list[str], theirs: list[str]) -> list[str]:
+    """The mapping's row problems and the import's in line order, then one summary line."""
+    prefix = f"{path}:"
+
+    def line_of(problem: str) -> int:
+        number = problem[len(prefix):].split(":", 1)[0]
+        return int(number) if number.isdigit() else 0
+
+    rows = [problem for problem in [*ours, *theirs]
+            if problem.startswith(prefix) and line_of(problem) > 0]
+    others = [problem for problem in theirs if problem not in rows
+              and not problem.startswith(f"{path}: nothing imported")]
+    rows.sort(key=line_of)
+    count = len(rows)
+    rows_to_fix = "1 bad row" if count == 1 else f"{count} bad rows"
+    return [*others, *rows, f"{path}: nothing imported; {rows_to_fix} to fix"]
+
+
 def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
-                timelines: Mapping[str, Timeline], today: date, source: str) -> Imported:
+                timelines: Mapping[str, Timeline], today: date, source: str,
+                snapshot: bool = False) -> Imported:
     """Check every row of `data` against what the store holds and write them in `session`'s
     transaction; ImportRefused, naming every bad row, writes nothing. `source` is recorded with
-    each row (`import cases.csv`); `today` is the day dates are checked against."""
+    each row (`import cases.csv`); `today` is the day dates are checked against. A `snapshot`
+    (cases only) holds every open case: each open case it does not hold is remembered, to be
+    listed as a data-quality item."""
+    if snapshot and kind != "cases":
+        raise ImportRefused(f"{data.path}: only a cases file can be a snapshot (every open "
+                            f"case), not a file of {kind}")
     routes: list[tuple[str, str, str]] = []
+    missing: list[str] = []
     rows: list[dict[str, object]] | list[dict[str, str]]
     if kind == "leads":
         from permanence.notifications.delivery import check_url  # apprise: loaded when needed
@@ -86,6 +165,10 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
                                     lead_ids=reads.lead_ids(session=session), today=today,
                                     earliest_events=reads.earliest_events(session=session))
         routes = writes.import_cases(session=session, cases=rows, today=today, source=source)
+        if snapshot:
+            missing = snapshots.record_snapshot(
+                session=session, held=(str(case["case_ref"]) for case in rows), source=source,
+                day=today)
     elif kind == "events":
         rows = csvfiles.check_events(data, cases=reads.case_index(session=session),
                                      timelines=timelines, today=today)
@@ -102,4 +185,4 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
     else:
         raise ValueError(f"unknown kind of file {kind!r}; expected one of {', '.join(KINDS)}")
     return Imported(kind=kind, count=len(rows), warnings=list(data.warnings),
-                    route_changes=routes)
+                    route_changes=routes, missing=missing if snapshot else None)

@@ -12,6 +12,11 @@ bucket, an SFTP folder), imported by the daily check before it evaluates, or by
 - Imported files (and contents already imported) move to `archive/`, refused ones to
   `quarantine/`, with `NAME.problems.txt` beside each listing every problem by line.
 - No extract for more than the configured number of days: the data is stale.
+- With a mapping (`PERMANENCE_INBOX_MAP`, permanence.mappings), each file of a kind it
+  describes is the source system's own export, read through it; other kinds are the engine's
+  CSV files.
+- A cases file whose name holds the word `snapshot`, or whose mapping says `snapshot: true`,
+  holds every open case: an open case it does not hold is listed under data quality.
 
 The rules on names and staleness are plain functions; `take_in` does the file system and the
 store.
@@ -25,15 +30,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from permanence import imports
+from permanence import imports, mappings
 from permanence.clock import service_day
-from permanence.errors import ImportRefused
+from permanence.errors import ImportRefused, MappingFileError
 from permanence.models import utc_now
 from permanence.store import inbox as records
 from permanence.timelines import Timeline
@@ -215,16 +221,26 @@ def data_lead_message(intake: Intake, recipient: str, day: date) -> tuple[str, s
 # The file system and the store.
 
 def take_in(engine: Engine, url: str, *, timelines: Mapping[str, Timeline], today: date,
-            as_of: date, stale_after: int) -> Intake:
+            as_of: date, stale_after: int, mapping: str | None = None) -> Intake:
     """Import every complete file in the inbox at `url`, in intake order, each in its own
     transaction with its content's hash; move it to archive/ or quarantine/; then say whether
-    the data is stale on `as_of`. `today` is the day the imports check dates against.
+    the data is stale on `as_of`. `today` is the day the imports check dates against;
+    `mapping` a mapping file (a local path) the source's files are read through.
 
-    A file refused, or the inbox unreadable, is in the result, never raised: the daily check
-    goes on. A store that fails is raised (the file stays in the inbox for the next run)."""
+    A file refused, the inbox unreadable, or a mapping that cannot be used (every file then
+    left where it is) is in the result, never raised: the daily check goes on. A store that
+    fails is raised (the file stays in the inbox for the next run)."""
     import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
 
     shown = shown_url(url)
+    source: mappings.SourceMapping | None = None
+    if mapping:
+        try:
+            source = mappings.load_mapping(Path(mapping))
+        except MappingFileError as error:
+            return _finish(engine, Intake(shown, unreadable=(
+                f"the inbox's mapping {mapping} (PERMANENCE_INBOX_MAP) cannot be used, so no "
+                f"file was taken in: {'; '.join(error.problems)}")), as_of, stale_after)
     try:
         fs, root = fsspec.core.url_to_fs(url)
         entries = fs.ls(root, detail=True)
@@ -245,7 +261,7 @@ def take_in(engine: Engine, url: str, *, timelines: Mapping[str, Timeline], toda
         try:
             content = fs.cat_file(files[name])
             taken.append(_take_one(engine, fs, root, name, content, files[name], timelines,
-                                   today))
+                                   today, source))
         except FileNotFoundError:
             continue  # gone since the listing: another process took it
         except OSError as error:  # the file system failed mid-way: the rest waits a run
@@ -266,7 +282,8 @@ def _finish(engine: Engine, intake: Intake, as_of: date, stale_after: int) -> In
 
 
 def _take_one(engine: Engine, fs: Any, root: str, name: str, content: bytes, path: str,
-              timelines: Mapping[str, Timeline], today: date) -> Taken:
+              timelines: Mapping[str, Timeline], today: date,
+              source: mappings.SourceMapping | None) -> Taken:
     """Import one file and move it; a refusal moves it to quarantine with its problems."""
     kind = kind_of(name)
     digest = hashlib.sha256(content).hexdigest()
@@ -282,9 +299,17 @@ def _take_one(engine: Engine, fs: Any, root: str, name: str, content: bytes, pat
                 records.record_received_again(session=session, content_hash=digest, at=now)
                 done = None
             else:
-                data = imports.read_content(kind, name, content)
-                done = imports.import_rows(kind, data, session=session, timelines=timelines,
-                                           today=today, source=f"inbox {name}")
+                snapshot = mappings.is_snapshot_name(name)
+                if source is not None and kind in source.files:
+                    translation = imports.read_mapped(source.files[kind], Path(name), content)
+                    done = imports.import_translated(
+                        kind, translation, session=session, timelines=timelines, today=today,
+                        source=f"inbox {name}", snapshot=snapshot)
+                else:
+                    data = imports.read_content(kind, name, content)
+                    done = imports.import_rows(kind, data, session=session,
+                                               timelines=timelines, today=today,
+                                               source=f"inbox {name}", snapshot=snapshot)
                 records.record_imported(session=session, content_hash=digest, kind=kind,
                                         name=name, rows=done.count, at=now)
     except ImportRefused as error:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from permanence import csvfiles, imports
+from permanence import csvfiles, imports, mappings
 from permanence.caseload import due_on_day
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
@@ -24,42 +24,67 @@ def _warn(warnings: list[str]) -> None:
         err.print(f"warning: {warning}", markup=False)
 
 
-def _import(ctx: typer.Context, kind: str, file: Path) -> None:
-    """`permanence import KIND FILE`: the import the inbox makes too (permanence.imports), its
-    warnings on standard error and what it wrote on standard output."""
+MapOption = Annotated[Path | None, typer.Option(
+    "--map", metavar="MAPPING", help="A mapping file (YAML): FILE is the source system's own "
+                                     "export, read through it (docs/mappings.md).")]
+
+
+def _import(ctx: typer.Context, kind: str, file: Path, mapping: Path | None = None,
+            snapshot: bool = False) -> None:
+    """`permanence import KIND FILE [--map MAPPING]`: the import the inbox makes too
+    (permanence.imports), its warnings on standard error and what it wrote on standard
+    output."""
     settings: Settings = ctx.obj
-    data = imports.read_file(kind, file)
+    translation = None
+    if mapping is not None:
+        translation = imports.read_mapped(mappings.load_mapping(mapping).describe(kind), file)
+        data = translation.data
+    else:
+        data = imports.read_file(kind, file)
     _warn(data.warnings)
     timelines = settings.timelines()
     with session_for(settings) as session:
-        done = imports.import_rows(kind, data, session=session, timelines=timelines,
-                                   today=service_today(), source=f"import {file.name}")
+        if translation is not None:
+            done = imports.import_translated(kind, translation, session=session,
+                                             timelines=timelines, today=service_today(),
+                                             source=f"import {file.name}", snapshot=snapshot)
+        else:
+            done = imports.import_rows(kind, data, session=session, timelines=timelines,
+                                       today=service_today(), source=f"import {file.name}",
+                                       snapshot=snapshot)
     for line in done.lines(file):
         out.print(line, markup=False)
 
 
 @plain_errors
-def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+def import_leads(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
+                 mapping: MapOption = None) -> None:
     """Import leads: lead_id, name, role, team, notify."""
-    _import(ctx, "leads", file)
+    _import(ctx, "leads", file, mapping)
 
 
 @plain_errors
-def import_cases(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+def import_cases(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
+    mapping: MapOption = None,
+    snapshot: Annotated[bool, typer.Option(
+        "--snapshot", help="FILE holds every open case: an open case in the store that it does "
+                           "not hold is listed under data quality (never closed).")] = False,
+) -> None:
     """Import cases: case_ref, timeline, team, social_worker, looked_after_on [, child_name,
     date_of_birth, closed_on, sibling_group]. An existing case_ref is replaced whole; a new
     timeline is a route change, kept in the case's history."""
-    _import(ctx, "cases", file)
+    _import(ctx, "cases", file, mapping, snapshot)
 
 
 @plain_errors
-def import_events(ctx: typer.Context,
-                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+def import_events(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
+                  mapping: MapOption = None) -> None:
     """Import milestone dates: case_ref, milestone, occurred_on [, note, kind, noted_on]. kind is
     done (default), planned (a booked date, up to 3 years ahead, known from noted_on) or
     not_applicable. A second done or not_applicable row for the same case and milestone
     replaces the first, which is kept in the history."""
-    _import(ctx, "events", file)
+    _import(ctx, "events", file, mapping)
 
 
 @plain_errors
@@ -205,19 +230,20 @@ def _refuse_text(option: str, value: str) -> None:
 
 
 @plain_errors
-def import_pauses(ctx: typer.Context,
-                  file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+def import_pauses(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
+                  mapping: MapOption = None) -> None:
     """Import pauses: case_ref, paused_from, paused_to (may be empty), reason. A pause of a
     case from the same day replaces the one recorded before."""
-    _import(ctx, "pauses", file)
+    _import(ctx, "pauses", file, mapping)
 
 
 @plain_errors
 def import_extensions(ctx: typer.Context,
-                      file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+                      file: Annotated[Path, typer.Argument(metavar="FILE")],
+                      mapping: MapOption = None) -> None:
     """Import agreed extensions: case_ref, milestone, extended_to, approved_by, approved_on,
     reason."""
-    _import(ctx, "extensions", file)
+    _import(ctx, "extensions", file, mapping)
 
 
 @plain_errors
@@ -226,13 +252,16 @@ def import_inbox(
     url: Annotated[str | None, typer.Argument(
         metavar="URL", help="The inbox: a folder or an fsspec URL (default: "
                             "$PERMANENCE_INBOX).")] = None,
+    mapping: Annotated[str | None, typer.Option(
+        "--map", metavar="MAPPING", help="A mapping file the inbox's files are read through "
+                                         "(default: $PERMANENCE_INBOX_MAP).")] = None,
 ) -> None:
     """Import every new extract in the inbox, as the daily check does before it evaluates: in
     dependency order (leads, cases, events, pauses, extensions, by the start of each name), each
     all or nothing, no content twice; names starting with . or ending .tmp or .part are left
     for the next run. Imported files move to archive/, refused ones to quarantine/ with their
-    problems beside them."""
-    from permanence.config import check_wait, inbox_stale_days, inbox_url
+    problems beside them. A cases file named with the word snapshot holds every open case."""
+    from permanence.config import check_wait, inbox_map, inbox_stale_days, inbox_url
     from permanence.inbox import take_in
     from permanence.store.lock import check_lock
 
@@ -248,7 +277,7 @@ def import_inbox(
     with check_lock(engine, wait=check_wait(),
                     waiting=lambda line: err.print(line, markup=False)):
         intake = take_in(engine, url, timelines=timelines, today=today, as_of=today,
-                         stale_after=stale_after)
+                         stale_after=stale_after, mapping=mapping or inbox_map())
     _print_intake(intake)
     if intake.unreadable or intake.refused:
         raise typer.Exit(1)

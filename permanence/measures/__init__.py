@@ -72,7 +72,9 @@ Definitions, fixed here because a committee compares them month by month:
   completion of a milestone the case's timeline does not have), over the cases the measures
   count; `no_social_worker` (an open case whose social_worker is not a lead) and
   `unresolved_role` (any other role that resolves to nobody, one item per timeline, team and
-  role, as evaluation reports it), over open cases.
+  role, as evaluation reports it), over open cases; `missing_from_snapshot` (an open case
+  that the latest snapshot, a cases extract of every open case, did not hold), from the day
+  that snapshot was imported.
 """
 
 from permanence.measures.board import (
@@ -96,7 +98,12 @@ from permanence.measures.history import (
     history_measures,
     paused_within,
 )
-from permanence.measures.quality import QUALITY_KINDS, QualityItem, open_case_quality
+from permanence.measures.quality import (
+    QUALITY_KINDS,
+    QualityItem,
+    open_case_quality,
+    snapshot_quality,
+)
 from permanence.measures.stats import (
     SHIFT_LENGTH,
     RunChart,
@@ -112,4 +119,5 @@ __all__ = [
     "RunChart", "WorkloadRow", "at_risk", "at_risk_json", "csv_rows", "drift", "drift_order",
     "extension_counts", "forecast", "history_measures", "measure", "median", "month_of",
     "open_case_quality", "paused_within", "percentile", "rag_counts", "run_chart",
+    "snapshot_quality",
 ]

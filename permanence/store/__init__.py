@@ -2,8 +2,8 @@
 
 Data functions are keyword-only and take the session, so one transaction can span a whole
 import. Each job has its module (opening the store, the check lock, writes, the caseload reads,
-a case's history, the daily check's records, the inbox's records, the web page's accounts and
-sessions); every
+a case's history, the daily check's records, the inbox's records, snapshots' missing cases,
+the web page's accounts and sessions); every
 function is also named here, so `store.make_engine(...)` reads the same wherever it is called
 from.
 """
@@ -84,6 +84,7 @@ from permanence.store.reads import (
     teams,
 )
 from permanence.store.scorecard import checked_day_before, scorecard_dates
+from permanence.store.snapshots import missing_from_snapshot, record_snapshot
 from permanence.store.writes import (
     CHUNK,
     import_cases,
@@ -113,3 +114,4 @@ __all__ = [
     "start_check_run", "start_session", "status_history", "stored_states", "teams", "upsert",
 ]
 __all__ += ["checked_day_before", "scorecard_dates"]  # the adoption scorecard's reads
+__all__ += ["missing_from_snapshot", "record_snapshot"]  # the open cases a snapshot missed

@@ -21,6 +21,7 @@ from permanence.models import (
     MilestoneCompletion,
     MilestoneEvent,
 )
+from permanence.models.snapshots import MissingFromSnapshot
 from permanence.timelines import Timeline
 
 
@@ -122,12 +123,16 @@ def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
             Extension.case_ref, Extension.milestone, Extension.approved_on,
             Extension.extended_to).order_by(Extension.recorded_at), Extension)):
         extensions[case_ref][milestone].append((approved_on, extended_to))
+    missing = {case_ref: (snapshot, day) for case_ref, snapshot, day in session.execute(
+        scoped(select(  # type: ignore[call-overload]
+            MissingFromSnapshot.case_ref, MissingFromSnapshot.snapshot,
+            MissingFromSnapshot.snapshot_on), MissingFromSnapshot))}
     empty: dict[str, Any] = {}
     return [CaseFacts(case_ref, timeline, team_name, worker, looked_after_on, closed_on,
                       completions.get(case_ref, empty), not_applicable.get(case_ref, empty),
                       occurrences.get(case_ref, empty), planned.get(case_ref, empty),
                       tuple(pauses.get(case_ref, ())), extensions.get(case_ref, empty),
-                      sibling_group)
+                      sibling_group, missing.get(case_ref))
             for case_ref, timeline, team_name, worker, looked_after_on, closed_on, sibling_group
             in cases]
 
