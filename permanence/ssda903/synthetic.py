@@ -60,10 +60,11 @@ def _stays(rng: random.Random, kind: str) -> tuple[list[tuple[int, str, str, str
         if rng.random() < 0.4:
             steps.append((rng.randint(20, 300), "P", steps[0][2], rng.choice(("U1", "K2", "R1"))))
         return steps, rng.choice(("E13", "E4A", "E4B", "E8"))
-    if kind == "long":
+    if kind == "long":  # long-term care, with a few moves of placement
+        moves = [(rng.randint(60, 500), "P", "C2", rng.choice(("U1", "U4", "K2", "R1", "P2")))
+                 for _ in range(rng.randint(1, 5))]
         return ([(rng.randint(30, 150), "S", "C1", foster),
-                 (rng.randint(300, 1500), "L", "C2", foster),
-                 (rng.randint(200, 900), "P", "C2", rng.choice(("U1", "K2", "P2")))],
+                 (rng.randint(300, 1000), "L", "C2", foster), *moves],
                 rng.choice(("E17", "E5", "E8")))
     if kind == "sgo":
         return ([(rng.randint(30, 150), "S", "C1", foster),
