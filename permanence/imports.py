@@ -37,6 +37,9 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 """Per kind, its (required, optional) columns."""
 
+MISSING_NAMED = 10
+"""The open cases a snapshot did not hold that its import names; data quality lists every one."""
+
 NOUNS = {"leads": "lead", "cases": "case", "events": "event", "pauses": "pause",
          "extensions": "extension"}
 
@@ -66,10 +69,12 @@ class Imported:
                    for case_ref, old, new in self.route_changes)]
         if self.missing:
             count = len(self.missing)
+            named = ", ".join(self.missing[:MISSING_NAMED])
+            if count > MISSING_NAMED:
+                named += f" and {count - MISSING_NAMED} more"
             lines.append(
                 f"{plural(count, 'open case')} in the store {'is' if count == 1 else 'are'} not "
-                f"in this snapshot: {', '.join(self.missing)}; listed under data quality until "
-                "a snapshot holds "
+                f"in this snapshot: {named}; listed under data quality until a snapshot holds "
                 f"{'it' if count == 1 else 'them'} or {'it is' if count == 1 else 'they are'} "
                 "closed (closed_on), never closed here.")
         elif self.missing is not None:

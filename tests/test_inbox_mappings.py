@@ -22,7 +22,7 @@ from test_inbox import LEADS, TODAY, Inbox, rows
 from test_inbox_check import Authority, _authority
 from typer.testing import CliRunner
 
-from permanence import store
+from permanence import imports, store
 from permanence.cli import app
 from permanence.clock import service_today
 from permanence.evaluate import CaseFacts
@@ -221,9 +221,9 @@ class TestSnapshots:
             ("C-2", "inbox cases-snapshot-2026-12-06.csv", TODAY)]
         item = QualityItem(
             "missing_from_snapshot", "C-2", "north", "drift-test", None,
-            "open here, but not in the snapshot of every open case (inbox "
-            "cases-snapshot-2026-12-06.csv, 2026-12-06): if the child has left care, import "
-            "the case with its closed_on; if not, check the extract")
+            "open here, but missing from the snapshot of every open case imported on 2026-12-06 "
+            "(inbox cases-snapshot-2026-12-06.csv): if the child has left care, import the case "
+            "with its closed_on; if not, check the extract")
         assert quality(engine, rules) == [item]
         assert quality(engine, rules, date(2026, 12, 5)) == []  # before that snapshot
 
@@ -275,6 +275,29 @@ class TestSnapshots:
               "not a file of events")])]
 
 
+class TestSnapshotLines:
+    """The import names at most ten of the open cases a snapshot did not hold (data quality
+    lists every one)."""
+
+    def test_named(self) -> None:
+        done = imports.Imported("cases", 1, missing=["C-1", "C-2"])
+        assert done.lines("s.csv") == [
+            "Imported 1 case from s.csv.",
+            ("2 open cases in the store are not in this snapshot: C-1, C-2; listed under data "
+             "quality until a snapshot holds them or they are closed (closed_on), never closed "
+             "here.")]
+
+    def test_at_most_ten(self) -> None:
+        done = imports.Imported("cases", 3, missing=[f"C-{n:02}" for n in range(1, 13)])
+        assert done.lines("s.csv")[1] == (
+            "12 open cases in the store are not in this snapshot: C-01, C-02, C-03, C-04, C-05, "
+            "C-06, C-07, C-08, C-09, C-10 and 2 more; listed under data quality until a "
+            "snapshot holds them or they are closed (closed_on), never closed here.")
+
+    def test_not_a_snapshot(self) -> None:
+        assert imports.Imported("cases", 3).lines("c.csv") == ["Imported 3 cases from c.csv."]
+
+
 class TestSnapshotQuality:
     """The item is about the as-of date: from the snapshot's day, while the case is open."""
 
@@ -321,9 +344,9 @@ class TestByHand:
                 if item["kind"] == "missing_from_snapshot"] == [{
             "kind": "missing_from_snapshot", "case_ref": "C-2", "team": "north",
             "timeline": "drift-test", "milestone": None,
-            "detail": ("open here, but not in the snapshot of every open case (import "
-                       f"snapshot.csv, {service_today()}): if the child has left care, import "
-                       "the case with its closed_on; if not, check the extract")}]
+            "detail": ("open here, but missing from the snapshot of every open case imported "
+                       f"on {service_today()} (import snapshot.csv): if the child has left "
+                       "care, import the case with its closed_on; if not, check the extract")}]
         refused = runner.invoke(app, [*base, "import", "events", str(tmp_path / "cases.csv"),
                                       "--snapshot"])
         assert refused.exit_code == 2  # no such option for events

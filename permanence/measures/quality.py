@@ -65,7 +65,7 @@ def snapshot_quality(facts: Iterable[CaseFacts], as_of: date) -> list[QualityIte
         snapshot, day = case.missing_from_snapshot
         items.append(QualityItem(
             "missing_from_snapshot", case.case_ref, case.team, case.timeline, None,
-            f"open here, but not in the snapshot of every open case ({snapshot}, "
-            f"{day}): if the child has left care, import the case with its closed_on; if "
-            "not, check the extract"))
+            f"open here, but missing from the snapshot of every open case imported on {day} "
+            f"({snapshot}): if the child has left care, import the case with its closed_on; "
+            "if not, check the extract"))
     return sorted(items, key=lambda item: item.case_ref or "")
