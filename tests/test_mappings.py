@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -58,6 +60,16 @@ class TestDateFormat:
     ])
     def test_read(self, form: str, text: str, day: date) -> None:
         assert DateFormat.parse(form).read(text) == day
+
+    @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+           st.sampled_from([("dd/mm/yyyy", "%d/%m/%Y"), ("mm/dd/yyyy", "%m/%d/%Y"),
+                            ("dd-mon-yyyy", "%d-%b-%Y"), ("yyyymmdd", "%Y%m%d"),
+                            ("dd.mm.yyyy hh:mm", "%d.%m.%Y 23:59"),
+                            ("yyyy-mm-ddThh:mm:ss", "%Y-%m-%dT00:00:00")]))
+    def test_every_day_reads_back(self, day: date, forms: tuple[str, str]) -> None:
+        """Any day written in a form (as strftime writes it, C locale) reads back as itself."""
+        form, written = forms
+        assert DateFormat.parse(form).read(day.strftime(written)) == day
 
     @pytest.mark.parametrize(("form", "text", "problem"), [
         ("dd/mm/yyyy", "2026-11-23", "is not a date in the form dd/mm/yyyy"),
