@@ -161,6 +161,25 @@ class TestMappedInbox:
         assert problems[3:] == intake.refused[0].lines
         assert rows(engine, MilestoneEvent.id) == []  # all or nothing: not even line 2
 
+    def test_fixed_in_the_mapping_then_put_back_unchanged(
+            self, engine: Engine, inbox: Inbox, rules: dict[str, Timeline], mapping: Path) -> None:
+        """A code the mapping did not know refuses the export; once the mapping knows it, the
+        same export put back is imported (a refused content is not held as imported)."""
+        export = "ID,STEP,DATE\nC-1,REVIEW_HELD,20/11/2026\n"
+        inbox.put("leads.csv", LEADS)
+        inbox.put("cases.csv", SOURCE_CASES)
+        inbox.put("events-2026-12-05.csv", export)
+        first = run(engine, inbox, rules, mapping)
+        assert [file.outcome for file in first.taken] == [IMPORTED, IMPORTED, REFUSED]
+        mapping.write_text(MAPPING.replace("{REV: review,", "{REVIEW_HELD: review, REV: review,"),
+                           encoding="utf-8")
+        inbox.put("events-2026-12-05.csv", export)
+        second = run(engine, inbox, rules, mapping)
+        assert [(file.outcome, file.moved_to) for file in second.taken] == [
+            (IMPORTED, "archive/events-2026-12-05.csv")]
+        assert rows(engine, MilestoneEvent.milestone, MilestoneEvent.occurred_on) == [
+            ("review", date(2026, 11, 20))]
+
     def test_dropped_twice_and_being_written(self, engine: Engine, inbox: Inbox,
                                              rules: dict[str, Timeline], mapping: Path) -> None:
         """A mapped extract dropped again is known by its content; one under a temporary name
