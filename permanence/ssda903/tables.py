@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from permanence.csvfiles import text_problem
 from permanence.errors import ImportRefused
@@ -179,23 +180,24 @@ class ReturnReader:
         except UnicodeDecodeError:
             raise ImportRefused(f"{name}: is not UTF-8 text; save it as \"CSV UTF-8\" and "
                                 "import it again; nothing imported") from None
+        reader = csv.reader(io.StringIO(text, newline=""))
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
+            first = next(reader, None)
+            header = [value.strip().upper() for value in first or ()]
+            tables = recognise(header)
+            data = _data_rows(reader, len(header))  # every file read whole: CSV or refused
         except csv.Error as error:
             raise ImportRefused(f"{name}: is not a readable CSV file ({error}); nothing "
                                 "imported") from None
-        if not rows:
+        if first is None:
             self.ignored.append(f"{name} (empty)")
             return
-        header = [value.strip().upper() for value in rows[0]]
-        tables = recognise(header)
         if not tables:
             self.ignored.append(f"{name} (its header fits none of {', '.join(TABLES)})")
             return
         index: dict[str, int] = {}
         for position, column in enumerate(header):
             index.setdefault(column, position)
-        data = self._data_rows(text, len(header))
         readers = [getattr(self, f"_read_{table.lower()}") for table in tables]
         for line, values in data:
             child = values[index["CHILD"]]
@@ -207,24 +209,6 @@ class ReturnReader:
                 for reader in readers:
                     reader(name, line, child, values, index)
         self.read.append((name, tables, len(data)))
-
-    @staticmethod
-    def _data_rows(text: str, width: int) -> list[tuple[int, list[str]]]:
-        """The data rows with the line each starts on, values stripped and padded; blank rows
-        skipped."""
-        reader = csv.reader(io.StringIO(text, newline=""))
-        next(reader)
-        rows: list[tuple[int, list[str]]] = []
-        line = reader.line_num + 1
-        for values in reader:
-            if any(values):
-                stripped = [value.strip() for value in values]
-                if len(stripped) < width:
-                    stripped += [""] * (width - len(stripped))
-                if any(stripped):
-                    rows.append((line, stripped))
-            line = reader.line_num + 1
-        return rows
 
     def _date(self, table: str, column: str, text: str, required: bool, where: tuple[str, int],
               child: str) -> date | None:
@@ -369,6 +353,22 @@ class ReturnReader:
         return lines
 
 
+def _data_rows(reader: Any, width: int) -> list[tuple[int, list[str]]]:
+    """The data rows of a csv.reader (typeshed names its class privately) past its header,
+    with the line each starts on, values stripped and padded to `width`; blank rows skipped."""
+    rows: list[tuple[int, list[str]]] = []
+    line = reader.line_num + 1
+    for values in reader:
+        if any(values):
+            stripped = [value.strip() for value in values]
+            if len(stripped) < width:
+                stripped += [""] * (width - len(stripped))
+            if any(stripped):
+                rows.append((line, stripped))
+        line = reader.line_num + 1
+    return rows
+
+
 @dataclass(frozen=True, slots=True)
 class Allocation:
     """One row of an allocations file: who holds a child's cases (a blank cell: the default)."""
@@ -389,15 +389,15 @@ def read_allocations(name: str, content: bytes, lead_ids: set[str],
     not a known lead, whose child is left out). ImportRefused when it cannot be read or lacks
     a column."""
     try:
-        text = content.decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        reader = csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+        header = [value.strip().upper() for value in next(reader, None) or ()]
+        rows = _data_rows(reader, len(header))
     except UnicodeDecodeError:
         raise ImportRefused(f"{name}: is not UTF-8 text; save it as \"CSV UTF-8\" and import it "
                             "again; nothing imported") from None
     except csv.Error as error:
         raise ImportRefused(f"{name}: is not a readable CSV file ({error}); nothing "
                             "imported") from None
-    header = [value.strip().upper() for value in rows[0]] if rows else []
     missing = [column for column in ALLOCATION_COLUMNS if column not in header]
     if missing:
         shown = ", ".join(column if column == "CHILD" else column.lower() for column in missing)
@@ -407,7 +407,7 @@ def read_allocations(name: str, content: bytes, lead_ids: set[str],
     at = {column: header.index(column) for column in ALLOCATION_COLUMNS}
     allocations: dict[str, Allocation] = {}
     problems: list[Problem] = []
-    for line, values in ReturnReader._data_rows(text, len(header)):
+    for line, values in rows:
         child, team, worker = (values[at[column]] for column in ALLOCATION_COLUMNS)
         reasons = [(column.lower() if column != "CHILD" else column, problem.split(" ", 1)[1])
                    for column, value in zip(ALLOCATION_COLUMNS, (child, team, worker),
