@@ -146,7 +146,11 @@ def inbox_lines(inbox: Mapping[str, Any]) -> list[str]:
                          f"{'s' if file['problems'] != 1 else ''}; nothing in it imported; "
                          f"moved to {moved}, its problems in {moved}.problems.txt")
         else:
-            lines.append(f"- {md(file['outcome'])}: {name}, moved to {moved}")
+            missing = file.get("missing_from_snapshot")
+            snapshot = ("" if not missing else
+                        f"; a snapshot without {missing} open case{'s' if missing != 1 else ''}"
+                        " of the store, listed under data quality")
+            lines.append(f"- {md(file['outcome'])}: {name}, moved to {moved}{snapshot}")
     lines += [f"- left for the next run (still being written): {md(name)}"
               for name in inbox["left"]]
     return lines or [f"No new file in {md(inbox['inbox'])}."]

@@ -142,6 +142,8 @@ class Taken:
     moved_to: str
     """Where it went, relative to the inbox: `archive/NAME` or `quarantine/NAME`."""
     warnings: list[str] = field(default_factory=list)
+    missing: int | None = None
+    """For a snapshot imported: how many open cases it did not hold (None: not a snapshot)."""
 
 
 @dataclass(frozen=True)
@@ -180,12 +182,15 @@ class Intake:
 
     def as_json(self) -> dict[str, Any]:
         """For the check's summary: no problem lines (they may quote a date of birth), only
-        where each file went and how many problems it had."""
+        where each file went, how many problems it had and, for a snapshot, how many open cases
+        it did not hold."""
         return {"inbox": self.inbox, "unreadable": self.unreadable, "stale": self.stale,
                 "left": self.left,
                 "files": [{"name": file.name, "kind": file.kind, "outcome": file.outcome,
                            "moved_to": file.moved_to,
-                           "problems": len(file.lines) if file.outcome == REFUSED else 0}
+                           "problems": len(file.lines) if file.outcome == REFUSED else 0,
+                           **({} if file.missing is None
+                              else {"missing_from_snapshot": file.missing})}
                           for file in self.taken]}
 
 
@@ -320,7 +325,8 @@ def _take_one(engine: Engine, fs: Any, root: str, name: str, content: bytes, pat
         return Taken(name, kind, ALREADY_IMPORTED, [
             (f"{name}: the same content was imported on {service_day(held.imported_at)} (as "
             f"{held.name}); not imported again")], moved)
-    return Taken(name, kind, IMPORTED, done.lines(name), moved, done.warnings)
+    return Taken(name, kind, IMPORTED, done.lines(name), moved, done.warnings,
+                 None if done.missing is None else len(done.missing))
 
 
 def _quarantine(fs: Any, root: str, name: str, path: str, kind: str | None,

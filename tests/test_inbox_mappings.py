@@ -26,6 +26,7 @@ from permanence import imports, store
 from permanence.cli import app
 from permanence.clock import service_today
 from permanence.evaluate import CaseFacts
+from permanence.flows.artifacts import inbox_lines
 from permanence.inbox import ALREADY_IMPORTED, IMPORTED, REFUSED, Intake, take_in
 from permanence.measures import snapshot_quality
 from permanence.measures.quality import QualityItem
@@ -232,6 +233,14 @@ class TestSnapshots:
         assert [(file.outcome, file.lines) for file in intake.taken] == [
             (IMPORTED, ["Imported 1 case from cases-snapshot-2026-12-06.csv.", MISSING_C2])]
         assert intake.failures() == []  # a data-quality item, not a refusal
+        assert intake.as_json()["files"] == [{
+            "name": "cases-snapshot-2026-12-06.csv", "kind": "cases", "outcome": IMPORTED,
+            "moved_to": "archive/cases-snapshot-2026-12-06.csv", "problems": 0,
+            "missing_from_snapshot": 1}]
+        assert inbox_lines(intake.as_json()) == [
+            ("- imported: cases-snapshot-2026-12-06.csv, moved to "
+             "archive/cases-snapshot-2026-12-06.csv; a snapshot without 1 open case of the "
+             "store, listed under data quality")]
         # C-2 is still open; C-3 closed on 30 November, so a snapshot need not hold it.
         assert rows(engine, Case.case_ref, Case.closed_on) == [
             ("C-1", None), ("C-2", None), ("C-3", date(2026, 11, 30))]
@@ -263,6 +272,9 @@ class TestSnapshots:
         assert intake.taken[0].lines == [
             "Imported 3 cases from cases-snapshot-2.csv.",
             "Snapshot: every open case in the store is in it."]
+        assert intake.as_json()["files"][0]["missing_from_snapshot"] == 0
+        assert inbox_lines(intake.as_json()) == [
+            "- imported: cases-snapshot-2.csv, moved to archive/cases-snapshot-2.csv"]
         assert rows(engine, MissingFromSnapshot.case_ref) == []
         assert quality(engine, rules) == []
 
