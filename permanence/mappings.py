@@ -394,7 +394,7 @@ def _file_mapping(kind: str, node: LocatedMap, line: int, where: str, path: str,
     elif snapshot and kind != "cases":
         problems.add(node.line_of_value("snapshot"), f"{where}.snapshot",
                      "only a cases file can be a snapshot (every open case)")
-    given = set(columns) | set(fixed) | ({"timeline"} if rules else set())
+    given = set(columns) | set(fixed) | ({"timeline"} if "timeline" in node else set())
     for name in required:
         if name not in given:
             hint = (", or pick it with timeline rules" if name == "timeline" and kind == "cases"
