@@ -252,6 +252,10 @@ files:
          "social_worker: D, looked_after_on: E}\n    timeline: [{timeline: t}]\n"),
          [("m.yaml:5: files.cases.timeline: the timeline is also under columns or fixed; give "
           "it one way")]),
+        (("source: x\nfiles:\n  cases:\n    columns: {case_ref: A, team: C, social_worker: D, "
+          "looked_after_on: E}\n    timeline: {a: b}\n"),
+         [("m.yaml:5: files.cases.timeline: expected a list of rules, each `- when: {COLUMN: "
+           "value}` with `timeline: NAME`, got a mapping")]),
     ])
     def test_whole_file_problems(self, text: str, problem: list[str]) -> None:
         with pytest.raises(MappingFileError) as raised:
