@@ -5,8 +5,12 @@
   are newly red, newly escalated and newly amber (the most overdue first, NEWLY_LIMIT of each,
   one line each with the title and names whole);
   undelivered messages, configuration problems, the rules in force.
-- `red-milestones` (table): every red milestone, most overdue first, in six short columns with
-  titles and names, so that it reads whole on a laptop.
+- `red-milestones` (table): every red milestone, most overdue first, in seven short columns
+  with titles and names, and when its explanation's next action is due, so that it reads
+  whole on a laptop.
+- `drift-over-time` (table): red and amber per team, day by day, over the DRIFT_DAYS days to
+  the run's day, from every finished check's stored counts and the run's own; with the change
+  in red since the check before, so whether drift is going up or down reads at a glance.
 - `drift-report`: a link to the day's page on the web page (PERMANENCE_WEB_URL); without one,
   where the report was written on the server and how to link it, never a file:// link (a
   browser does not open a local file from a web page).
@@ -26,6 +30,7 @@ from typing import Any
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from permanence.evaluate import MilestoneStatus, Status
+from permanence.explanations import Explanation
 from permanence.measures import drift_order
 from permanence.summary import CheckSummary
 
@@ -36,6 +41,8 @@ NEWLY_LIMIT = 20  # cases listed per kind of news in drift-summary
 # Prefect 3.9's UI: the table gets about 845 px, and its cells do not wrap).
 STEP_WIDTH = 28
 NAME_WIDTH = 16
+
+DRIFT_DAYS = 28  # days the drift-over-time artifact covers, the run's day included
 
 NEWLY_LISTED = (("overdue", "Newly red"), ("escalated", "Newly escalated"),
                 ("due_soon", "Newly amber"))
@@ -53,13 +60,18 @@ class Listed:
     owner: str
     escalated_to: tuple[str, ...]
     """The leads of the tiers reached, lowest tier first."""
+    next_by: date | None = None
+    """The day the next action of the explanation standing for it is due (None: none given)."""
 
     @classmethod
-    def of(cls, row: MilestoneStatus, names: Mapping[str, str]) -> Listed:
+    def of(cls, row: MilestoneStatus, names: Mapping[str, str],
+           explained: Mapping[tuple[str, str], Explanation] | None = None) -> Listed:
+        explanation = (explained or {}).get((row.case_ref, row.milestone))
         return cls(case_ref=row.case_ref, step=row.title, due=row.due,
                    days_overdue=row.days_overdue,
                    owner=names.get(row.owner, row.owner) if row.owner else "(nobody)",
-                   escalated_to=tuple(names.get(lead, lead) for lead in row.escalated_to))
+                   escalated_to=tuple(names.get(lead, lead) for lead in row.escalated_to),
+                   next_by=explanation.next_by if explanation else None)
 
 
 @dataclass(frozen=True)
@@ -210,16 +222,41 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
 
 
 def red_table(red: Sequence[Listed]) -> list[dict[str, Any]]:
-    """The red-milestones table: six short columns, human headers, a row saying so when none.
+    """The red-milestones table: seven short columns, human headers, a row saying so when none.
     `Escalated to` names the lead of the highest tier reached, who holds the drift now (the
-    lower tiers were told before); drift-summary names every tier's lead."""
+    lower tiers were told before); drift-summary names every tier's lead. `Next action by` is
+    the day the standing explanation's next action is due (`permanence explain`), or `no
+    reason` when none is given; the report's drift tables give the reason and action whole."""
     return [{"Case": item.case_ref, "Step": short(item.step),
              "Due": item.due.isoformat() if item.due else "",
              "Days overdue": item.days_overdue, "Owner": short_name(item.owner),
-             "Escalated to": short_name(item.escalated_to[-1]) if item.escalated_to else ""}
+             "Escalated to": short_name(item.escalated_to[-1]) if item.escalated_to else "",
+             "Next action by": item.next_by.isoformat() if item.next_by else "no reason"}
             for item in red] or [
         {"Case": "", "Step": "no red milestones", "Due": "", "Days overdue": "", "Owner": "",
-         "Escalated to": ""}]
+         "Escalated to": "", "Next action by": ""}]
+
+
+def drift_over_time_table(days: Sequence[tuple[date, Mapping[str, Mapping[str, int]]]]
+                          ) -> list[dict[str, Any]]:
+    """The drift-over-time table: a row per day checked and team, latest day first, teams in
+    order: `Red`, `Amber`, and `Red since the check before` (`+2`, `-1`, `0`; empty for a
+    team's first day shown). `days` are (day, team -> status -> count), oldest first, as
+    `store.drift_by_day` gives them."""
+    rows: list[dict[str, Any]] = []
+    before: dict[str, int] = {}
+    for day, by_team in days:
+        for team in sorted(by_team):
+            red = by_team[team].get("red", 0)
+            change = ("" if team not in before else "0" if red == before[team]
+                      else f"{red - before[team]:+d}")
+            rows.append({"Day": day.isoformat(), "Team": team, "Red": red,
+                         "Amber": by_team[team].get("amber", 0),
+                         "Red since the check before": change})
+            before[team] = red
+    rows.sort(key=lambda row: row["Day"], reverse=True)  # stable: teams stay in order
+    return rows or [{"Day": "", "Team": "no check finished yet", "Red": "", "Amber": "",
+                     "Red since the check before": ""}]
 
 
 def report_not_linked(day: date, report: Path) -> str:
@@ -235,8 +272,11 @@ def report_not_linked(day: date, report: Path) -> str:
 
 
 def publish(summary: CheckSummary, new_today: Mapping[str, NewToday], red: Sequence[Listed],
-            report: Path | None, web_url: str | None) -> None:
-    """The run's three artifacts, keyed so that Prefect keeps each one's history run by run."""
+            report: Path | None, web_url: str | None,
+            drift_days: Sequence[tuple[date, Mapping[str, Mapping[str, int]]]] = ()) -> None:
+    """The run's four artifacts, keyed so that Prefect keeps each one's history run by run.
+    `drift_days` are the counts of the days checked before this one (`store.drift_by_day`);
+    this run's own (`summary.by_team`) are added for its day."""
     day = summary.as_of
     create_markdown_artifact(key="drift-summary", markdown=summary_markdown(summary, new_today),
                              description=f"Daily drift check for {day}")
@@ -251,3 +291,9 @@ def publish(summary: CheckSummary, new_today: Mapping[str, NewToday], red: Seque
                                      description=description)
     create_table_artifact(key="red-milestones", table=red_table(red),
                           description=f"Every red milestone on {day}, most overdue first")
+    days = [*((checked, counts) for checked, counts in drift_days if checked < day),
+            (day, summary.by_team)]
+    create_table_artifact(key="drift-over-time", table=drift_over_time_table(days),
+                          description=(f"Red and amber per team, day by day, the "
+                                       f"{DRIFT_DAYS} days to {day}: is drift going up or "
+                                       "down?"))

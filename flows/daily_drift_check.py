@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,9 @@ from permanence.evaluate import (
     UnresolvedRole,
     evaluate,
 )
+from permanence.explanations import standing_on
 from permanence.flows.artifacts import (
+    DRIFT_DAYS,
     NEWLY_LIMIT,
     NEWLY_LISTED,
     RED_TABLE_LIMIT,
@@ -99,7 +101,9 @@ from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store
 from permanence.store import check_run, reads
 from permanence.store import inbox as inbox_records
+from permanence.store.accounts import drift_by_day
 from permanence.store.connection import make_engine, require_schema
+from permanence.store.explanations import explanations as store_explanations
 from permanence.store.lock import CHECK_LOCK_KEY, CheckLock, check_lock
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
@@ -300,6 +304,8 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                                       change_ids={row.change_id for row in pending})
         # One item per lead and milestone: a folded earlier item gives way to a newer one.
         newest = {(row.lead_id, row.case_ref, row.milestone): row.id for row in pending}
+        explained = (standing_on(store_explanations(session=session), as_of)
+                     if any(row.reason == "escalated" for row in pending) else {})
         per_lead: dict[str, list[DigestItem]] = defaultdict(list)
         claimed: dict[str, list[int]] = defaultdict(list)
         for row in pending:
@@ -309,6 +315,8 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
             rules = timelines.get(row.timeline)
             milestone = rules.milestone(row.milestone) if rules else None
             owner = row.owner
+            why = (explained.get((row.case_ref, row.milestone)) if row.reason == "escalated"
+                   else None)
             per_lead[row.lead_id].append(DigestItem(
                 case_ref=row.case_ref,
                 milestone_title=milestone.title if milestone else row.milestone,
@@ -317,7 +325,9 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                 owner=names.get(owner, owner) if owner and row.reason == "escalated" else None,
                 also_told=tuple(names.get(lead, lead) for lead in told_about[row.change_id]
                                 if lead != row.lead_id),
-                planned_for=row.planned_for, sibling_group=row.sibling_group))
+                planned_for=row.planned_for, sibling_group=row.sibling_group,
+                why=why.reason if why else None, next_action=why.next_action if why else None,
+                next_by=why.next_by if why else None))
         for lead_id, items in sorted(per_lead.items()):
             digest: Digest = render_digest(recipient_name=names.get(lead_id, lead_id),
                                            items=items, as_of=as_of,
@@ -601,14 +611,18 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         inbox=intake.as_json() if intake is not None else None)
     with Session(engine) as session:
         names = reads.lead_names(session=session)
+        explained = standing_on(store_explanations(session=session), day)
+        drift_days = drift_by_day(session=session, first=day - timedelta(days=DRIFT_DAYS - 1),
+                                  last=day)
     if total.red_count > RED_TABLE_LIMIT:
         logger.warning("red milestones table cut to the %s most overdue of %s",
                        RED_TABLE_LIMIT, total.red_count)
     new_today = {kind: NewToday([Listed.of(row, names) for row in most_overdue(
                      total.newly.get(kind, []), NEWLY_LIMIT)], total.newly_count[kind])
                  for kind, _ in NEWLY_LISTED}
-    red = [Listed.of(row, names) for row in most_overdue(total.red, RED_TABLE_LIMIT)]
-    publish(summary, new_today, red, report, web_url)
+    red = [Listed.of(row, names, explained)
+           for row in most_overdue(total.red, RED_TABLE_LIMIT)]
+    publish(summary, new_today, red, report, web_url, drift_days)
     if (period_end := publish_scorecard(engine, day, web_url)) is not None:
         logger.info("published the adoption scorecard for the period ending %s", period_end)
     lock.confirm()

@@ -22,6 +22,9 @@ sending a blank line; `trim_blocks` and `lstrip_blocks` are on. Both templates r
   for after the due date; earliest due first), then newly due soon (earliest due first); ties
   by case_ref and milestone title. Within a group, brothers and sisters (one `sibling_group`)
   are listed together, where the most urgent of them stands;
+- each item's `why`, `next_action` and `next_by`: for an escalated item, the explanation
+  standing for the milestone (`permanence explain`), so whoever it is escalated to reads why
+  it is drifting and what is next; None when none is given (and for the other reasons);
 - `counts`: a dict with `overdue`, `escalated`, `at_risk` and `due_soon`, the number of items
   per reason.
 
@@ -71,6 +74,9 @@ class DigestItem:
     also_told: tuple[str, ...] = ()  # the other people told about this item in this run
     planned_for: date | None = None  # the date it is booked for, for reason "at_risk"
     sibling_group: str | None = None  # children to be placed together share it
+    why: str | None = None  # for reason "escalated": the standing explanation's reason, if any
+    next_action: str | None = None  # and its next action
+    next_by: date | None = None  # and the day it is to be done by
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,16 @@ what a user typed, each refusal a plain sentence naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from permanence.csvfiles import check_event
+from permanence.evaluate import CaseFacts, LeadDirectory, Status
+from permanence.timelines import Milestone, Timeline
+
+CLOSED_STEPS = (Status.DONE, Status.LATE, Status.NOT_APPLICABLE)
+"""Statuses of a step whose explanation is history: nothing about it is drifting any more."""
 
 REASON_CHARACTERS = 500
 """At most this many characters in a reason or a next action: a sentence or two, as the red
@@ -31,6 +38,13 @@ class Explanation:
     explained_by: str | None = None
     number: int = 0
     """Its number in the store, in the order recorded."""
+
+
+def said(explanation: Explanation) -> str:
+    """An explanation in one line, as the command line, the digests and the red table's text
+    give it: `reason "…"; next "…" by DATE`."""
+    return (f'reason "{explanation.reason}"; next "{explanation.next_action}" by '
+            f"{explanation.next_by}")
 
 
 def standing(explanations: Iterable[Explanation]) -> dict[tuple[str, str], Explanation]:
@@ -69,3 +83,68 @@ def by_problem(next_by: date, explained_on: date) -> str | None:
         return (f"{next_by} is before the day the explanation is given ({explained_on}); a next "
                 f"action is due that day or later")
     return None
+
+
+def explanation_problem(case_ref: str, milestone: str, explained_on: date,
+                        cases: Mapping[str, tuple[str, date]],
+                        timelines: Mapping[str, Timeline],
+                        facts: CaseFacts | None) -> str | None:
+    """Why a milestone of a case cannot be explained on `explained_on`, or None: the case and
+    the milestone must exist (the same words as `record`), and the milestone must still be
+    open: not done, not applicable, nor its case closed. `cases` maps case_ref to (timeline,
+    looked_after_on)."""
+    if (reason := check_event(case_ref, milestone, explained_on, cases, timelines)) is not None:
+        return reason.replace("occurred_on", "the explanation's day")
+    if facts is None:
+        return None
+    rule = timelines[facts.timeline].milestone(milestone)
+    if rule is not None and rule.is_start:
+        return (f"{milestone} starts timeline {facts.timeline}: it was done when case {case_ref} "
+                f"became looked after ({facts.looked_after_on}); only an open step can be "
+                "drifting")
+    if facts.closed_on is not None and facts.closed_on <= explained_on:
+        return f"case {case_ref} closed on {facts.closed_on}; nothing of it is drifting"
+    done = facts.completions.get(milestone)
+    if done is not None and done <= explained_on and not facts.occurrences.get(milestone):
+        return (f"{milestone} of {case_ref} was done on {done}; only an "
+                f"open step can be drifting")
+    not_applicable = facts.not_applicable.get(milestone)
+    if not_applicable is not None and not_applicable <= explained_on:
+        return (f"{milestone} of {case_ref} does not apply from "
+                f"{not_applicable}; only an open step can be drifting")
+    return None
+
+def standing_on(explanations: Iterable[Explanation],
+                day: date) -> dict[tuple[str, str], Explanation]:
+    """The explanation standing for each (case_ref, milestone) on `day`: of those given on or
+    before it, the latest."""
+    return standing(explanation for explanation in explanations
+                    if explanation.explained_on <= day)
+
+
+def explains(explanation: Explanation | None, facts: CaseFacts | None) -> bool:
+    """Whether an explanation speaks for the milestone's open clock: given after its last
+    completion (a recurring milestone's earlier cycle does not count)."""
+    if explanation is None:
+        return False
+    if facts is None:
+        return True
+    done = [*facts.occurrences.get(explanation.milestone, ()),
+            *((facts.completions[explanation.milestone],)
+              if explanation.milestone in facts.completions else ())]
+    return not done or explanation.explained_on > max(done)
+
+
+def who_may_explain(rule: Milestone, facts: CaseFacts,
+                    directory: LeadDirectory) -> tuple[str, ...]:
+    """The leads who may explain a milestone of a case from the web page: its owner (the
+    case's lead for the owner role) and their managers, the leads the milestone escalates to,
+    tier by tier (each role resolved as evaluation resolves it: the case's team, else team
+    `*`). Lowest tier first, each once; a role that resolves to nobody adds no one."""
+    roles = [*([rule.owner] if rule.owner else []), *(tier.to for tier in rule.escalate)]
+    leads: list[str] = []
+    for role in roles:
+        lead = directory.resolve(role, facts.team, facts.social_worker)
+        if lead is not None and lead not in leads:
+            leads.append(lead)
+    return tuple(leads)

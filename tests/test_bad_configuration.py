@@ -35,6 +35,8 @@ STORE_COMMANDS: dict[str, list[str]] = {
               "hearing adjourned"],
     "extend": ["extend", "C-1001", "health_assessment", "--to", "2025-03-31", "--approved-by",
                "tl-north", "--on", "2025-02-01", "--reason", "paediatrician off sick"],
+    "explain": ["explain", "C-1001", "permanence_recommendation", "--reason", "GP away", "--next",
+                "book the LAC nurse", "--by", "2025-03-14", "--on", "2025-03-01"],
     "annotate": ["annotate", "--on", "2025-03-01", "Legal clinic every week"],
     "status": ["status", "--as-of", "2026-11-16"],
     "timeline": ["timeline", "C-1001", "--as-of", "2026-11-16"],

@@ -330,7 +330,7 @@ class TestEscalation:
         assert tier_1["message"] == (
             "Hello Priya Shah,\n"
             "C-1 | First review held | due 2026-11-26 | red, 5 days overdue"
-            " | escalated to you (tier 1), owner Sam Patel\n"
+            " | escalated to you (tier 1), owner Sam Patel | no reason given yet\n"
             "Status as of 2026-12-01.")
         assert "(tier 2), owner Sam Patel" in service.receiver.messages_for("sm-all")[0]["message"]
         assert service.rows(StatusChange.as_of, StatusChange.old_status, StatusChange.new_status,
@@ -502,7 +502,7 @@ class TestManagersView:
             "sw-1", "sw-east", "tl-north"]
 
         by_key = {artifact.key: artifact for artifact in run_artifacts(summary)}
-        assert set(by_key) == {"drift-summary", "red-milestones"}
+        assert set(by_key) == {"drift-summary", "red-milestones", "drift-over-time"}
         markdown = by_key["drift-summary"]
         assert markdown.type == "markdown"
         # Quoted as text: markdown's `_` and `*` escaped, so they show as written.
@@ -511,12 +511,12 @@ class TestManagersView:
         table = by_key["red-milestones"]
         assert table.type == "table"
         red = json.loads(table.data) if isinstance(table.data, str) else table.data
-        # Six short columns, human headers, titles and names rather than ids.
+        # Seven short columns, human headers, titles and names rather than ids; no reason given.
         assert red == [
             {"Case": "C-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
-             "Owner": "Sam Patel", "Escalated to": "Priya Shah"},
+             "Owner": "Sam Patel", "Escalated to": "Priya Shah", "Next action by": "no reason"},
             {"Case": "E-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
-             "Owner": "Alex Kerr", "Escalated to": ""}]
+             "Owner": "Alex Kerr", "Escalated to": "", "Next action by": "no reason"}]
 
 
 def flow_run_name(summary: CheckSummary) -> str:
@@ -566,7 +566,7 @@ class TestRunNameWithoutAStore:
 
 
 class TestRedTableText:
-    """The red table's text is kept short so its six columns fit at 1400 px."""
+    """The red table's text is kept short so its columns fit at 1400 px."""
 
     def test_titles_cut_at_a_word(self) -> None:
         from permanence.flows.artifacts import short

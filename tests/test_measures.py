@@ -562,8 +562,10 @@ class TestMeasure:
             ("step", "2026-01", 1, 2.0), ("next", "2026-01", 0, None)]
         assert {row.team for row in south.rag_by_team} == {"south"}
         assert south.team == "south"
-        # the south case has no team leader for `step`'s escalation: not reached, so nothing
-        assert [item.kind for item in south.quality] == []
+        # the south case has no team leader for `step`'s escalation: not reached, so nothing;
+        # its `next`, red since 13 January with no reason given, is (issue 11, part 3)
+        assert [(item.kind, item.case_ref, item.milestone) for item in south.quality] == [
+            ("unexplained_red", "C-8", "next")]
 
     def test_json_and_csv(self) -> None:
         evaluation = evaluate(RULES, WORKED, LeadDirectory(LEADS), AS_OF)

@@ -156,7 +156,8 @@ class TestRenderDigestBody:
             " | also told: Priya Shah\n"
             "C-1004 | Looked after review | due 2026-11-15 | red, 1 day overdue\n"
             "C-1002 | Permanence panel | due 2026-10-01 | red, 46 days overdue"
-            " | escalated to you (tier 2), owner Jo Smith | also told: Priya Shah, Legal Services\n"
+            " | escalated to you (tier 2), owner Jo Smith | no reason given yet"
+            " | also told: Priya Shah, Legal Services\n"
             "C-1003 | Child's views recorded | due 2026-11-18 | amber\n"
             "C-1005 | Placement plan agreed | due 2026-11-25 | amber\n"
             "Status as of 2026-11-16."
@@ -255,6 +256,9 @@ class TestPrivacy:
             "also_told",
             "planned_for",
             "sibling_group",
+            "why",
+            "next_action",
+            "next_by",
         ]
 
     def test_override_cannot_reach_a_childs_name(self, tmp_path: Path) -> None:
@@ -285,7 +289,8 @@ class TestPrivacy:
         # Every word of the message is template wording or comes from a listed field.
         wording = {
             *["Hello", "due", "day", "days", "overdue", "escalated", "to", "you", "tier", "owner"],
-            *["also", "told", "Status", "as", "of", "soon", "red", "amber"],
+            *["also", "told", "Status", "as", "of", "soon", "red", "amber", "no", "reason",
+              "given", "yet"],
         }
         counts = {str(n) for n in range(1, len(items) + 1)}  # the title's counts
         from_fields = {"Sam", "Patel", AS_OF.isoformat(), *counts}

@@ -14,13 +14,14 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from permanence.cli import improvements, records, running, views, web
+from permanence.cli import explanations, improvements, records, running, views, web
 from permanence.cli.scorecard import scorecard_command
 from permanence.cli.settings import Settings
 from permanence.cli.ssda903 import import_ssda903
 from permanence.config import rules_from_environment
 
-COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "annotate",
+COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "explain",
+                 "annotate",
                  "status", "timeline", "history", "check", "serve", "web", "user", "report",
                  "measures", "scorecard", "rules", "purge")
 """`permanence --help` lists the commands in the order of a day's work with the tool: try it,
@@ -72,6 +73,7 @@ for name, command, short_help in (
         ("record", records.record, "Record a step done, booked, or no longer applying."),
         ("pause", records.pause, "Pause a case's clocks for a while."),
         ("extend", records.extend, "Record a new due date agreed by a lead."),
+        ("explain", explanations.explain, "Say why a step is drifting, what is next, by when."),
         ("annotate", improvements.annotate, "Note a change to practice, drawn on run charts."),
         ("status", views.status, "Every open case's milestones: Red, Amber, Green."),
         ("timeline", views.timeline, "One child's timeline, step by step."),

@@ -21,6 +21,7 @@ from permanence.evaluate import MilestoneStatus, Status, case_is_open
 from permanence.measures.figures import CSV_COLUMNS, csv_rows, measure
 from permanence.store import reads
 from permanence.store.annotations import list_annotations
+from permanence.store.explanations import explanations
 from permanence.store.history import case_life, milestone_history, status_history
 from permanence.terminal import (
     out,
@@ -120,6 +121,7 @@ def timeline(
         facts = reads.load_case_facts(session=session, timelines=settings.timelines(),
                                       case_refs=[case_ref])[0]
         life = case_life(session=session, case_ref=case_ref)
+        explained = explanations(session=session, case_refs=[case_ref])
     note = ""
     if facts.looked_after_on > day:
         raise BadInput(f"case {case_ref} became looked after on {facts.looked_after_on}, after "
@@ -136,7 +138,7 @@ def timeline(
     if rules is None:
         raise PermanenceError(f"case {case_ref} is on timeline {facts.timeline!r}, which no rule "
                               "file defines; pass its file with --rules")
-    print_timeline(facts, rules, rows, day, note, life)
+    print_timeline(facts, rules, rows, day, note, life, explained)
 
 
 @plain_errors
@@ -216,10 +218,11 @@ def measures(
     caseload = read_caseload(engine, timelines, team)
     with Session(engine) as session:
         changes = list_annotations(session=session)
+        explained = explanations(session=session, team=team)
     evaluation = evaluate_known(timelines, caseload.facts, caseload.leads, day)
     measured = measure(timelines=timelines, facts=caseload.facts, evaluation=evaluation,
                        lead_ids={lead[0] for lead in caseload.leads}, as_of=day, team=team,
-                       annotations=changes)
+                       annotations=changes, explanations=explained)
     if output is MeasuresFormat.json:
         sys.stdout.write(json.dumps(measured.as_json(), indent=1) + "\n")
         return

@@ -75,6 +75,11 @@ Definitions, fixed here because a committee compares them month by month:
   role, as evaluation reports it), over open cases; `missing_from_snapshot` (an open case
   that the latest snapshot, a cases extract of every open case, did not hold), from the day
   that snapshot was imported.
+- **Unexplained red** (`unexplained_red`, a data-quality item, in `reasons`): a red milestone
+  with no explanation (`permanence explain`) given on or before the as-of date (for a recurring
+  step: after its last occurrence), from the 11th working day after its due date (weekends and
+  the timeline's jurisdiction's bank holidays not counted): red for more than 10 working days
+  with no reason.
 """
 
 from permanence.measures.board import (

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus
+from permanence.explanations import Explanation, standing_on
 from permanence.measures.board import (
     FORECAST_DAYS,
     RagRow,
@@ -25,6 +26,7 @@ from permanence.measures.history import (
     history_measures,
 )
 from permanence.measures.quality import QualityItem, open_case_quality
+from permanence.measures.reasons import unexplained_red
 from permanence.timelines import Timeline
 
 
@@ -58,6 +60,9 @@ class Measures:
     """Running clocks booked for after their due date, soonest due first."""
     annotations: list[Annotation] = field(default_factory=list)
     """Improvement changes dated on or before the as-of date, oldest first."""
+    explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
+    """(case_ref, milestone) -> the explanation standing on the as-of date, for the drift
+    tables (not a figure: not in `as_json`)."""
 
     @property
     def extensions_granted(self) -> int:
@@ -121,10 +126,12 @@ def csv_rows(measures: Measures) -> list[list[object]]:
 
 def measure(*, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
             evaluation: Evaluation, lead_ids: set[str], as_of: date,
-            team: str | None = None, annotations: Sequence[Annotation] = ()) -> Measures:
+            team: str | None = None, annotations: Sequence[Annotation] = (),
+            explanations: Sequence[Explanation] = ()) -> Measures:
     """Every figure of the report for one as-of date; with `team`, that team's cases only.
     `evaluation` is evaluate()'s result for the same facts and as-of date; of `annotations`,
-    those dated on or before it are kept, to be drawn on the run charts."""
+    those dated on or before it are kept, to be drawn on the run charts; `explanations` (every
+    one recorded) say which red milestones have a reason."""
     statuses: Sequence[MilestoneStatus] = evaluation.statuses
     if team is not None:
         facts = [case for case in facts if case.team == team]
@@ -134,11 +141,13 @@ def measure(*, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
     milestones, journeys, quality = history_measures(timelines, facts, as_of)
     rag_team, rag_lead = rag_counts(statuses)
     due_team, due_lead = forecast(statuses, as_of)
-    quality = quality + open_case_quality(facts, evaluation, lead_ids, as_of)
+    quality = (quality + open_case_quality(facts, evaluation, lead_ids, as_of)
+               + unexplained_red(statuses, facts, timelines, explanations, as_of))
     return Measures(as_of=as_of, team=team, milestones=milestones, journeys=journeys,
                     rag_by_team=rag_team, rag_by_lead=rag_lead, forecast_by_team=due_team,
                     forecast_by_lead=due_lead, quality=quality,
                     extensions=extension_counts(timelines, facts, as_of),
                     at_risk=at_risk(statuses),
                     annotations=sorted((note for note in annotations if note.on <= as_of),
-                                       key=lambda note: (note.on, note.id)))
+                                       key=lambda note: (note.on, note.id)),
+                    explained=standing_on(explanations, as_of))

@@ -29,6 +29,7 @@ QUALITY_KINDS = {
     "unknown_milestone": "Completions of a milestone the timeline does not have",
     "no_social_worker": "Open cases with no social worker lead",
     "unresolved_role": "Roles that resolve to nobody",
+    "unexplained_red": "Red for more than 10 working days with no reason given",
     "missing_from_snapshot": "Open cases missing from the latest snapshot",
 }
 

@@ -6,13 +6,14 @@ milestones, and these functions are its inner loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from permanence.evaluate import CaseFacts, MilestoneStatus, Status
+from permanence.explanations import CLOSED_STEPS, Explanation
 from permanence.report.layout import Step
 from permanence.report.text import day_text, esc
 
@@ -45,6 +46,9 @@ class CardLife(NamedTuple):
     extensions: Sequence[tuple[str, date, date, str | None, str | None]] = ()
     siblings: Sequence[tuple[str, str | None]] = ()
     group: str | None = None
+    explained: Sequence[tuple[str, str, str, date, date, str | None]] = ()
+    """The explanation standing on A for each milestone explained: (milestone, reason, next
+    action, by when, given on, given by: a name, or None)."""
 
 
 def _days(count: int) -> str:
@@ -212,7 +216,7 @@ def _siblings(life: CardLife | None) -> str:
 def _life_notes(life: CardLife | None, steps: Sequence[Step], as_of: date) -> str:
     """The pauses and agreed extensions known on A, as sentences under the timeline (not the
     extensions of steps the case's route no longer has)."""
-    if life is None or not (life.pauses or life.extensions):
+    if life is None or not (life.pauses or life.extensions or life.explained):
         return ""
     items: list[str] = []
     for first, last, reason in life.pauses:
@@ -242,18 +246,40 @@ def _life_notes(life: CardLife | None, steps: Sequence[Step], as_of: date) -> st
         why = f": {esc(reason)}" if reason else ""
         items.append(f'<li class="ext">{what}: agreed new date {day_text(extended_to)}{was}, '
                      f"agreed{who} on {day_text(approved_on)}{why}</li>")
+    items += [_explained(by_id[explained[0]], *explained[1:]) for explained in life.explained
+              if explained[0] in by_id and by_id[explained[0]][2] not in CLOSED_STEPS]
     return f'<ul class="life">{"".join(items)}</ul>' if items else ""
 
 
+def _explained(step: Step, reason: str, next_action: str, next_by: date, given_on: date,
+               given_by: str | None) -> str:
+    """An open step's standing explanation, as a sentence under the timeline."""
+    who = f" by {esc(given_by)}" if given_by else ""
+    return (f'<li class="why">{esc(step[1])}: why: {esc(reason)}; next: {esc(next_action)}, by '
+            f"{day_text(next_by)} (explained{who} on {day_text(given_on)})</li>")
+
+
+def explained_cell(explanation: Explanation | None, red: bool) -> str:
+    """The drift table's `why · next` cell: the reason, the next action and by when; for a red
+    milestone without one, that none is given."""
+    if explanation is None:
+        return '<td class="small">no reason given</td>' if red else "<td></td>"
+    return (f'<td class="small">{esc(explanation.reason)}<br>next: '
+            f"{esc(explanation.next_action)}, by {day_text(explanation.next_by)}</td>")
+
+
 def drift_rows(rows: Sequence[MilestoneStatus], as_of: date, page_of: Any, lead: Any,
-               first: int = 1) -> Markup:
-    """Table rows for red and amber milestones, each case linked to its timeline."""
+               first: int = 1,
+               explained: Mapping[tuple[str, str], Explanation] | None = None) -> Markup:
+    """Table rows for red and amber milestones, each case linked to its timeline, with the
+    explanation standing for each (`explained`, (case_ref, milestone) -> explanation)."""
     out = []
     for number, row in enumerate(rows, start=first):
         ref = esc(row.case_ref)
         file = page_of(row.team, row.case_ref)
         case = f'<a href="{esc(file)}#{ref}">{ref}</a>' if file else ref
-        if row.status is Status.RED:
+        red = row.status is Status.RED
+        if red:
             tag = f'<span class="tag red">{row.days_overdue} d overdue</span>'
         else:
             left = (row.due - as_of).days if row.due else 0
@@ -262,7 +288,9 @@ def drift_rows(rows: Sequence[MilestoneStatus], as_of: date, page_of: Any, lead:
         escalated = ", ".join(esc(lead(who)) for who in row.escalated_to)
         out.append(f'<tr><td class="num small">{number}</td><td>{case}</td><td>{esc(row.team)}</td>'
                    f"<td>{esc(row.title)}</td><td>{day_text(row.due) if row.due else ''}</td>"
-                   f"<td>{tag}</td><td>{esc(lead(row.owner))}</td><td>{escalated}</td></tr>")
+                   f"<td>{tag}</td><td>{esc(lead(row.owner))}</td><td>{escalated}</td>"
+                   f"{explained_cell((explained or {}).get((row.case_ref, row.milestone)), red)}"
+                   "</tr>")
     return Markup("\n".join(out))
 
 

@@ -440,3 +440,36 @@ def measure_charts(timelines: Mapping[str, Timeline], measured: Measures,
                                   chart_signals(journey_rows, months, on_time=False))
         groups.append(ChartGroup(name, timeline.title, charts, journey_chart))
     return groups
+
+
+TEAM_COLOURS = ("#1f2933", "#3e7cb1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d")
+
+
+def drift_over_time_chart(days: Sequence[tuple[date, Mapping[str, Mapping[str, int]]]],
+                          teams: Sequence[str]) -> Markup | None:
+    """Red (upper panel) and amber (lower) per team, day by day, drawn as the report draws its
+    charts: whether drift is going up or down. None with fewer than two days to join."""
+    if len(days) < 2 or not teams:
+        return None
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    with charting("drift-over-time"):
+        figure = _figure(9, 4.4)
+        panels = figure.subplots(2, 1, sharex=True)
+        xs = [day for day, _ in days]
+        for index, team in enumerate(teams):
+            colour = TEAM_COLOURS[index % len(TEAM_COLOURS)]
+            for panel, status in zip(panels, ("red", "amber"), strict=True):
+                panel.plot(xs, [counts.get(team, {}).get(status, 0) for _, counts in days],
+                           color=colour, marker="o", markersize=2.5, linewidth=1.4,
+                           label=f"team {team}")
+        for panel, status, colour in zip(panels, ("red", "amber"), (RED, AMBER), strict=True):
+            panel.set_ylabel(status, color=colour)
+            panel.set_ylim(bottom=0)
+            panel.yaxis.get_major_locator().set_params(integer=True)
+        locator = AutoDateLocator()
+        panels[1].xaxis.set_major_locator(locator)
+        panels[1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        panels[0].legend(loc="upper left", ncols=min(len(teams), 6), fontsize=7.5)
+        figure.tight_layout()
+        return svg(figure, "Red and amber milestones per team, day by day", "drift-over-time")

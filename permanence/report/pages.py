@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from permanence.evaluate import CaseFacts, MilestoneStatus
+from permanence.explanations import Explanation, explains, standing_on
 from permanence.measures.figures import Measures
 from permanence.measures.quality import QUALITY_KINDS
 from permanence.report.cards import CardLife, CaseLine, child_card
@@ -143,6 +144,9 @@ class TimelineWriter:
         self.projector = Projector(timelines, as_of)
         self.titles = {name: esc(timeline.title) for name, timeline in timelines.items()}
         self.workers: dict[str, str] = {}
+        self.explained: dict[str, list[Explanation]] = {}
+        for explanation in standing_on(notes.explanations if notes else (), as_of).values():
+            self.explained.setdefault(explanation.case_ref, []).append(explanation)
 
     def write_all(self, jobs: Iterable[PageJob]) -> None:
         for job in jobs:
@@ -178,7 +182,7 @@ class TimelineWriter:
             worker = self.workers[case.social_worker] = esc(
                 self.lead_names.get(case.social_worker, case.social_worker) or "(none)")
         life = (self.life(case) if case.pauses or case.extensions or case.sibling_group
-                else None)
+                or case.case_ref in self.explained else None)
         return child_card(case, self.projector.steps(case.timeline, rows, case), self.as_of,
                           name=self.names.get(case.case_ref) if self.names else None,
                           worker=worker, title=self.titles[case.timeline], life=life)
@@ -203,7 +207,12 @@ class TimelineWriter:
         group = case.sibling_group
         siblings = [(other, self.where.get(other))
                     for other in (self.groups.get(group, ()) if group else ()) if other != ref]
-        return CardLife(pauses, extensions, siblings, group)
+        explained = [(explanation.milestone, explanation.reason, explanation.next_action,
+                      explanation.next_by, explanation.explained_on,
+                      self.lead_names.get(explanation.explained_by, explanation.explained_by)
+                      if explanation.explained_by else None)
+                     for explanation in self.explained.get(ref, ()) if explains(explanation, case)]
+        return CardLife(pauses, extensions, siblings, group, explained)
 
 
 def sibling_order(lines: Sequence[CaseLine]) -> list[CaseLine]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -30,10 +31,17 @@ from permanence.evaluate import (
     case_is_open,
     evaluate,
 )
+from permanence.explanations import Explanation
 from permanence.measures.board import RAG, drift
 from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
 from permanence.report.cards import CaseLine, at_risk_rows, drift_rows
-from permanence.report.charts import chart_months, forecast_chart, measure_charts, rag_chart
+from permanence.report.charts import (
+    chart_months,
+    drift_over_time_chart,
+    forecast_chart,
+    measure_charts,
+    rag_chart,
+)
 from permanence.report.folder import replacing
 from permanence.report.pages import (
     Page,
@@ -49,6 +57,7 @@ from permanence.report.pages import (
 )
 from permanence.report.scorecard import report_scorecard
 from permanence.report.text import team_slugs
+from permanence.store.accounts import TeamCounts, drift_by_day
 from permanence.store.history import CaseNotes, case_notes
 from permanence.timelines import Timeline
 
@@ -58,6 +67,8 @@ BOARD_DRIFT_ROWS = 25
 BOARD_AT_RISK_ROWS = 100
 TEAM_DRIFT_ROWS = 10
 QUALITY_ROWS = 50
+DRIFT_DAYS = 90
+"""Drift over time: the report draws the days up to its own, as the web page does."""
 
 
 def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
@@ -65,7 +76,8 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                  as_of: date, evaluation: Evaluation | None = None, team: str | None = None,
                  names: Mapping[str, str] | None = None,
                  lead_names: Mapping[str, str] | None = None,
-                 page_size: int = PAGE_SIZE, notes: CaseNotes | None = None) -> Path:
+                 page_size: int = PAGE_SIZE, notes: CaseNotes | None = None,
+                 drift_days: Sequence[tuple[date, TeamCounts]] = ()) -> Path:
     """Write the report folder for `as_of` and return the path of its index.html.
 
     `leads` are (lead_id, role, team) rows as `store.reads.lead_roles` returns them; `evaluation`,
@@ -75,12 +87,14 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     without it no name appears. `lead_names` (lead_id -> name) labels leads. `notes`
     (`store.history.case_notes`) gives the reasons for pauses and extensions and who agreed
     each, and every sibling group whatever its team; without them the facts' dates are shown
-    alone."""
+    alone. `drift_days` (`store.drift_by_day`) are the red and amber counts per team of the
+    days checked before `as_of`, drawn with the day's own as drift over time."""
     with (replacing(out_dir, as_of=as_of, private=names is not None) as staging,
           collector_paused()):  # a million rows alive, short-lived objects by the million
         _write_report(out_dir=staging, timelines=timelines, facts=facts, leads=list(leads),
                       as_of=as_of, evaluation=evaluation, team=team, names=names,
-                      lead_names=lead_names or {}, page_size=page_size, notes=notes)
+                      lead_names=lead_names or {}, page_size=page_size, notes=notes,
+                      drift_days=drift_days)
     return out_dir / "index.html"
 
 
@@ -93,9 +107,11 @@ def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], a
     caseload = read_caseload(engine, timelines, team, with_names)
     with Session(engine) as session:
         notes = case_notes(session=session, team=team)
+        days = drift_by_day(session=session, first=as_of - timedelta(days=DRIFT_DAYS - 1),
+                            last=as_of - timedelta(days=1))
     return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
                         leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
-                        lead_names=caseload.lead_names, notes=notes)
+                        lead_names=caseload.lead_names, notes=notes, drift_days=days)
 
 
 PageOf = Callable[[str, str], str | None]
@@ -105,7 +121,8 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                   facts: Sequence[CaseFacts], leads: list[tuple[str, str, str]], as_of: date,
                   evaluation: Evaluation | None, team: str | None,
                   names: Mapping[str, str] | None, lead_names: Mapping[str, str],
-                  page_size: int, notes: CaseNotes | None) -> None:
+                  page_size: int, notes: CaseNotes | None,
+                  drift_days: Sequence[tuple[date, TeamCounts]]) -> None:
     groups = notes.siblings if notes is not None else sibling_groups(facts)
     if team is not None:
         facts = [case for case in facts if case.team == team]
@@ -127,10 +144,11 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     timeline_pages, where = plan.pages, plan.where
     measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
                        lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team,
-                       annotations=notes.annotations if notes is not None else ())
+                       annotations=notes.annotations if notes is not None else (),
+                       explanations=notes.explanations if notes is not None else ())
     page_of = timeline_page_of(where)
     drifting = drift(evaluation.statuses)
-    drift_pages = _drift_pages(site, drifting, as_of, page_of, slugs)
+    drift_pages = _drift_pages(site, drifting, as_of, page_of, slugs, measured.explained)
     for team_name, team_pages in timeline_pages.items():
         site.write(directories[team_name], "team.html.j2", team_name=team_name, pages=team_pages,
                    **team_summary(team_name, measured, drifting, drift_pages, as_of, page_of,
@@ -139,7 +157,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     site.write("scorecard.html", "scorecard.html.j2", **report_scorecard(facts, as_of, team))
     _figures_as_data(out_dir, measured)
     _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
-           drift_pages, directories, page_size)
+           drift_pages, directories, page_size, drift_days)
 
 
 def team_summary(team_name: str, measured: Measures, drifting: Sequence[MilestoneStatus],
@@ -152,7 +170,8 @@ def team_summary(team_name: str, measured: Measures, drifting: Sequence[Mileston
     return dict(
         rag=next((row for row in measured.rag_by_team if row.team == team_name), None),
         lead_rows=[row for row in measured.rag_by_lead if row.team == team_name],
-        oldest=drift_rows(own[:TEAM_DRIFT_ROWS], as_of, page_of, lead),
+        oldest=drift_rows(own[:TEAM_DRIFT_ROWS], as_of, page_of, lead,
+                          explained=measured.explained),
         drift_count=len(own), team_drift_pages=drift_pages.get(team_name, []),
         forecast=next((row for row in measured.forecast_by_team if row.team == team_name),
                       None),
@@ -205,9 +224,10 @@ def sibling_groups(facts: Iterable[CaseFacts]) -> dict[str, list[str]]:
 
 
 def _drift_pages(site: Site, drifting: Sequence[MilestoneStatus], as_of: date, page_of: PageOf,
-                 slugs: Mapping[str, str]) -> dict[str, list[Page]]:
-    """Every red and amber milestone, per team, oldest drift first; returns each team's
-    pages."""
+                 slugs: Mapping[str, str],
+                 explained: Mapping[tuple[str, str], Explanation]) -> dict[str, list[Page]]:
+    """Every red and amber milestone, per team, oldest drift first, each with its standing
+    explanation; returns each team's pages."""
     drift_pages: dict[str, list[Page]] = {}
     for team_name in sorted({row.team for row in drifting}):
         rows = [row for row in drifting if row.team == team_name]
@@ -221,7 +241,8 @@ def _drift_pages(site: Site, drifting: Sequence[MilestoneStatus], as_of: date, p
             site.write(file, "drift.html.j2", team_name=team_name, number=number, pages=files,
                        links=pager_links(files, number),
                        rows=drift_rows(chunk, as_of, page_of, site.lead,
-                                       first=(number - 1) * DRIFT_PAGE_SIZE + 1))
+                                       first=(number - 1) * DRIFT_PAGE_SIZE + 1,
+                                       explained=explained))
     return drift_pages
 
 
@@ -240,12 +261,26 @@ def _index(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFa
            as_of: date, measured: Measures, drifting: Sequence[MilestoneStatus],
            page_of: PageOf, timeline_pages: Mapping[str, list[Page]],
            drift_pages: Mapping[str, list[Page]], directories: Mapping[str, str],
-           page_size: int) -> None:
-    """index.html: the board, the oldest drift, the forecast, the run charts and links to
-    every other page."""
+           page_size: int, drift_days: Sequence[tuple[date, TeamCounts]]) -> None:
+    """index.html: the board, the oldest drift and drift over time, the forecast, the run
+    charts and links to every other page."""
     site.write("index.html", "index.html.j2", **board_context(
         site.lead, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
-        drift_pages, directories, page_size))
+        drift_pages, directories, page_size), drift_svg=_drift_over_time(
+            drift_days, as_of, measured, team=site.common["team"]), drift_days=DRIFT_DAYS)
+
+
+def _drift_over_time(days: Sequence[tuple[date, TeamCounts]], as_of: date, measured: Measures,
+                     team: str | None) -> Markup | None:
+    """Red and amber per team, day by day: the days checked before `as_of` as each day's check
+    counted them, and `as_of` as the report counts it (of one team, with `team`)."""
+    today = {row.team: {"red": row.red, "amber": row.amber} for row in measured.rag_by_team}
+    shown = [(day, {name: counts for name, counts in by_team.items()
+                    if team is None or name == team})
+             for day, by_team in days if day < as_of]
+    shown.append((as_of, today))
+    teams = sorted({name for _, by_team in shown for name in by_team})
+    return drift_over_time_chart(shown, teams)
 
 
 def board_context(lead: Callable[[str | None], str], timelines: Mapping[str, Timeline],
@@ -269,7 +304,8 @@ def board_context(lead: Callable[[str | None], str], timelines: Mapping[str, Tim
                 totals=totals, due_soon=sum(row.total for row in measured.forecast_by_team),
                 rag_svg=rag_chart(measured.rag_by_team),
                 forecast_svg=forecast_chart(measured.forecast_by_team, measured.forecast_weeks),
-                oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, lead),
+                oldest=drift_rows(drifting[:BOARD_DRIFT_ROWS], as_of, page_of, lead,
+                                  explained=measured.explained),
                 at_risk=at_risk_rows(measured.at_risk[:BOARD_AT_RISK_ROWS], page_of, lead),
                 at_risk_total=len(measured.at_risk),
                 at_risk_shown=min(len(measured.at_risk), BOARD_AT_RISK_ROWS),

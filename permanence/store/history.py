@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from permanence.explanations import Explanation
 from permanence.measures.figures import Annotation
 from permanence.models import Case, CasePause, Extension, MilestoneEvent, RouteChange, StatusChange
 from permanence.store.annotations import list_annotations
+from permanence.store.explanations import explanations
 
 
 def milestone_history(*, session: Session, case_ref: str,
@@ -76,11 +78,13 @@ class CaseNotes(NamedTuple):
     """sibling_group -> its case_refs in order, whatever their team."""
     annotations: tuple[Annotation, ...] = ()
     """Every change `permanence annotate` recorded, oldest first (whatever the team)."""
+    explanations: tuple[Explanation, ...] = ()
+    """Every explanation of a drifting milestone (`permanence explain`), of the cases."""
 
 
 def case_notes(*, session: Session, team: str | None = None) -> CaseNotes:
-    """Pauses and extensions of every case (of one team), every sibling group and every
-    improvement change recorded: one query each, for the report."""
+    """Pauses, extensions and explanations of every case (of one team), every sibling group
+    and every improvement change recorded: one query each, for the report."""
     def scoped(query: Any, model: Any) -> Any:
         if team is None:
             return query
@@ -104,4 +108,5 @@ def case_notes(*, session: Session, team: str | None = None) -> CaseNotes:
                                            .order_by(col(Case.case_ref))):
         siblings[group].append(case_ref)
     return CaseNotes(dict(pauses), dict(extensions), dict(siblings),
-                     tuple(list_annotations(session=session)))
+                     tuple(list_annotations(session=session)),
+                     tuple(explanations(session=session, team=team)))

@@ -10,6 +10,7 @@ headers every answer carries.
 | `/days/DAY/drift-over-time` | red and amber per team, day by day, from the daily checks |
 | `/days/DAY/quality.html`, `measures.csv`, `measures.json` | data quality; the figures |
 | `/sign-in`, `/sign-out` | the forms (sign-out is a POST) |
+| `/explain` | a child's timeline's form (POST): why a step is drifting, the next action, by when |
 
 Every page needs a signed-in lead; a page of a team the lead may not see is not found (404),
 exactly as a page that is not there, so nobody learns which case refs other teams hold.
@@ -38,9 +39,11 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from permanence import store
+from permanence import csvfiles, store
 from permanence.clock import service_today
 from permanence.errors import PermanenceError
+from permanence.evaluate import LeadDirectory
+from permanence.explanations import by_problem, explanation_problem, text_problem, who_may_explain
 from permanence.models import utc_now
 from permanence.web import auth
 from permanence.web.settings import WebSettings
@@ -98,6 +101,7 @@ class WebApp:
             Route("/", self.home), Route("/sign-in", self.sign_in_form, methods=["GET"]),
             Route("/sign-in", self.sign_in, methods=["POST"]),
             Route("/sign-out", self.action(self.sign_out), methods=["POST"]),
+            Route("/explain", self.action(self.explain), methods=["POST"]),
             Route(day + "/", self.page(self.board)),
             Route(day + "/{file}", self.page(self.board_file)),
             Route(day + "/cases/{case_ref:path}", self.page(self.case)),
@@ -385,7 +389,48 @@ class WebApp:
             return self.not_found(request, viewer, links)
         case = facts[0]
         return HTMLResponse(self.views.case_page(self.frame(viewer, links), links, case,
-                                                 viewer.account.with_names))
+                                                 viewer.account.with_names,
+                                                 viewer.account.lead_id))
+
+    def explain(self, request: Request, viewer: auth.Viewer, form: dict[str, str]) -> Response:
+        """The timeline's form: an explanation of one step, given today by the lead signed
+        in, who must be the step's owner or a lead it escalates to (403 otherwise); a case of
+        a team they may not see is not found. Back to the child's timeline of today."""
+        today = service_today()
+        links = Links(self.root(request), today, self.views.slugs())
+        case_ref, milestone = form.get("case_ref", ""), form.get("milestone", "")
+        if _control(case_ref) or _control(milestone):
+            return self.not_found(request, viewer, links)
+        timelines = self.views.timelines
+        with Session(self.engine) as session, session.begin():
+            facts = store.load_case_facts(session=session, timelines=timelines,
+                                          case_refs=[case_ref]) if case_ref else []
+            if not facts or not viewer.may_see(facts[0].team):
+                return self.not_found(request, viewer, links)
+            case = facts[0]
+            problem = explanation_problem(case_ref, milestone, today, {
+                case_ref: (case.timeline, case.looked_after_on)}, timelines, case)
+            rule = timelines[case.timeline].milestone(milestone)
+            if problem is None and rule is not None:
+                allowed = who_may_explain(rule, case, LeadDirectory(store.lead_roles(
+                    session=session)))
+                if viewer.account.lead_id not in allowed:
+                    names = store.lead_names(session=session)
+                    return self.refused(
+                        request, viewer, links, 403, "Refused",
+                        f"Only the step's owner and the leads it escalates to may explain it "
+                        f"({', '.join(names.get(lead, lead) for lead in allowed) or 'nobody'}"
+                        "): nothing was recorded.")
+                problem = _explanation_form_problem(form, today)
+            if problem is not None:
+                return self.refused(request, viewer, links, 400, "Not recorded",
+                                    f"{problem}. Nothing was recorded: go back, correct it and "
+                                    "send the form again.")
+            store.add_explanation(session=session, case_ref=case_ref, milestone=milestone,
+                                  reason=form["reason"], next_action=form["next"],
+                                  next_by=date.fromisoformat(form["by"]), explained_on=today,
+                                  explained_by=viewer.account.lead_id, source="web")
+        return RedirectResponse(f"{links.case(case_ref)}#explanations", status_code=303)
 
     def not_found(self, request: Request, viewer: auth.Viewer, links: Links) -> Response:
         """What is not there, and what is in a team the lead may not see, alike: a refusal
@@ -416,6 +461,20 @@ def too_large() -> Response:
 def _control(text: str) -> bool:
     """Whether the text holds a control character (NUL, a newline, an escape...)."""
     return re.search(r"[\x00-\x1f\x7f-\x9f]", text) is not None
+
+
+def _explanation_form_problem(form: dict[str, str], today: date) -> str | None:
+    """What is wrong with the form's reason, next action and date, said with its labels."""
+    for field, label in (("reason", "Why it is drifting"), ("next", "The next action")):
+        if (problem := text_problem(label, form.get(field, ""))) is not None:
+            return problem
+    try:
+        next_by = csvfiles.parse_future_date(form.get("by", ""), "To be done by", today,
+                                             csvfiles.PLANNED_YEARS_AHEAD)
+    except ValueError as error:
+        return str(error)
+    problem = by_problem(next_by, today)
+    return None if problem is None else f"To be done by {problem}"
 
 
 def _day(text: str) -> date | None:

@@ -22,18 +22,25 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
-from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from permanence import csvfiles, store
 from permanence.caseload import evaluate_known
-from permanence.evaluate import CaseFacts, Evaluation, MilestoneStatus
+from permanence.clock import service_today
+from permanence.evaluate import CaseFacts, Evaluation, LeadDirectory, MilestoneStatus
+from permanence.explanations import (
+    CLOSED_STEPS,
+    REASON_CHARACTERS,
+    standing,
+    standing_on,
+    who_may_explain,
+)
 from permanence.measures.board import drift
 from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
 from permanence.measures.scorecard import default_period_end, window_start
 from permanence.report.cards import drift_rows
-from permanence.report.charts import AMBER, RED, charting, svg
+from permanence.report.charts import drift_over_time_chart
 from permanence.report.pages import (
     Page,
     Site,
@@ -146,7 +153,8 @@ class Views:
         return measure(timelines=self.timelines, facts=viewed.facts,
                        evaluation=viewed.evaluation,
                        lead_ids={lead[0] for lead in viewed.leads}, as_of=day, team=team,
-                       annotations=viewed.notes.annotations)
+                       annotations=viewed.notes.annotations,
+                       explanations=viewed.notes.explanations)
 
     def plan(self, viewed: Viewed, links: Links) -> TimelinePlan:
         directories = {team: links.team(team) for team in {c.team for c in viewed.facts}}
@@ -225,21 +233,47 @@ class Views:
                            links=pager_links(files, number),
                            rows=drift_rows(team_chunks[number - 1], links.day, links.page_of,
                                            site.lead,
-                                           first=(number - 1) * DRIFT_PAGE_SIZE + 1))
+                                           first=(number - 1) * DRIFT_PAGE_SIZE + 1,
+                                           explained=standing_on(viewed.notes.explanations,
+                                                                 links.day)))
 
     def case_page(self, frame: Mapping[str, Any], links: Links, case: CaseFacts,
-                  with_names: bool) -> str:
-        """One child's timeline card on the day, with the key to read it by."""
+                  with_names: bool, lead_id: str = "") -> str:
+        """One child's timeline card on the day, with the key to read it by; the explanations
+        given for its steps, and the form to explain a step for the steps `lead_id` may
+        explain (its owner's, or that of a lead it escalates to)."""
         viewed = self.read(links.day, case.team, with_names)
         site = self.site(frame, links.day, case.team, viewed)
         plan = self.plan(viewed, links)
         rows = [row for row in viewed.evaluation.statuses if row.case_ref == case.case_ref]
         card = None
+        explainable: list[tuple[str, str, str]] = []
         if rows:
             facts = next(c for c in viewed.facts if c.case_ref == case.case_ref)
             card, _ = self.writer(site, viewed, links, plan).card(facts, rows)
+            rules = self.timelines[facts.timeline]
+            directory = LeadDirectory(viewed.leads)
+            for row in rows:
+                rule = rules.milestone(row.milestone)
+                if (rule is not None and not rule.is_start and row.status not in CLOSED_STEPS
+                        and lead_id in who_may_explain(rule, facts, directory)):
+                    explainable.append((row.milestone, row.title, str(row.status)))
+            explainable.sort(key=lambda step: ("red", "amber").index(step[2])
+                             if step[2] in ("red", "amber") else 2)  # drifting steps first
+        given = [explanation for explanation in viewed.notes.explanations
+                 if explanation.case_ref == case.case_ref]
+        stands = set(standing(given).values())
+        titles = {row.milestone: row.title for row in rows}
+        history = [(titles.get(e.milestone, e.milestone), e, e in stands,
+                    viewed.lead_names.get(e.explained_by, e.explained_by)
+                    if e.explained_by else None)
+                   for e in sorted(given, key=lambda e: (e.explained_on, e.number),
+                                   reverse=True)]
         return site.render("case.html.j2", case=case, card=card,
-                           team_link=links.team(case.team))
+                           team_link=links.team(case.team), explainable=explainable,
+                           explanations=history, explain_action=f"{links.root}/explain",
+                           today=service_today(),
+                           reason_limit=REASON_CHARACTERS)
 
     def over_time(self, frame: Mapping[str, Any], links: Links,
                   teams: Sequence[str] | None) -> str:
@@ -259,43 +293,7 @@ class Views:
         site.common["web"] = frame
         return site.render("over_time.html.j2", teams=shown, rows=rows, peak=peak,
                            trend_days=TREND_DAYS, links=links,
-                           chart=_trend_chart(days, shown))
-
-
-TEAM_COLOURS = ("#1f2933", "#3e7cb1", "#8e44ad", "#d35400", "#16a085", "#7f8c8d")
-
-
-def _trend_chart(days: Sequence[tuple[date, store.TeamCounts]],
-                 teams: Sequence[str]) -> Markup | None:
-    """Red (upper panel) and amber (lower) per team, day by day, drawn as the report draws its
-    charts: whether drift is going up or down. None with fewer than two days to join."""
-    if len(days) < 2 or not teams:
-        return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
-
-    with charting("drift-over-time"):
-        figure = Figure(figsize=(9, 4.4))
-        FigureCanvasAgg(figure)
-        panels = figure.subplots(2, 1, sharex=True)
-        xs = [day for day, _ in days]
-        for index, team in enumerate(teams):
-            colour = TEAM_COLOURS[index % len(TEAM_COLOURS)]
-            for panel, status in zip(panels, ("red", "amber"), strict=True):
-                panel.plot(xs, [counts.get(team, {}).get(status, 0) for _, counts in days],
-                           color=colour, marker="o", markersize=2.5, linewidth=1.4,
-                           label=f"team {team}")
-        for panel, status, colour in zip(panels, ("red", "amber"), (RED, AMBER), strict=True):
-            panel.set_ylabel(status, color=colour)
-            panel.set_ylim(bottom=0)
-            panel.yaxis.get_major_locator().set_params(integer=True)
-        locator = AutoDateLocator()
-        panels[1].xaxis.set_major_locator(locator)
-        panels[1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        panels[0].legend(loc="upper left", ncols=min(len(teams), 6), fontsize=7.5)
-        figure.tight_layout()
-        return svg(figure, "Red and amber milestones per team, day by day", "drift-over-time")
+                           chart=drift_over_time_chart(days, shown))
 
 
 def _drift_pages(drifting: Sequence[MilestoneStatus], links: Links) -> dict[str, list[Page]]:
