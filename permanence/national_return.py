@@ -135,6 +135,12 @@ def import_return(paths: Sequence[Path], *, session: Session,
     if social_worker is not None and social_worker not in lead_ids:
         raise BadInput(f"--social-worker {social_worker!r} is not a known lead_id; import the "
                        "leads first")
+    if allocations is None and not (team and social_worker):
+        missing = " and ".join(option for option, value in (("--team", team),
+                                                             ("--social-worker", social_worker))
+                               if not value)
+        raise BadInput(f"give {missing}: without --allocations every child takes the team and "
+                       "social worker given (with --allocations, the children it does not name)")
     files = return_files(paths)
     if not files:
         raise ImportRefused(f"no CSV file in {', '.join(map(str, paths))}; nothing imported")

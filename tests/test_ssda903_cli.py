@@ -215,15 +215,18 @@ class TestBadRows:
 
     def test_no_team_or_social_worker(self, store: Store) -> None:
         episodes = store.file("ep.csv", EPISODES_2020)
-        result = store.ok("import", "ssda903", episodes, "--team", "north")
+        allocations = store.file("alloc.csv", "CHILD,team,social_worker\n201,south,sw-2\n")
+        result = store.ok("import", "ssda903", episodes, "--team", "north", "--allocations",
+                          allocations)
         assert result.stderr.splitlines() == [
-            (f"{episodes}:2: CHILD: 201 has no social worker: not in the allocations file (or a "
-            "blank cell there) and no --team/--social-worker given; child 201 left out"),
             (f"{episodes}:4: CHILD: 202 has no social worker: not in the allocations file (or a "
-            "blank cell there) and no --team/--social-worker given; child 202 left out")]
-        assert store.cases() == []
+             "blank cell there) and no --team/--social-worker given; child 202 left out")]
+        assert [row[:4] for row in store.cases()] == [
+            ("201-20190501", "england-looked-after", "south", "sw-2")]
 
     @pytest.mark.parametrize(("options", "message"), [
+        ((), ("give --social-worker: without --allocations every child takes the team and social "
+             "worker given (with --allocations, the children it does not name)")),
         (("--social-worker", "nobody"),
          "--social-worker 'nobody' is not a known lead_id; import the leads first"),
         (("--social-worker", "sw-1", "--timelines", "england-adoption"),
