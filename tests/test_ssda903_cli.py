@@ -143,6 +143,25 @@ class TestImport:
             ("202-20190201", "england-adoption-return", "north", "sw-1")]
 
 
+class TestWarnings:
+    """Two-digit years and codes outside the published lists are warnings, never refusals."""
+
+    def test_warned_and_imported(self, store: Store) -> None:
+        episodes = store.file("ep.csv", EPISODES + "301,01/05/19,S,C9,N1,U1,PR1,01/09/19,E13,\n"
+                              "302,01/05/2019,S,C1,N1,Q7,PR1,,,\n")
+        result = store.ok("import", "ssda903", episodes, "--team", "north",
+                          "--social-worker", "sw-1")
+        assert result.stderr.splitlines() == [
+            ("warning: Episodes DEC: 1 date had a two-digit year, read 00-68 as 20yy and 69-99 "
+             "as 19yy; check them"),
+            ("warning: Episodes DECOM: 1 date had a two-digit year, read 00-68 as 20yy and 69-99 "
+             "as 19yy; check them"),
+            "warning: Episodes LS: codes outside the published list, read as given: 'C9' (1 row)",
+            ("warning: Episodes PLACE: codes outside the published list, read as given: 'Q7' (1 "
+             "row)")]
+        assert [row[0] for row in store.cases()] == ["301-20190501", "302-20190501"]
+
+
 class TestReimport:
     """The same return again changes nothing; a later return that derives a date differently
     replaces it (the earlier stays in the history); a case that moves timeline changes route."""
