@@ -3,10 +3,12 @@ period end moves to a new 31 March.
 
 The period end a check shows is the latest 31 March on or before its day. The artifact is
 published by the first check whose period end differs from that of the check before it (the
-latest finished check of an earlier day), and by a store's first check: the scorecard of a new
-year, in Prefect's run history beside that day's other artifacts. A re-run of that day
-publishes it again (the same figures, or corrected ones); any later day leaves it alone until
-the next 31 March. Everything quoted from the store is escaped (`artifacts.md`).
+latest finished check of an earlier day): the scorecard of a new year, in Prefect's run history
+beside that day's other artifacts. A re-run of that day publishes it again (the same figures,
+or corrected ones); any later day leaves it alone until the next 31 March. A store's first
+check has no check before it, so no period end has moved: it publishes nothing (the report's
+scorecard page and `permanence scorecard` show the scorecard any day). Everything quoted from
+the store is escaped (`artifacts.md`).
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ ARTIFACT_KEY = "scorecard"
 
 def scorecard_due(previous: date | None, day: date) -> bool:
     """Whether a check of `day` publishes the scorecard, the check before it being of
-    `previous` (None: there was none)."""
-    return previous is None or default_period_end(previous) != default_period_end(day)
+    `previous` (None: there was none, and nothing has moved)."""
+    return previous is not None and default_period_end(previous) != default_period_end(day)
 
 
 def _cell(figure: Figure) -> str:
