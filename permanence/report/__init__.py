@@ -12,6 +12,8 @@ touches no database; `write_report_from_store` reads them first. What it writes:
   (siblings side by side), a run of pages per team, listed in `team-TEAM.html`;
 - `drift-TEAM-NNN.html`: every red and amber milestone of a team, oldest drift first, 500 a page;
 - `quality.html`: every data-quality item;
+- `scorecard.html`: the adoption scorecard (A1, A2, A3, A10) for the three years to the latest
+  31 March on or before the as-of date: each year, each team, run charts by quarter of adoption;
 - `measures.json`, `measures.csv`: the figures, as `permanence measures` prints them.
 
 Every page opens with no request to any other host: styles are inline, charts are matplotlib
