@@ -88,43 +88,6 @@ class TestHelp:
         assert not [line for line in listed if line.rstrip().endswith("...")]
 
 
-class TestExamples:
-    """`permanence examples DIR` writes the sample files, so the tour starts from nothing."""
-
-    def test_the_tour_from_an_empty_folder(self, tmp_path: Path) -> None:
-        folder = tmp_path / "examples"
-        result = runner.invoke(app, ["examples", str(folder)])
-        assert result.exit_code == 0, result.output
-        written = sorted(path.name for path in folder.iterdir())
-        assert written == ["cases-2026-11-12.csv", "cases.csv", "events.csv",
-                           "extensions.csv", "leads.csv", "pauses.csv", "ssda903"]
-        assert result.stdout == (f"Wrote 6 sample files into {folder}: "
-                                 f"{', '.join(written[:-1])}; and a synthetic SSDA903 return in "
-                                 f"{folder / 'ssda903'}\n")
-        assert sorted(path.name for path in (folder / "ssda903").iterdir()) == [
-            "2019-20", "2020-21", "2021-22", "2022-23", "2023-24", "2024-25", "2025-26"]
-        url = f"sqlite:///{tmp_path / 'permanence.db'}"
-        assert run(url, "init").exit_code == 0
-        for kind in ("leads", "cases", "events", "pauses", "extensions"):
-            imported = run(url, "import", kind, str(folder / f"{kind}.csv"))
-            assert imported.exit_code == 0, imported.output
-        imported = run(url, "import", "ssda903", str(folder / "ssda903"), "--team", "north",
-                       "--social-worker", "sw-north-1")
-        assert imported.exit_code == 0, imported.output
-        assert imported.stdout.splitlines()[-1] == (
-            "Imported 80 children (88 cases: 88 new, 0 changed, 0 unchanged; 489 dates "
-            "recorded); 0 children left out.")
-
-    def test_never_overwrites(self, tmp_path: Path) -> None:
-        mine = write(tmp_path / "leads.csv", "my own leads\n")
-        result = runner.invoke(app, ["examples", str(tmp_path)])
-        assert (result.exit_code, result.stderr) == (1, (
-            f"{mine} already exists; nothing written (choose another folder, or move them "
-            "away)\n"))
-        assert mine.read_text() == "my own leads\n"
-        assert sorted(path.name for path in tmp_path.iterdir()) == ["leads.csv"]
-
-
 class TestInit:
     """`init` creates the schema and is safe to run again."""
 

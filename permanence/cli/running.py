@@ -59,19 +59,21 @@ def purge(
 @plain_errors
 def examples(folder: Annotated[Path, typer.Argument(metavar="DIR")]) -> None:
     """Write the sample files into DIR (made if need be), so the README's tour works from an
-    empty folder: leads, cases, events, pauses, extensions, a later cases extract and a
-    synthetic SSDA903 return (ssda903/, one folder per year). A file
-    already there is never overwritten: then nothing is written."""
+    empty folder: leads, cases, events, pauses, extensions, a later cases extract, a synthetic
+    SSDA903 return (ssda903/, one folder per year) and two example mappings with their sample
+    exports (mappings/). A file already there is never overwritten: then nothing is written."""
     samples = sorted(EXAMPLES_DIR.glob("*.csv"))
     returns = sorted(EXAMPLES_DIR.glob("ssda903/*/*.csv"))  # a synthetic SSDA903 return
-    there = [folder / sample.relative_to(EXAMPLES_DIR) for sample in [*samples, *returns]
+    mapped = sorted([*EXAMPLES_DIR.glob("mappings/*/*.csv"),  # example mappings, and exports
+                     *EXAMPLES_DIR.glob("mappings/*/*.yaml")])
+    there = [folder / sample.relative_to(EXAMPLES_DIR) for sample in [*samples, *returns, *mapped]
              if (folder / sample.relative_to(EXAMPLES_DIR)).exists()]
     if there:
         raise BadInput(f"{', '.join(map(str, there))} already "
                        f"{'exists' if len(there) == 1 else 'exist'}; nothing written (choose "
                        "another folder, or move them away)")
     try:
-        for sample in [*samples, *returns]:
+        for sample in [*samples, *returns, *mapped]:
             target = folder / sample.relative_to(EXAMPLES_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(sample, target)
@@ -79,8 +81,10 @@ def examples(folder: Annotated[Path, typer.Argument(metavar="DIR")]) -> None:
         raise BadInput(f"cannot write the sample files into {folder}: "
                        f"{error.strerror or error}") from None
     out.print(f"Wrote {len(samples)} sample files into {folder}: "
-              f"{', '.join(sample.name for sample in samples)}; and a synthetic SSDA903 return "
-              f"in {folder / 'ssda903'}", markup=False, soft_wrap=True)
+              f"{', '.join(sample.name for sample in samples)}; a synthetic SSDA903 return in "
+              f"{folder / 'ssda903'}; and {len({path.parent for path in mapped})} example "
+              f"mappings with their sample exports in {folder / 'mappings'}", markup=False,
+              soft_wrap=True)
 
 
 @plain_errors
