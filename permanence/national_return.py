@@ -9,18 +9,15 @@ is a route change, kept in the case's history), and a date that is new or derive
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from permanence.errors import BadInput, ImportRefused
-from permanence.models import Case, EventKind, MilestoneCompletion, MilestoneEvent
 from permanence.ssda903.cases import DEFAULT_TIMELINES, Plan, plan_import
 from permanence.ssda903.tables import Allocation, Problem, ReturnReader, read_allocations
 from permanence.store import reads, writes
@@ -169,25 +166,9 @@ def write_plan(plan: Plan, *, session: Session, today: date, source: str,
                done: ReturnImported) -> None:
     """Write what differs from the store: new and changed cases, new and changed dates."""
     refs = {case.period.case_ref for case in plan.cases}
-    stored: dict[str, dict[str, Any]] = {}
-    for found in session.execute(select(Case.case_ref, Case.timeline, Case.team,  # type: ignore[call-overload]
-                                      Case.social_worker, Case.looked_after_on, Case.closed_on,
-                                      Case.date_of_birth, Case.child_name,
-                                      Case.sibling_group)).mappings():
-        if found["case_ref"] in refs:
-            stored[found["case_ref"]] = dict(found)
-    standing: dict[tuple[str, str], tuple[date, str]] = {}
-    for case_ref, milestone, occurred_on, kind in session.execute(select(  # type: ignore[call-overload]
-            MilestoneCompletion.case_ref, MilestoneCompletion.milestone,
-            MilestoneCompletion.occurred_on, MilestoneCompletion.kind)):
-        if case_ref in refs:
-            standing[(case_ref, milestone)] = (occurred_on, kind)
-    occurrences: dict[str, set[date]] = defaultdict(set)
-    for case_ref, occurred_on in session.execute(select(  # type: ignore[call-overload]
-            MilestoneEvent.case_ref, MilestoneEvent.occurred_on).where(
-            MilestoneEvent.milestone == RECURRING, MilestoneEvent.kind == EventKind.DONE)):
-        if case_ref in refs:
-            occurrences[case_ref].add(occurred_on)
+    stored = reads.case_rows(session=session, case_refs=refs)
+    standing = reads.standing_dates(session=session, case_refs=refs)
+    occurrences = reads.occurrence_dates(session=session, milestone=RECURRING, case_refs=refs)
 
     cases: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []

@@ -72,8 +72,10 @@ from permanence.store.inbox import (
 )
 from permanence.store.lock import CHECK_LOCK_KEY, LOCK_POLL_SECONDS, CheckLock, check_lock
 from permanence.store.reads import (
+    CASE_COLUMNS,
     case_index,
     case_ref_ranges,
+    case_rows,
     child_names,
     earliest_events,
     get_case,
@@ -81,6 +83,8 @@ from permanence.store.reads import (
     lead_names,
     lead_roles,
     load_case_facts,
+    occurrence_dates,
+    standing_dates,
     teams,
 )
 from permanence.store.scorecard import checked_day_before, scorecard_dates
@@ -115,3 +119,4 @@ __all__ = [
 ]
 __all__ += ["checked_day_before", "scorecard_dates"]  # the adoption scorecard's reads
 __all__ += ["missing_from_snapshot", "record_snapshot"]  # the open cases a snapshot missed
+__all__ += ["CASE_COLUMNS", "case_rows", "occurrence_dates", "standing_dates"]  # re-imports

@@ -4,7 +4,7 @@ ORM objects."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -158,3 +158,38 @@ def child_names(*, session: Session, team: str | None = None) -> dict[str, str]:
     if team is not None:
         query = query.where(col(Case.team) == team)
     return {ref: name for ref, name in session.execute(query).all() if name is not None}
+
+
+CASE_COLUMNS = ("case_ref", "timeline", "team", "social_worker", "looked_after_on", "closed_on",
+                "date_of_birth", "child_name", "sibling_group")
+
+
+def case_rows(*, session: Session, case_refs: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Each stored case among `case_refs`, its columns by name: what a re-import compares its
+    own rows with, so it writes only the cases that differ."""
+    return {row["case_ref"]: dict(row) for row in session.execute(
+        select(*(getattr(Case, name) for name in CASE_COLUMNS))).mappings()
+        if row["case_ref"] in case_refs}
+
+
+def standing_dates(*, session: Session,
+                   case_refs: Collection[str]) -> dict[tuple[str, str], tuple[date, str]]:
+    """Per (case, milestone) among `case_refs`, the standing date and its kind."""
+    return {(case_ref, milestone): (occurred_on, kind)
+            for case_ref, milestone, occurred_on, kind in session.execute(select(
+                col(MilestoneCompletion.case_ref), col(MilestoneCompletion.milestone),
+                col(MilestoneCompletion.occurred_on), col(MilestoneCompletion.kind)))
+            if case_ref in case_refs}
+
+
+def occurrence_dates(*, session: Session, milestone: str,
+                     case_refs: Collection[str]) -> dict[str, set[date]]:
+    """Per case among `case_refs`, every day a recurring milestone was recorded done."""
+    found: dict[str, set[date]] = defaultdict(set)
+    for case_ref, occurred_on in session.execute(select(
+            col(MilestoneEvent.case_ref), col(MilestoneEvent.occurred_on)).where(
+            col(MilestoneEvent.milestone) == milestone,
+            col(MilestoneEvent.kind) == EventKind.DONE)):
+        if case_ref in case_refs:
+            found[case_ref].add(occurred_on)
+    return found
