@@ -61,7 +61,6 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
@@ -70,7 +69,7 @@ from permanence.clock import refuse_future_day, service_today
 from permanence.collector import collector_paused
 from permanence.config import CheckConfig, current_config, web_base_url
 from permanence.drift import all_changes, format_tiers, transitions
-from permanence.errors import CheckRefused, PermanenceError
+from permanence.errors import PermanenceError
 from permanence.evaluate import (
     Evaluation,
     LeadDirectory,
@@ -104,7 +103,12 @@ from permanence.store import inbox as inbox_records
 from permanence.store.accounts import drift_by_day
 from permanence.store.connection import make_engine, require_schema
 from permanence.store.explanations import explanations as store_explanations
-from permanence.store.lock import CHECK_LOCK_KEY, CheckLock, check_lock
+from permanence.store.lock import (
+    CheckLock,
+    check_lock,
+    confirm_chunk_turn,
+    fence_earlier_chunks,
+)
 from permanence.summary import CheckSummary
 from permanence.timelines import Timeline, load_timelines, rule_changes, rules_in_force
 
@@ -143,41 +147,6 @@ def check_chunk(store_url: str, timelines: dict[str, Timeline], as_of: date, fir
     with collector_paused():
         return _check_chunk(chunk_engine(store_url), timelines, as_of, first, last, notify,
                             flow_run_id, lock_holder)
-
-
-# A chunk of a check whose process died may still be running on a Dask worker when the next
-# check takes the lock. So every chunk on PostgreSQL holds this advisory lock, shared, for its
-# transaction, and first makes sure its check's session still holds the check lock; a check,
-# once it holds the check lock, takes this one exclusively for a moment: it waits for any chunk
-# still writing, and every chunk that starts later finds its check gone and writes nothing.
-CHUNK_FENCE_KEY = CHECK_LOCK_KEY + 1
-
-_HOLDS_CHECK_LOCK = text(
-    "SELECT l.pid, a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
-    "l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ExclusiveLock' AND l.objid "
-    "= :key AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
-
-
-def fence_earlier_chunks(engine: Engine) -> tuple[int, str] | None:
-    """PostgreSQL, with the check lock held: wait until no chunk of an earlier check is still
-    writing, then return (pid, backend start) of the session holding the lock, for the chunks.
-    None on SQLite, whose chunks run only in the flow's process."""
-    if engine.dialect.name != "postgresql":
-        return None
-    with engine.connect() as connection:
-        holder = connection.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).one()
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHUNK_FENCE_KEY})
-        connection.commit()
-    return int(holder.pid), str(holder.backend_start)
-
-
-def _confirm_turn(session: Session, lock_holder: tuple[int, str]) -> None:
-    """Inside a chunk's transaction: the fence held shared, and its check still running."""
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CHUNK_FENCE_KEY})
-    holders = session.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).all()
-    if lock_holder not in {(int(row.pid), str(row.backend_start)) for row in holders}:
-        raise CheckRefused("this check lost the store's check lock; it stopped so that no two "
-                           "checks run at once. Run it again.")
 
 
 # The flow's own engine, lent to the chunks that run in the flow's process (the default
@@ -226,7 +195,7 @@ def _check_chunk(engine: Engine, timelines: dict[str, Timeline], as_of: date, fi
 
     with Session(engine) as session, session.begin():
         if lock_holder is not None:
-            _confirm_turn(session, lock_holder)
+            confirm_chunk_turn(session, lock_holder)
         facts = reads.load_case_facts(session=session, timelines=timelines,
                                       between=(first, last))
         leads = LeadDirectory(reads.lead_roles(session=session))

@@ -119,3 +119,38 @@ def _running_check(engine: Engine) -> str:
     run = f", flow run {running.flow_run_id}" if running.flow_run_id else ""
     return (f"the check for {running.as_of}{run} (started "
             f"{running.started_at:%Y-%m-%d %H:%M:%S} UTC)")
+
+
+# A chunk of a check whose process died may still be running on a Dask worker when the next
+# check takes the lock. So every chunk on PostgreSQL holds this advisory lock, shared, for its
+# transaction, and first makes sure its check's session still holds the check lock; a check,
+# once it holds the check lock, takes this one exclusively for a moment: it waits for any chunk
+# still writing, and every chunk that starts later finds its check gone and writes nothing.
+CHUNK_FENCE_KEY = CHECK_LOCK_KEY + 1
+
+_HOLDS_CHECK_LOCK = text(
+    "SELECT l.pid, a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = "
+    "l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.mode = 'ExclusiveLock' AND l.objid "
+    "= :key AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+
+
+def fence_earlier_chunks(engine: Engine) -> tuple[int, str] | None:
+    """PostgreSQL, with the check lock held: wait until no chunk of an earlier check is still
+    writing, then return (pid, backend start) of the session holding the lock, for the chunks.
+    None on SQLite, whose chunks run only in the flow's process."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        holder = connection.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).one()
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHUNK_FENCE_KEY})
+        connection.commit()
+    return int(holder.pid), str(holder.backend_start)
+
+
+def confirm_chunk_turn(session: Session, lock_holder: tuple[int, str]) -> None:
+    """Inside a chunk's transaction: the fence held shared, and its check still running."""
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CHUNK_FENCE_KEY})
+    holders = session.execute(_HOLDS_CHECK_LOCK, {"key": CHECK_LOCK_KEY}).all()
+    if lock_holder not in {(int(row.pid), str(row.backend_start)) for row in holders}:
+        raise CheckRefused("this check lost the store's check lock; it stopped so that no two "
+                           "checks run at once. Run it again.")
