@@ -58,8 +58,6 @@ from permanence.measures.scorecard import (
 )
 
 runner = CliRunner()
-FIXTURES = Path(__file__).parent / "fixtures"
-RULES = FIXTURES / "scorecard-adoption.yaml"
 D = date.fromisoformat
 
 
@@ -335,12 +333,14 @@ LEADS = ("lead_id,name,role,team,notify\n"
 
 
 def _csv_files(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """CHILDREN as the leads, cases and events CSV files a council would import."""
+    """CHILDREN as the leads, cases and events CSV files a council would import, on both
+    built-in adoption timelines, some cases open and some closed."""
     cases = ["case_ref,timeline,team,social_worker,looked_after_on,closed_on"]
     events = ["case_ref,milestone,occurred_on,kind"]
     for number, item in enumerate(CHILDREN):
         closed = item.adoption_order.isoformat() if number % 2 else ""  # open and closed
-        cases.append(f"{item.case_ref},scorecard-adoption,{item.team},sw-1,"
+        timeline = "england-adoption" if number % 3 else "england-adoption-return"  # any
+        cases.append(f"{item.case_ref},{timeline},{item.team},sw-1,"
                      f"{item.entered_care},{closed}")
         for milestone, day in (("placement_order", item.placement_order),
                                ("matched", item.matched),
@@ -362,7 +362,7 @@ def _csv_files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def run(db: str, *args: str) -> object:
-    return runner.invoke(app, ["--db", db, "--rules", str(RULES), *args],
+    return runner.invoke(app, ["--db", db, *args],
                          catch_exceptions=False)
 
 
@@ -557,7 +557,7 @@ class TestWebPage:
                                        with_names=False)
             for lead_id, seen in (("sw-1", "team north · 7 children"),
                                   ("sm-all", "all teams · 9 children")):
-                with TestClient(web_app(engine, load_timelines([RULES]), WebSettings()),
+                with TestClient(web_app(engine, load_timelines(), WebSettings()),
                                 follow_redirects=False) as client:
                     form = client.get("/sign-in").text
                     token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
@@ -630,7 +630,7 @@ class TestDailyCheck:
 
         monkeypatch.setenv("PERMANENCE_WEB_URL", "https://permanence.example.org")
         load_children(sqlite_url, tmp_path)
-        config = CheckConfig(db=sqlite_url, rules=(RULES,), notify=False)
+        config = CheckConfig(db=sqlite_url, rules=(), notify=False)
         published = {}
         for day in (date(2022, 3, 30), date(2022, 3, 31), date(2022, 4, 1)):
             artifacts = {a.key: a for a in run_artifacts(run_check(config, day))}
