@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -318,6 +319,22 @@ class TestProperties:
         figures = child_figures(ChildDates("X", "t", entered, placed, placed_with_adopters=placed,
                                            placement_order=order, matched=matched))
         assert figures.a2 is not None and figures.a2 >= 0
+
+    @given(dates, st.lists(dates, max_size=30))
+    def test_each_child_counted_falls_in_one_year(self, period_end: date,
+                                                  adopted: list[date]) -> None:
+        children = [ChildDates(f"X{n}", "t", day - timedelta(days=400), day,
+                               placed_with_adopters=day - timedelta(days=100))
+                    for n, day in enumerate(adopted)]
+        card = scorecard(children, period_end)
+        assert card.adopted == sum(window_start(period_end) <= day <= period_end
+                                   for day in adopted)
+        data = card.as_json()
+        assert sum(year["adopted"] for year in data["years"].values()) == card.adopted
+        years = card.years
+        assert years[0].first == card.window_start and years[-1].last == period_end
+        assert all(earlier.last + timedelta(days=1) == later.first
+                   for earlier, later in itertools.pairwise(years))
 
     @given(st.lists(st.integers(0, 5000), min_size=1, max_size=50))
     def test_the_mean_lies_between_the_least_and_the_most(self, values: list[int]) -> None:
