@@ -6,8 +6,8 @@
   one line each with the title and names whole);
   undelivered messages, configuration problems, the rules in force.
 - `red-milestones` (table): every red milestone, most overdue first, in seven short columns
-  with titles and names, and when its explanation's next action is due, so that it reads
-  whole on a laptop.
+  with titles and names, and the day its explanation's next action is due by, so that it
+  reads whole on a laptop.
 - `drift-over-time` (table): red and amber per team, day by day, over the DRIFT_DAYS days to
   the run's day, from every finished check's stored counts and the run's own; with the change
   in red since the check before, so whether drift is going up or down reads at a glance.
@@ -32,15 +32,18 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from permanence.evaluate import MilestoneStatus, Status
 from permanence.explanations import Explanation
 from permanence.measures import drift_order
+from permanence.report.text import MONTH_NAMES
 from permanence.summary import CheckSummary
 
 RED_TABLE_LIMIT = 5_000
 NEWLY_LIMIT = 20  # cases listed per kind of news in drift-summary
 # Characters of a milestone title and of a name in the red table, longer ones shortened: so the
-# six columns stay whole beside the artifact page's side panel at 1400 px (seen in Chromium on
-# Prefect 3.9's UI: the table gets about 845 px, and its cells do not wrap).
+# seven columns stay whole beside the artifact page's side panel at 1400 px (seen in Chromium on
+# Prefect 3.9.1's UI: the table gets 844 px, and its cells do not wrap). Measured with the
+# widest values: a 28-character step, two 12-character names, 4-digit days over, `no reason`;
+# with 13-character names, or the next action's day as YYYY-MM-DD, it overflowed.
 STEP_WIDTH = 28
-NAME_WIDTH = 16
+NAME_WIDTH = 12
 
 DRIFT_DAYS = 28  # days the drift-over-time artifact covers, the run's day included
 
@@ -224,16 +227,17 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
 def red_table(red: Sequence[Listed]) -> list[dict[str, Any]]:
     """The red-milestones table: seven short columns, human headers, a row saying so when none.
     `Escalated to` names the lead of the highest tier reached, who holds the drift now (the
-    lower tiers were told before); drift-summary names every tier's lead. `Next action by` is
-    the day the standing explanation's next action is due (`permanence explain`), or `no
+    lower tiers were told before); drift-summary names every tier's lead. `Next by` is the day
+    and month the standing explanation's next action is due by (`permanence explain`), or `no
     reason` when none is given; the report's drift tables give the reason and action whole."""
     return [{"Case": item.case_ref, "Step": short(item.step),
              "Due": item.due.isoformat() if item.due else "",
-             "Days overdue": item.days_overdue, "Owner": short_name(item.owner),
+             "Days over": item.days_overdue, "Owner": short_name(item.owner),
              "Escalated to": short_name(item.escalated_to[-1]) if item.escalated_to else "",
-             "Next action by": item.next_by.isoformat() if item.next_by else "no reason"}
+             "Next by": (f"{item.next_by.day} {MONTH_NAMES[item.next_by.month]}"
+                         if item.next_by else "no reason")}
             for item in red] or [
-        {"Case": "", "Step": "no red milestones", "Due": "", "Days overdue": "", "Owner": "",
+        {"Case": "", "Step": "no red milestones", "Due": "", "Days over": "", "Owner": "",
          "Escalated to": "", "Next action by": ""}]
 
 

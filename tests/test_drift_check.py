@@ -513,10 +513,10 @@ class TestManagersView:
         red = json.loads(table.data) if isinstance(table.data, str) else table.data
         # Seven short columns, human headers, titles and names rather than ids; no reason given.
         assert red == [
-            {"Case": "C-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
-             "Owner": "Sam Patel", "Escalated to": "Priya Shah", "Next action by": "no reason"},
-            {"Case": "E-1", "Step": "First review held", "Due": "2026-11-26", "Days overdue": 5,
-             "Owner": "Alex Kerr", "Escalated to": "", "Next action by": "no reason"}]
+            {"Case": "C-1", "Step": "First review held", "Due": "2026-11-26", "Days over": 5,
+             "Owner": "Sam Patel", "Escalated to": "Priya Shah", "Next by": "no reason"},
+            {"Case": "E-1", "Step": "First review held", "Due": "2026-11-26", "Days over": 5,
+             "Owner": "Alex Kerr", "Escalated to": "", "Next by": "no reason"}]
 
 
 def flow_run_name(summary: CheckSummary) -> str:
@@ -581,7 +581,8 @@ class TestRedTableText:
 
         assert short_name("Priya Shah") == "Priya Shah"
         assert short_name("Alexandra Montgomery-Smith") == "Alexandra M."
-        assert short_name("Maximilianopoulos Papadopoulos") == "Maximilianopoul…"
+        assert short_name("Maximilianopoulos Papadopoulos") == "Maximiliano…"
+        assert short_name("Christopher Wolstenholme") == "Christopher…"
 
 
 class TestNewToday:
