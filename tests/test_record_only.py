@@ -385,6 +385,21 @@ class TestMeasures:
             ("north", None, (0, 3, 0, 0)), ("north", "sw-1", (0, 3, 0, 0))]
         assert [item.kind for item in measured.quality] == []
 
+    def test_run_charts_only_for_clocks(self) -> None:
+        """The report's run charts, from the cases of the history test: one for `next` and one
+        for `clocked`, none for `noted`; the journey ends at `clocked`."""
+        from permanence.report.charts import measure_charts
+        cases = [facts(completions={"noted": date(2026, 5, 20), "next": date(2026, 6, 1),
+                                    "clocked": date(2026, 3, 10)}), facts(case_ref="C-2")]
+        as_of = date(2026, 12, 1)
+        measured = measure(timelines=TIMELINES, facts=cases,
+                           evaluation=evaluate(TIMELINES, cases, LEADS, as_of),
+                           lead_ids={"sw-1", "tl-1", "sm-1"}, as_of=as_of)
+        [group] = measure_charts(TIMELINES, measured, [f"2026-{m:02d}" for m in range(1, 13)])
+        assert [(chart.title, chart.rule) for chart in group.charts] == [
+            ("Next", "within 14 days of: Noted"), ("Clocked", "within 10 days of: Start")]
+        assert group.journey is not None and group.journey.rule == "Start → Clocked"
+
     def test_report_layout_draws_its_date_only(self) -> None:
         """No window and no projection for a record-only step, recorded or not."""
         for completions, done in (({"noted": date(2026, 3, 3)}, date(2026, 3, 3)), ({}, None)):
