@@ -238,7 +238,7 @@ def red_table(red: Sequence[Listed]) -> list[dict[str, Any]]:
                          if item.next_by else "no reason")}
             for item in red] or [
         {"Case": "", "Step": "no red milestones", "Due": "", "Days over": "", "Owner": "",
-         "Escalated to": "", "Next action by": ""}]
+         "Escalated to": "", "Next by": ""}]
 
 
 def drift_over_time_table(days: Sequence[tuple[date, Mapping[str, Mapping[str, int]]]]
