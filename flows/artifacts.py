@@ -165,7 +165,11 @@ def inbox_lines(inbox: Mapping[str, Any]) -> list[str]:
             snapshot = ("" if not missing else
                         f"; a snapshot without {missing} open case{'s' if missing != 1 else ''}"
                         " of the store, listed under data quality")
-            lines.append(f"- {md(file['outcome'])}: {name}, moved to {moved}{snapshot}")
+            left_out = file.get("left_out")
+            partly = ("" if not left_out else
+                      f"; **{left_out} child{'' if left_out == 1 else 'ren'} left out** of the "
+                      f"SSDA903 return for bad rows, listed in {moved}.problems.txt")
+            lines.append(f"- {md(file['outcome'])}: {name}, moved to {moved}{snapshot}{partly}")
     lines += [f"- left for the next run (still being written): {md(name)}"
               for name in inbox["left"]]
     return lines or [f"No new file in {md(inbox['inbox'])}."]

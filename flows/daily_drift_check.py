@@ -316,7 +316,7 @@ def take_in_inbox(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     assert config.inbox is not None
     intake = take_in(engine, config.inbox, timelines=timelines, today=service_today(),
                      as_of=as_of, stale_after=config.inbox_stale_days,
-                     mapping=config.inbox_map)
+                     mapping=config.inbox_map, ssda903=config.inbox_ssda903)
     for file in intake.taken:
         for warning in file.warnings:
             logger.warning("inbox: %s", warning)
@@ -326,6 +326,10 @@ def take_in_inbox(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         else:
             logger.info("inbox: %s; moved to %s", " ".join(file.lines).rstrip("."),
                         file.moved_to)
+        if file.problems:  # an SSDA903 return's file: its bad rows' children left out
+            logger.warning("inbox: %s has %s bad rows, %s children left out; the problems are "
+                           "in %s.problems.txt", file.name, len(file.problems), file.left_out,
+                           file.moved_to)
     for name in intake.left:
         logger.info("inbox: %s left for the next run (a temporary name)", name)
     for sentence in (intake.unreadable, intake.stale):
@@ -345,7 +349,7 @@ def tell_data_leads(engine: Engine, intake: Intake, as_of: date,
                        if role == DATA_LEAD)
         if not leads:
             return 0, (f"no lead has role {DATA_LEAD}, so nobody was told that "
-                       + "; ".join(intake.failures()))
+                       + "; ".join(intake.to_tell()))
         names = reads.lead_names(session=session)
         queued = 0
         for lead in leads:
@@ -533,7 +537,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     if config.notify:
         lock.confirm()
         queued = queue_digests(engine, timelines, day, config.templates, run_id)
-        if intake is not None and intake.failures():
+        if intake is not None and intake.to_tell():
             told, nobody = tell_data_leads(engine, intake, day, run_id)
             queued += told
             if nobody:

@@ -19,6 +19,10 @@ or, when the CLI runs the flow in-process, from its own options through `configu
 | PERMANENCE_CHUNK_SIZE | cases per chunk (one task each), 1 to 1000000 | 20000 |
 | PERMANENCE_INBOX | a folder or fsspec URL (`s3://bucket/extracts`, `sftp://host/path`) whose new extracts each check imports first (permanence.inbox) | none: no inbox |
 | PERMANENCE_INBOX_MAP | a mapping file (YAML, a local path) the inbox reads the source system's own exports through (permanence.mappings) | none: the engine's CSV files |
+| PERMANENCE_INBOX_SSDA903_TEAM, PERMANENCE_INBOX_SSDA903_SOCIAL_WORKER | the team and social worker (a lead_id) of the children of an SSDA903 return in the inbox that the allocations do not name, as `import ssda903 --team` / `--social-worker` | none: a return needs both, or allocations |
+| PERMANENCE_INBOX_SSDA903_ALLOCATIONS | an allocations file (CSV of CHILD, team, social_worker; a local path) read for each SSDA903 return the inbox imports, as `--allocations` | none |
+| PERMANENCE_INBOX_SSDA903_TIMELINES | the timelines of a return's periods with and without adoption evidence, ADOPTION,OTHER, as `--timelines` | england-adoption-return,england-looked-after |
+| PERMANENCE_INBOX_SSDA903_STRICT | `1`/`true`/`yes`/`on`: a return with any bad row is refused whole (to quarantine/), as `--strict` | off: its children with a bad row are left out |
 | PERMANENCE_INBOX_STALE_DAYS | days without a new extract in the inbox before the check says the data is stale, 1 to 3650 | 2 |
 | PERMANENCE_WEB_URL | the base URL people reach the web page at (`permanence web`), e.g. `https://permanence.example.org`; links to a day's board are made from it | none |
 """
@@ -43,6 +47,18 @@ INBOX_STALE_DAYS = 2  # days without a new extract before the data is stale
 
 
 @dataclass(frozen=True)
+class InboxReturn:
+    """How the inbox imports an SSDA903 return dropped in it: the options `permanence import
+    ssda903` takes on its command line, from PERMANENCE_INBOX_SSDA903_* (docs/inbox.md)."""
+
+    allocations: str | None = None  # an allocations file (a local path); None: none
+    team: str | None = None  # the team of a child the allocations do not name
+    social_worker: str | None = None  # the social worker (a lead_id) of such a child
+    timelines: str | None = None  # "ADOPTION,OTHER"; None: the default pair
+    strict: bool = False  # any bad row refuses the whole return
+
+
+@dataclass(frozen=True)
 class CheckConfig:
     db: str
     rules: tuple[Path, ...] = ()
@@ -58,6 +74,7 @@ class CheckConfig:
     inbox: str | None = None  # a folder or fsspec URL of extracts imported first; None: none
     inbox_stale_days: int = INBOX_STALE_DAYS  # days without an extract before data is stale
     inbox_map: str | None = None  # a mapping file the inbox's files are read through; None: none
+    inbox_ssda903: InboxReturn = InboxReturn()  # how the inbox imports an SSDA903 return
 
     @classmethod
     def from_environment(cls) -> CheckConfig:
@@ -79,6 +96,7 @@ class CheckConfig:
             inbox=inbox_url(),
             inbox_stale_days=inbox_stale_days(),
             inbox_map=inbox_map(),
+            inbox_ssda903=inbox_ssda903(),
         )
 
     def refuse_runner_without_its_store(self) -> None:
@@ -110,6 +128,16 @@ def inbox_url() -> str | None:
 def inbox_map() -> str | None:
     """PERMANENCE_INBOX_MAP: the mapping file the inbox's files are read through, or None."""
     return os.environ.get("PERMANENCE_INBOX_MAP", "").strip() or None
+
+
+def inbox_ssda903() -> InboxReturn:
+    """PERMANENCE_INBOX_SSDA903_*: how the inbox imports an SSDA903 return."""
+    def value(name: str) -> str | None:
+        return os.environ.get(f"PERMANENCE_INBOX_SSDA903_{name}", "").strip() or None
+
+    return InboxReturn(allocations=value("ALLOCATIONS"), team=value("TEAM"),
+                       social_worker=value("SOCIAL_WORKER"), timelines=value("TIMELINES"),
+                       strict=(value("STRICT") or "").lower() in {"1", "true", "yes", "on"})
 
 
 def inbox_stale_days() -> int:

@@ -292,7 +292,11 @@ def inbox_lines(inbox: dict[str, Any] | None) -> list[str]:
             lines.append(f"inbox: refused {file['name']} ({file['problems']} problems), moved to "
                          f"{file['moved_to']}; its problems in {file['moved_to']}.problems.txt")
         else:
-            lines.append(f"inbox: {file['outcome']} {file['name']}, moved to {file['moved_to']}")
+            left_out = file.get("left_out")
+            lines.append(f"inbox: {file['outcome']} {file['name']}, moved to {file['moved_to']}"
+                         + ("" if not left_out else
+                            f"; {left_out} child{'' if left_out == 1 else 'ren'} left out of the "
+                            f"return, the problems in {file['moved_to']}.problems.txt"))
     if inbox.get("stale"):
         lines.append(f"inbox: {inbox['stale']}")
     return lines

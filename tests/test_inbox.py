@@ -415,7 +415,9 @@ class TestIntake:
         assert [(file.kind, file.outcome, file.lines) for file in intake.taken] == [
             (None, REFUSED, [("children-2026-12-05.csv: the name does not say what the file "
                              "holds; it must start with leads, cases, events, pauses, "
-                             "extensions (e.g. cases-2026-11-23.csv)")])]
+                             "extensions (e.g. cases-2026-11-23.csv), or its header be one of "
+                             "the SSDA903 return's tables (Header, Episodes, Reviews, AD1, "
+                             "PlacedAdoption)")])]
         assert inbox.names("quarantine") == ["children-2026-12-05.csv",
                                              "children-2026-12-05.csv.problems.txt"]
 

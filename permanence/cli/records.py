@@ -260,8 +260,16 @@ def import_inbox(
     dependency order (leads, cases, events, pauses, extensions, by the start of each name), each
     all or nothing, no content twice; names starting with . or ending .tmp or .part are left
     for the next run. Imported files move to archive/, refused ones to quarantine/ with their
-    problems beside them. A cases file named with the word snapshot holds every open case."""
-    from permanence.config import check_wait, inbox_map, inbox_stale_days, inbox_url
+    problems beside them. A cases file named with the word snapshot holds every open case. An
+    SSDA903 return's files, known by their headers, import together after leads and cases, with
+    the options of $PERMANENCE_INBOX_SSDA903_*."""
+    from permanence.config import (
+        check_wait,
+        inbox_map,
+        inbox_ssda903,
+        inbox_stale_days,
+        inbox_url,
+    )
     from permanence.inbox import take_in
     from permanence.store.lock import check_lock
 
@@ -277,7 +285,8 @@ def import_inbox(
     with check_lock(engine, wait=check_wait(),
                     waiting=lambda line: err.print(line, markup=False)):
         intake = take_in(engine, url, timelines=timelines, today=today, as_of=today,
-                         stale_after=stale_after, mapping=mapping or inbox_map())
+                         stale_after=stale_after, mapping=mapping or inbox_map(),
+                         ssda903=inbox_ssda903())
     _print_intake(intake)
     if intake.unreadable or intake.refused:
         raise typer.Exit(1)
@@ -296,9 +305,13 @@ def _print_intake(intake: Intake) -> None:
             err.print(f"{file.name}: refused, nothing imported; moved to {file.moved_to}, its "
                       f"problems in {file.moved_to}{PROBLEMS_SUFFIX}", markup=False)
             continue
+        for problem in file.problems:  # an SSDA903 return's bad rows: children left out
+            err.print(problem, markup=False)
         for line in file.lines:
             out.print(line, markup=False)
-        out.print(f"{file.name}: moved to {file.moved_to}", markup=False)
+        out.print(f"{file.name}: moved to {file.moved_to}"
+                  + (f", its problems in {file.moved_to}{PROBLEMS_SUFFIX}" if file.problems
+                     else ""), markup=False)
     for name in intake.left:
         out.print(f"{name}: left for the next run (a temporary name: still being written)",
                   markup=False)
