@@ -272,7 +272,7 @@ class InboxFile(SQLModel, table=True):
     __tablename__ = "inbox_file"
 
     content_hash: str = Field(primary_key=True, description="SHA-256 of the file's bytes, hex")
-    kind: str = Field(description="leads | cases | events | pauses | extensions")
+    kind: str = Field(description="leads | cases | events | pauses | extensions | ssda903")
     name: str = Field(description="the file's name when it was imported")
     rows: int
     imported_at: datetime = Field(sa_column=_timestamp())

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from permanence import store
 from permanence.cli import app
 from permanence.clock import service_today
-from permanence.config import CheckConfig, InboxReturn
+from permanence.config import CheckConfig, InboxReturn, inbox_ssda903
 from permanence.inbox import (
     ALREADY_IMPORTED,
     IMPORTED,
@@ -381,6 +381,21 @@ class TestReturnInTheInbox:
             "inbox (each return imported reads it)")]
         assert [(ref, team) for ref, _, team, *_ in cases(engine)] == [
             ("A1-20240401", "north"), ("B2-20240510", "south")]
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("TEAM", " north "), ("SOCIAL_WORKER", "sw-1"),
+                        ("ALLOCATIONS", "/etc/permanence/allocations.csv"),
+                        ("TIMELINES", "england-adoption,england-looked-after"),
+                        ("STRICT", "Yes")):
+        monkeypatch.setenv(f"PERMANENCE_INBOX_SSDA903_{name}", value)
+    assert inbox_ssda903() == InboxReturn(
+        allocations="/etc/permanence/allocations.csv", team="north", social_worker="sw-1",
+        timelines="england-adoption,england-looked-after", strict=True)
+    monkeypatch.setenv("PERMANENCE_INBOX_SSDA903_STRICT", "0")
+    monkeypatch.setenv("PERMANENCE_INBOX_SSDA903_TEAM", "")
+    assert (inbox_ssda903().strict, inbox_ssda903().team) == (False, None)
+    assert CheckConfig.from_environment().inbox_ssda903 == inbox_ssda903()
 
 
 class TestImportInboxByHand:
