@@ -383,6 +383,26 @@ class TestReturnInTheInbox:
             ("A1-20240401", "north"), ("B2-20240510", "south")]
 
 
+def test_the_example_return_as_import_ssda903_imports_it(engine: Engine, tmp_path: Path,
+                                                         rules: dict[str, Timeline],
+                                                         examples: Path) -> None:
+    """The synthetic return of examples/ssda903 (seven annual returns, a folder each), dropped
+    in the inbox as one flat folder (`2019-20-header.csv` ...: the same reading order as the
+    command's sorted folders), gives what `permanence import ssda903 examples/ssda903` gives:
+    80 children in 88 cases with 489 dates (tests/test_examples_command.py)."""
+    inbox = Inbox(str(tmp_path / "inbox"))
+    inbox.put("leads.csv", (examples / "leads.csv").read_text(encoding="utf-8"))
+    for table in sorted((examples / "ssda903").glob("*/*.csv")):
+        inbox.put(f"{table.parent.name}-{table.name}", table.read_text(encoding="utf-8"))
+    intake = run(engine, inbox, rules, InboxReturn(team="north", social_worker="sw-north-1"))
+    assert len(intake.taken) == 1 + 35
+    assert {file.outcome for file in intake.taken} == {IMPORTED}
+    assert intake.taken[-1].lines[-1] == (
+        "Imported 80 children (88 cases: 88 new, 0 changed, 0 unchanged; 489 dates recorded); "
+        "0 children left out.")
+    assert len(cases(engine)) == 88 and len(dates(engine)) == 489
+
+
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in (("TEAM", " north "), ("SOCIAL_WORKER", "sw-1"),
                         ("ALLOCATIONS", "/etc/permanence/allocations.csv"),
