@@ -105,6 +105,21 @@ class TestDates:
                 for case in plan.cases} == {"7-20190401": (date(2019, 5, 5), date(2015, 3, 3)),
                                             "8-20190402": (date(2019, 5, 6), None)}
 
+    def test_two_digit_year_counted_even_when_the_date_is_then_bad(self) -> None:
+        """DOB 01/01/68 is read as 2068-01-01 (00-68: 20yy), after today (2026-11-23): a bad
+        row leaving child 7 out, and still one of the 2 two-digit DOBs the warning counts (the
+        other, 01/01/69, read as 1969-01-01)."""
+        plan = plan_of(("e.csv", EPISODES + episode("7", "01/04/2019", "S", "V2", "U1")
+                        + episode("8", "01/04/2019", "S", "V2", "U1")),
+                       ("h.csv", HEADER + "7,1,01/01/68,WBRI,,,\n8,1,01/01/69,WBRI,,,\n"))
+        assert plan.warnings[0] == ("Header DOB: 2 dates had a two-digit year, read 00-68 as "
+                                    "20yy and 69-99 as 19yy; check them")
+        assert [str(problem) for problem in plan.problems] == [
+            ("h.csv:2: DOB: 01/01/68 (read as 2068-01-01) is in the future (today is "
+             "2026-11-23); child 7 left out")]
+        assert [(case.period.case_ref, case.period.date_of_birth) for case in plan.cases] == [
+            ("8-20190401", date(1969, 1, 1))]
+
 
 class TestTables:
     """A table is recognised by its header (any case, any order, extra columns ignored), never
@@ -335,6 +350,21 @@ class TestOverlappingReturns:
         plan = plan_of(("e.csv", episodes), ("p2.csv", PLACED + "9,,01/02/2020,01/06/2020,RD1\n"),
                        ("p1.csv", PLACED + "9,,01/02/2020,,\n"))
         assert dates_of(plan)["9-20200101"]["placed_with_adopters"] == "2020-06-01 n/a"
+
+    @pytest.mark.parametrize(("first", "last", "fostered"), [
+        ("0", "1", "2019-03-01"), ("1", "0", None)])
+    def test_ad1_rows_with_the_same_match_the_last_read_stands(
+            self, first: str, last: str, fostered: str | None) -> None:
+        """Two extracts hold child 105's AD1 row with the same DATE_MATCH (01/11/2019) but a
+        corrected FOSTER_CARE: the row read last stands, every time (not whichever a set
+        happened to hold first). With 1 the walk back from 15/11/2019 reaches 01/03/2019;
+        with 0 the child was not adopted by its foster carers: no fostered_by_adopters."""
+        plan = plan_of(("e.csv", TestAdoptionDates.RETURN_105),
+                       ("a.csv", AD1 + f"105,,01/09/2019,01/11/2019,{first},2,MF,L0\n"),
+                       ("b.csv", AD1 + f"105,,01/09/2019,01/11/2019,{last},2,MF,L0\n"))
+        dates = dates_of(plan)["105-20190201"]
+        assert dates["matched"] == "2019-11-01"
+        assert dates.get("fostered_by_adopters") == fostered
 
 
 class TestBadRows:

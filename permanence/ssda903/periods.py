@@ -111,7 +111,7 @@ def period_dates(records: ChildRecords, period: Period) -> tuple[list[Dated], bo
     if order is not None:
         dates.append(Dated("placement_order", order))
     matches = [row for row in records.adopted if period.holds(row.date_match)]
-    match = max(matches, key=lambda row: row.date_match) if matches else None
+    match = matches[-1] if matches else None  # the latest DATE_MATCH; of a tie, read last
     if match is not None:
         dates.append(Dated("matched", match.date_match))
 

@@ -118,6 +118,8 @@ class ChildRecords:
     reviews: list[date] = field(default_factory=list)
     """Sorted, each date once."""
     adopted: list[Adopted] = field(default_factory=list)
+    """In DATE_MATCH order; rows with the same DATE_MATCH in the order read (the last read
+    last)."""
     decisions: list[Decision] = field(default_factory=list)
     """In DATE_PLACED order."""
 
@@ -164,11 +166,15 @@ class ReturnReader:
         self.two_digit: Counter[tuple[str, str]] = Counter()
         self.codes: Counter[tuple[str, str]] = Counter()
         """(column, code) of every LS, PLACE and REC read."""
-        self._dates: dict[str, tuple[date, bool] | str] = {}
+        self._dates: dict[str, tuple[date | str, bool]] = {}
+        """Each date cell's text read once: the date (or what is wrong with it) and whether
+        its year had two digits."""
         self._header: dict[str, date] = {}
         self._episodes: dict[str, dict[date, Episode]] = defaultdict(dict)
         self._reviews: dict[str, set[date]] = defaultdict(set)
-        self._adopted: dict[str, set[Adopted]] = defaultdict(set)
+        self._adopted: dict[str, dict[Adopted, None]] = defaultdict(dict)
+        """Each child's AD1 rows once each, in the order last read (a row read again moves to
+        the end): of two rows with the same DATE_MATCH, the one read last stands."""
         self._decisions: dict[str, dict[date, Decision]] = defaultdict(dict)
 
     # Reading -------------------------------------------------------------------------------
@@ -223,20 +229,22 @@ class ReturnReader:
             try:
                 value, short = read_date(text)
             except ValueError as error:
-                known = str(error)
+                known = (str(error), False)
             else:
+                shown = f"{text} (read as {value.isoformat()})" if short else text
                 if value > self.today:
-                    known = f"{text} is in the future (today is {self.today.isoformat()})"
+                    known = (f"{shown} is in the future (today is {self.today.isoformat()})",
+                             short)
                 elif value < EARLIEST:
-                    known = f"{text} is before 1900; check the year"
+                    known = (f"{shown} is before 1900; check the year", short)
                 else:
                     known = (value, short)
             self._dates[text] = known
-        if isinstance(known, str):
-            self.problems.append(Problem(*where, column, known, child))
-            return None
-        if known[1]:
+        if known[1]:  # counted even when the date is then bad: it was read so
             self.two_digit[(table, column)] += 1
+        if isinstance(known[0], str):
+            self.problems.append(Problem(*where, column, known[0], child))
+            return None
         return known[0]
 
     def _read_header(self, name: str, line: int, child: str, values: list[str],
@@ -283,8 +291,11 @@ class ReturnReader:
         if date_int is None or match is None:
             return
         foster = values[index["FOSTER_CARE"]].upper()
-        self._adopted[child].add(Adopted(date_int, match, True if foster in ("1", "TRUE")
-                                         else False if foster in ("0", "FALSE") else None))
+        row = Adopted(date_int, match, True if foster in ("1", "TRUE")
+                      else False if foster in ("0", "FALSE") else None)
+        rows = self._adopted[child]
+        rows.pop(row, None)
+        rows[row] = None
 
     def _read_placedadoption(self, name: str, line: int, child: str, values: list[str],
                              index: Mapping[str, int]) -> None:
@@ -326,7 +337,7 @@ class ReturnReader:
                         f"{before.file} line {before.line}): episodes overlap", child))
             records.append(ChildRecords(
                 child, self._header.get(child), episodes, sorted(self._reviews.get(child, ())),
-                sorted(self._adopted.get(child, ()), key=lambda a: (a.date_match, a.date_int)),
+                sorted(self._adopted.get(child, {}), key=lambda a: a.date_match),
                 sorted(self._decisions.get(child, {}).values(), key=lambda d: d.date_placed)))
         return records
 
