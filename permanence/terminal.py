@@ -226,9 +226,11 @@ def _pause_span(first: date, last: date | None, day: date) -> str:
 
 
 def print_history(case_ref: str, events: Sequence[MilestoneEvent],
-                  changes: Sequence[StatusChange], life: CaseLife) -> None:
+                  changes: Sequence[StatusChange], life: CaseLife,
+                  explained: Sequence[Explanation] = ()) -> None:
     """The dates recorded for a case (completions, bookings, steps marked not applicable), its
-    pauses, extensions, route changes and siblings, then the status changes the check stored."""
+    pauses, extensions, explanations of drifting steps, route changes and siblings, then the
+    status changes the check stored."""
     recorded = Table(title=f"{case_ref}: dates recorded", title_justify="left")
     for column in ("milestone", "kind", "date", "noted on", "recorded at (UTC)", "how", "note"):
         recorded.add_column(column)
@@ -257,6 +259,16 @@ def print_history(case_ref: str, events: Sequence[MilestoneEvent],
                 str(extension.approved_on), extension.reason,
                 f"{extension.recorded_at:%Y-%m-%d %H:%M}", extension.source)))
         out.print(extended)
+    if explained:
+        reasons = Table(title=f"{case_ref}: explanations given", title_justify="left")
+        for column in ("given on", "milestone", "reason", "next action", "by", "given by"):
+            reasons.add_column(column)
+        for explanation in explained:
+            reasons.add_row(*map(printable, (
+                str(explanation.explained_on), explanation.milestone, explanation.reason,
+                explanation.next_action, str(explanation.next_by),
+                explanation.explained_by or "")))
+        out.print(reasons)
     if life.routes:
         routes = Table(title=f"{case_ref}: route changes", title_justify="left")
         for column in ("changed on", "from", "to", "how"):

@@ -33,7 +33,7 @@ from permanence.explanations import (
     standing_on,
     text_problem,
 )
-from permanence.flows.artifacts import drift_over_time_table
+from permanence.flows.artifacts import drift_over_time_table, red_table
 from permanence.measures.reasons import unexplained_red
 from permanence.report.text import day_text
 from permanence.timelines import Timeline, parse_rule_text
@@ -198,6 +198,11 @@ class TestExplainCommand:
             '2026-11-21: reason "Noted late"; next "Nothing" by 2026-11-25\n'
             '2026-11-23: reason "Solicitor on leave until 30 November"; next "Ask Legal for '
             'another solicitor" by 2026-12-01  (stands)\n'))
+        history = run(loaded, "history", "C-1006", "--milestone", "legal_advice").stdout
+        assert "C-1006: explanations given" in history
+        assert history.count("tl-north") == 1
+        assert "explanations given" not in run(loaded, "history", "C-1006", "--milestone",
+                                               "planning_meeting").stdout
         assert run(loaded, "explain", "C-1006", "planning_meeting").stdout == (
             "No explanation recorded for planning_meeting of C-1006: permanence explain C-1006 "
             "planning_meeting --reason TEXT --next TEXT --by DATE\n")
@@ -465,3 +470,8 @@ def test_drift_over_time_table_with_no_day() -> None:
          "Red since the check before": ""},
         {"Day": "2026-11-02", "Team": "south", "Red": 4, "Amber": 0,
          "Red since the check before": ""}]
+
+
+def test_red_table_when_nothing_is_red() -> None:
+    assert red_table([]) == [{"Case": "", "Step": "no red milestones", "Due": "", "Days over": "",
+                              "Owner": "", "Escalated to": "", "Next by": ""}]

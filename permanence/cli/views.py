@@ -148,8 +148,8 @@ def history(
     milestone: Annotated[str | None, typer.Option("--milestone", metavar="MILESTONE")] = None,
 ) -> None:
     """A case's history: every date recorded (completions, bookings, steps marked not
-    applicable, corrections included), its pauses, extensions, route changes and siblings, and
-    every change of status the daily check stored."""
+    applicable, corrections included), its pauses, extensions, explanations of drifting steps,
+    route changes and siblings, and every change of status the daily check stored."""
     settings: Settings = ctx.obj
     with Session(settings.engine()) as session:
         case = reads.get_case(session=session, case_ref=case_ref)
@@ -163,7 +163,8 @@ def history(
         events = milestone_history(session=session, case_ref=case_ref, milestone=milestone)
         changes = status_history(session=session, case_ref=case_ref, milestone=milestone)
         life = case_life(session=session, case_ref=case_ref, milestone=milestone)
-    print_history(case_ref, events, changes, life)
+        explained = explanations(session=session, case_refs=[case_ref], milestone=milestone)
+    print_history(case_ref, events, changes, life, explained)
 
 
 class MeasuresFormat(StrEnum):
