@@ -286,7 +286,8 @@ def drift_rows(rows: Sequence[MilestoneStatus], as_of: date, page_of: Any, lead:
             when = "due today" if left == 0 else f"due in {left} d"
             tag = f'<span class="tag amber">{when}</span>'
         escalated = ", ".join(esc(lead(who)) for who in row.escalated_to)
-        out.append(f'<tr><td class="num small">{number}</td><td>{case}</td><td>{esc(row.team)}</td>'
+        out.append(f'<tr><td class="num small">{number}</td><td class="nowrap">{case}</td>'
+                   f"<td>{esc(row.team)}</td>"
                    f"<td>{esc(row.title)}</td><td>{day_text(row.due) if row.due else ''}</td>"
                    f"<td>{tag}</td><td>{esc(lead(row.owner))}</td><td>{escalated}</td>"
                    f"{explained_cell((explained or {}).get((row.case_ref, row.milestone)), red)}"
