@@ -105,13 +105,18 @@ def intake_order(names: Iterable[str], returns: Iterable[str] = ()) -> list[str]
 
 
 def header_of(content: bytes) -> list[str]:
-    """A file's first line as CSV column names, upper case; [] when it has none or is not text
-    (the import refuses such a file with its own sentence)."""
-    first = content.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    try:
-        return [value.strip().upper() for value in next(csv.reader(io.StringIO(first)), [])]
-    except csv.Error:
-        return []
+    """A file's first line that is not blank (as `import ssda903` reads a header) as CSV
+    column names, upper case; [] when it has none or is not text (the import refuses such a
+    file with its own sentence)."""
+    for raw in io.BytesIO(content):  # line by line: a file's first lines, never all of it
+        try:
+            names = [value.strip().upper() for value in next(csv.reader(io.StringIO(
+                raw.decode("utf-8-sig", errors="replace"))), [])]
+        except csv.Error:
+            return []
+        if any(names):
+            return names
+    return []
 
 
 def return_files(headers: Mapping[str, list[str]]) -> list[str]:

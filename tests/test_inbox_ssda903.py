@@ -142,6 +142,10 @@ class TestRecognisedByHeaders:
         assert header_of(b"\xef\xbb\xbfchild, Review \r\nA1,20/04/2024\r\n") == ["CHILD",
                                                                                 "REVIEW"]
         assert header_of(b"") == []
+        # blank lines (or a line of empty cells) above the header, as import ssda903 reads it
+        assert header_of(b"\r\n,,\r\nCHILD,REVIEW\r\nA1,20/04/2024\r\n") == ["CHILD",
+                                                                              "REVIEW"]
+        assert header_of(b"\n,,\n") == []
         assert header_of(b"\xff\xfeC\x00") == ["\ufffd\ufffdC\x00"]  # not UTF-8: no table
 
     def test_return_files(self) -> None:

@@ -142,6 +142,18 @@ class TestTables:
         assert reader.read == [("prevperm.csv", ["Episodes"], 1)]
         assert [c.child for c in reader.children()] == ["1"]
 
+    def test_blank_lines_above_the_header(self) -> None:
+        """An export with a blank line (and a line of empty cells) above its header is still
+        recognised by that header; line numbers stay the file's: the bad REVIEW is line 4.
+        A file of blank lines only is empty."""
+        reader = ReturnReader(TODAY)
+        reader.add("r.csv", b"\r\n,,\r\nCHILD,REVIEW\r\n7,31/04/2020\r\n")
+        reader.add("blank.csv", b"\n,,\n")
+        assert reader.read == [("r.csv", ["Reviews"], 1)]
+        assert reader.ignored == ["blank.csv (empty)"]
+        assert [str(problem) for problem in reader.problems] == [
+            "r.csv:4: REVIEW: '31/04/2020' is not a real date; child 7 left out"]
+
     def test_not_utf8_refused(self) -> None:
         reader = ReturnReader(TODAY)
         with pytest.raises(ImportRefused) as refused:

@@ -189,6 +189,8 @@ class ReturnReader:
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             first = next(reader, None)
+            while first is not None and not any(value.strip() for value in first):
+                first = next(reader, None)  # blank lines above the header: the header follows
             header = [value.strip().upper() for value in first or ()]
             tables = recognise(header)
             data = _data_rows(reader, len(header))  # every file read whole: CSV or refused
