@@ -109,6 +109,7 @@ from permanence.measures.quality import (
     open_case_quality,
     snapshot_quality,
 )
+from permanence.measures.reasons import UNEXPLAINED_AFTER, unexplained_red
 from permanence.measures.stats import (
     SHIFT_LENGTH,
     RunChart,
@@ -120,9 +121,10 @@ from permanence.measures.stats import (
 
 __all__ = [
     "CSV_COLUMNS", "FORECAST_DAYS", "NOBODY", "QUALITY_KINDS", "RAG", "SHIFT_LENGTH",
+    "UNEXPLAINED_AFTER",
     "ExtensionMeasure", "JourneyMeasure", "Measures", "MonthMeasure", "QualityItem", "RagRow",
     "RunChart", "WorkloadRow", "at_risk", "at_risk_json", "csv_rows", "drift", "drift_order",
     "extension_counts", "forecast", "history_measures", "measure", "median", "month_of",
     "open_case_quality", "paused_within", "percentile", "rag_counts", "run_chart",
-    "snapshot_quality",
+    "snapshot_quality", "unexplained_red",
 ]
