@@ -220,9 +220,9 @@ def _print_case_life(facts: CaseFacts, rows: Sequence[MilestoneStatus], day: dat
 def _pause_span(first: date, last: date | None, day: date) -> str:
     """`2026-10-01 to 2026-10-14 (14 days)`, or an open pause's days so far on `day`."""
     if last is not None and last <= day:
-        return f"{first} to {last} ({(last - first).days + 1} days)"
+        return f"{first} to {last} ({plural((last - first).days + 1, 'day')})"
     ends = f"to {last}" if last is not None else "still open"
-    return f"from {first}, {ends} ({(day - first).days + 1} days so far)"
+    return f"from {first}, {ends} ({plural((day - first).days + 1, 'day')} so far)"
 
 
 def print_history(case_ref: str, events: Sequence[MilestoneEvent],

@@ -214,6 +214,16 @@ def test_an_open_pause_is_closed_by_pausing_again(lives: Store) -> None:
     assert "│ 2026-03-01 │ 2026-03-04 │ court" in lives.ok("history", "C-3")
 
 
+def test_a_one_day_pause_is_one_day(lives: Store) -> None:
+    """Singular when it is one: a pause of one day, and an open pause on its first day."""
+    lives.ok("pause", "C-3", "--from", "2026-03-02", "--to", "2026-03-02", "--reason", "court")
+    assert "paused: 2026-03-02 to 2026-03-02 (1 day): court" in lives.ok(
+        "timeline", "C-3", "--as-of", "2026-03-10")
+    lives.ok("pause", "C-3", "--from", "2026-03-05", "--reason", "court")
+    assert "paused: from 2026-03-05, still open (1 day so far): court" in lives.ok(
+        "timeline", "C-3", "--as-of", "2026-03-05")
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["record", "C-1", "meeting", "--planned", "--not-applicable"],
      "--planned and --not-applicable say different things; give one"),

@@ -193,7 +193,7 @@ def child_card(case: CaseFacts, steps: Sequence[Step], as_of: date, *, name: str
     return (
         f'<section class="child" id="{ref}"><header><h3>{ref}{who}</h3>'
         f"<p>{title} · team {esc(case.team)} · social worker {worker} · looked after since "
-        f"{day_text(case.looked_after_on)} ({(as_of - case.looked_after_on).days} days)</p>"
+        f"{day_text(case.looked_after_on)} ({_days((as_of - case.looked_after_on).days)})</p>"
         f'<p class="pills">{pills}</p>{_siblings(life)}</header>'
         f'<table class="tl" style="--n:{now};--q:{3 * month:.1f}">'
         f'<thead><tr><th>milestone</th><td class="k ax">{ticks}'
