@@ -50,7 +50,7 @@ from permanence.clock import service_day
 from permanence.config import InboxReturn
 from permanence.errors import BadInput, ImportRefused, MappingFileError
 from permanence.models import utc_now
-from permanence.national_return import ReturnImported, parse_timelines, read_return, write_plan
+from permanence.national_return import ReturnImported, import_read_return, parse_timelines
 from permanence.ssda903.tables import TABLES, Problem, recognise
 from permanence.store import inbox as records
 from permanence.store import reads
@@ -518,23 +518,14 @@ def _take_return(engine: Engine, fs: Any, root: str, names: list[str],
                 allocations = None
                 if settings.allocations is not None:
                     allocations = (settings.allocations, Path(settings.allocations).read_bytes())
-                plan, reader = read_return(
-                    [(name, contents[name]) for name in names], today=today,
-                    allocations=allocations, lead_ids=lead_ids, team=settings.team,
-                    social_worker=settings.social_worker, timelines=pair,
-                    milestones={name: frozenset(timelines[name].milestone_ids)
-                                for name in pair})
-                if settings.strict and plan.problems:
-                    raise ImportRefused([
-                        *map(str, plan.problems),
-                        (f"{STRICT}: nothing imported; "
-                         f"{_count(len(plan.problems), 'bad row')} to fix")])
-                done = ReturnImported(plan, reader.read, reader.ignored,
-                                      reader.without_episodes())
                 source = f"inbox {names[0]}" + (f" and {len(names) - 1} more files"
                                                 if len(names) > 1 else "")
-                write_plan(plan, session=session, today=today, source=source, done=done)
-                rows = {name: count for name, _, count in reader.read}
+                done = import_read_return(
+                    [(name, contents[name]) for name in names], session=session,
+                    timelines=timelines, today=today, allocations=allocations,
+                    lead_ids=lead_ids, team=settings.team, social_worker=settings.social_worker,
+                    names=pair, strict=STRICT if settings.strict else None, source=source)
+                rows = {name: count for name, _, count in done.read}
                 recorded: set[str] = set()  # the same content twice in one drop: once
                 for name in names:
                     if held[name] is not None or digests[name] in recorded:

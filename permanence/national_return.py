@@ -146,17 +146,32 @@ def import_return(paths: Sequence[Path], *, session: Session,
         if not allocations.is_file():
             raise ImportRefused(f"{allocations}: no such file; nothing imported")
         allocation = (str(allocations), allocations.read_bytes())
+    source = f"import ssda903 {files[0].name}" + (f" and {len(files) - 1} more files"
+                                                   if len(files) > 1 else "")
+    return import_read_return(
+        [(str(file), file.read_bytes()) for file in files], session=session,
+        timelines=timelines, today=today, allocations=allocation, lead_ids=lead_ids, team=team,
+        social_worker=social_worker, names=names, strict="--strict" if strict else None,
+        source=source)
+
+
+def import_read_return(files: Sequence[tuple[str, bytes]], *, session: Session,
+                       timelines: Mapping[str, Timeline], today: date,
+                       allocations: tuple[str, bytes] | None, lead_ids: set[str],
+                       team: str | None, social_worker: str | None, names: tuple[str, str],
+                       strict: str | None, source: str) -> ReturnImported:
+    """Import a return from files already read, (name, bytes) each, in `session`'s transaction:
+    the one way for the command and the inbox. `strict` names the option that asked for it
+    (`--strict`, or the inbox's setting): any bad row then refuses the import whole."""
     plan, reader = read_return(
-        [(str(file), file.read_bytes()) for file in files], today=today, allocations=allocation,
-        lead_ids=lead_ids, team=team, social_worker=social_worker, timelines=names,
+        files, today=today, allocations=allocations, lead_ids=lead_ids, team=team,
+        social_worker=social_worker, timelines=names,
         milestones={name: frozenset(timelines[name].milestone_ids) for name in names})
     if strict and plan.problems:
         count = len(plan.problems)
         raise ImportRefused([*map(str, plan.problems),
-                             (f"--strict: nothing imported; {count} bad row"
+                             (f"{strict}: nothing imported; {count} bad row"
                              f"{'s' if count != 1 else ''} to fix")])
-    source = f"import ssda903 {files[0].name}" + (f" and {len(files) - 1} more files"
-                                                   if len(files) > 1 else "")
     done = ReturnImported(plan, reader.read, reader.ignored, reader.without_episodes())
     write_plan(plan, session=session, today=today, source=source, done=done)
     return done
