@@ -29,14 +29,21 @@ KEPT_FROM_STORE = ("child_name", "sibling_group")
 """Case columns the return has no column for: a re-import keeps what the store holds."""
 
 
+NOT_A_RETURN_FILE = (".", "~$")
+"""A folder's files that are never part of a return: hidden ones, and the lock files Excel
+writes beside a CSV it has open (`~$episodes.csv`, not text), which would refuse the import."""
+
+
 def return_files(paths: Sequence[Path]) -> list[Path]:
     """The CSV files named: each file as given, each folder's *.csv (any case) searched
-    recursively and sorted by name; ImportRefused for a path that does not exist."""
+    recursively and sorted by name, passing over NOT_A_RETURN_FILE; ImportRefused for a path
+    that does not exist."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files += sorted((found for found in path.rglob("*")
-                             if found.is_file() and found.suffix.lower() == ".csv"),
+                             if found.is_file() and found.suffix.lower() == ".csv"
+                             and not found.name.startswith(NOT_A_RETURN_FILE)),
                             key=lambda found: found.relative_to(path).as_posix())
         elif path.is_file():
             files.append(path)

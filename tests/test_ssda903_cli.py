@@ -99,12 +99,17 @@ class TestImport:
     """A return in a folder: tables found by header, one case per period, its dates stored."""
 
     def test_folder(self, store: Store) -> None:
+        """Every CSV below the folder, by path, passing over Excel's lock files and hidden
+        files; anything not CSV is not read at all."""
         store.file("return/2020/ep.csv", EPISODES_2020)
         store.file("return/2020/rev.csv", REVIEWS_2020)
         store.file("return/2020/header.csv", HEADER + "201,1,03/03/2015,WBRI,,,\n")
         store.file("return/2020/ad1.csv", AD1 + "202,,01/10/2019,01/11/2019,1,2,MF,L0\n")
         store.file("return/2020/prevperm.csv", "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\n")
         store.file("return/notes.txt", "not a CSV")
+        # Excel's lock file beside a CSV it has open (not text), and a hidden file: passed over.
+        (store.folder / "return" / "2020" / "~$ep.csv").write_bytes(b"\x0bJo Bloggs\xff\x00")
+        store.file("return/.ep.csv", EPISODES_2020)
         result = store.ok("import", "ssda903", str(store.folder / "return"), "--team", "north",
                           "--social-worker", "sw-1")
         folder = store.folder / "return" / "2020"
