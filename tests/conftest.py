@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import functools
 import os
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
+import fsspec
 import pytest
 import typer.testing
 from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy.engine import Engine
 
 from permanence import csvfiles, store
 from permanence.evaluate import CaseFacts, LeadDirectory, evaluate
@@ -312,3 +315,59 @@ def text_of(html: str) -> str:
     parser = Text()
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
+
+
+class Inbox:
+    """A folder on a file system, as a council's export drops files there."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.fs, self.root = fsspec.core.url_to_fs(url)
+        self.fs.makedirs(self.root, exist_ok=True)
+
+    def put(self, name: str, text: str) -> None:
+        self.fs.pipe_file(f"{self.root}/{name}", text.encode("utf-8"))
+
+    def rename(self, old: str, new: str) -> None:
+        self.fs.mv(f"{self.root}/{old}", f"{self.root}/{new}")
+
+    def names(self, folder: str = "") -> list[str]:
+        path = f"{self.root}/{folder}".rstrip("/")
+        if not self.fs.exists(path):
+            return []
+        return sorted(entry["name"].rstrip("/").rsplit("/", 1)[-1]
+                      for entry in self.fs.ls(path, detail=True) if entry["type"] == "file")
+
+    def read(self, path: str) -> str:
+        return str(self.fs.cat_file(f"{self.root}/{path}").decode("utf-8"))
+
+
+@pytest.fixture(params=["local", "memory"])
+def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
+    """An empty inbox: a local folder (a bare path), or fsspec's memory file system (a URL)."""
+    if request.param == "local":
+        yield Inbox(str(tmp_path / "inbox"))
+        return
+    url = f"memory://inbox-{uuid.uuid4().hex}"
+    made = Inbox(url)
+    try:
+        yield made
+    finally:
+        made.fs.rm(made.root, recursive=True)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A new store on the test's database, for the inbox tests (a module's own wins)."""
+    made = store.make_engine(db_url)
+    store.init_schema(made)
+    try:
+        yield made
+    finally:
+        made.dispose()
+
+
+@pytest.fixture
+def rules(drift_rules: Path) -> dict[str, Timeline]:
+    """The built-in timelines and the drift test's, loaded: the inbox tests' cases use them."""
+    return load_timelines([drift_rules])

@@ -8,14 +8,12 @@ looked_after, review and legal_advice.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import fsspec
 import pytest
+from conftest import Inbox
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -23,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from permanence import csvfiles, imports, store
+from permanence import csvfiles, imports
 from permanence.cli import app
 from permanence.inbox import (
     ALREADY_IMPORTED,
@@ -43,7 +41,7 @@ from permanence.inbox import (
 )
 from permanence.models import Case, InboxFile, Lead, MilestoneEvent
 from permanence.store import inbox as records
-from permanence.timelines import Timeline, load_timelines
+from permanence.timelines import Timeline
 
 TODAY = date(2026, 12, 6)  # the day imports check dates against, fixed
 
@@ -228,60 +226,6 @@ class TestMessages:
             "the inbox x does not exist",
             ("the inbox refused 2 files (cases.csv, events.csv): moved to quarantine/ with the "
             "problems beside them; nothing in them was imported")]
-
-
-class Inbox:
-    """A folder on a file system, as a council's export drops files there."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.fs, self.root = fsspec.core.url_to_fs(url)
-        self.fs.makedirs(self.root, exist_ok=True)
-
-    def put(self, name: str, text: str) -> None:
-        self.fs.pipe_file(f"{self.root}/{name}", text.encode("utf-8"))
-
-    def rename(self, old: str, new: str) -> None:
-        self.fs.mv(f"{self.root}/{old}", f"{self.root}/{new}")
-
-    def names(self, folder: str = "") -> list[str]:
-        path = f"{self.root}/{folder}".rstrip("/")
-        if not self.fs.exists(path):
-            return []
-        return sorted(entry["name"].rstrip("/").rsplit("/", 1)[-1]
-                      for entry in self.fs.ls(path, detail=True) if entry["type"] == "file")
-
-    def read(self, path: str) -> str:
-        return str(self.fs.cat_file(f"{self.root}/{path}").decode("utf-8"))
-
-
-@pytest.fixture(params=["local", "memory"])
-def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
-    """An empty inbox: a local folder (a bare path), or fsspec's memory file system (a URL)."""
-    if request.param == "local":
-        yield Inbox(str(tmp_path / "inbox"))
-        return
-    url = f"memory://inbox-{uuid.uuid4().hex}"
-    made = Inbox(url)
-    try:
-        yield made
-    finally:
-        made.fs.rm(made.root, recursive=True)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    made = store.make_engine(db_url)
-    store.init_schema(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
-
-
-@pytest.fixture
-def rules(drift_rules: Path) -> dict[str, Timeline]:
-    return load_timelines([drift_rules])
 
 
 def run(engine: Engine, inbox: Inbox, rules: dict[str, Timeline],

@@ -10,15 +10,15 @@ review and legal_advice. TODAY is the day the imports check dates against.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import Inbox
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from test_inbox import LEADS, TODAY, Inbox, rows
+from test_inbox import LEADS, TODAY, rows
 from test_inbox_check import Authority, _authority
 from typer.testing import CliRunner
 
@@ -32,7 +32,7 @@ from permanence.measures import snapshot_quality
 from permanence.measures.quality import QualityItem
 from permanence.models import Case, InboxFile, MilestoneEvent
 from permanence.models.snapshots import MissingFromSnapshot
-from permanence.timelines import Timeline, load_timelines
+from permanence.timelines import Timeline
 from permanence.webhook_receiver import JsonReceiver
 
 runner = CliRunner()
@@ -66,34 +66,6 @@ SNAPSHOT_OF_C1 = ("case_ref,timeline,team,social_worker,looked_after_on\n"
                   "C-1,drift-test,north,sw-1,2026-11-16\n")
 MISSING_C2 = ("1 open case in the store is not in this snapshot: C-2; listed under data quality "
               "until a snapshot holds it or it is closed (closed_on), never closed here.")
-
-
-@pytest.fixture(params=["local", "memory"])
-def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
-    """An empty inbox: a local folder (a bare path), or fsspec's memory file system (a URL)."""
-    if request.param == "local":
-        yield Inbox(str(tmp_path / "inbox"))
-        return
-    made = Inbox(f"memory://inbox-{uuid.uuid4().hex}")
-    try:
-        yield made
-    finally:
-        made.fs.rm(made.root, recursive=True)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    made = store.make_engine(db_url)
-    store.init_schema(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
-
-
-@pytest.fixture
-def rules(drift_rules: Path) -> dict[str, Timeline]:
-    return load_timelines([drift_rules])
 
 
 @pytest.fixture

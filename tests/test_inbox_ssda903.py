@@ -13,21 +13,20 @@ entered_care, first_review, second_review) and B2-20240510 (1 date: entered_care
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import Inbox
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from test_drift_check import flow_run_state, run_artifacts
-from test_inbox import LEADS, TODAY, Inbox
+from test_inbox import LEADS, TODAY
 from test_inbox_check import Authority, _authority
 from typer.testing import CliRunner
 
-from permanence import store
 from permanence.cli import app
 from permanence.clock import service_today
 from permanence.config import CheckConfig, InboxReturn, inbox_ssda903
@@ -45,7 +44,7 @@ from permanence.inbox import (
 )
 from permanence.models import Case, InboxFile, MilestoneEvent
 from permanence.terminal import inbox_lines as terminal_lines
-from permanence.timelines import Timeline, load_timelines
+from permanence.timelines import Timeline
 from permanence.webhook_receiver import JsonReceiver
 
 runner = CliRunner()
@@ -77,34 +76,6 @@ def put_return(inbox: Inbox, prefix: str = "ssda903-2024-25", *, episodes: str =
     for name, text in files.items():
         inbox.put(name, text)
     return sorted(files)
-
-
-@pytest.fixture(params=["local", "memory"])
-def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
-    """An empty inbox: a local folder (a bare path), or fsspec's memory file system (a URL)."""
-    if request.param == "local":
-        yield Inbox(str(tmp_path / "inbox"))
-        return
-    made = Inbox(f"memory://inbox-{uuid.uuid4().hex}")
-    try:
-        yield made
-    finally:
-        made.fs.rm(made.root, recursive=True)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    made = store.make_engine(db_url)
-    store.init_schema(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
-
-
-@pytest.fixture(scope="module")
-def rules(drift_rules: Path) -> dict[str, Timeline]:
-    return load_timelines([drift_rules])  # the built-ins, and conftest's drift-test
 
 
 def run(engine: Engine, inbox: Inbox, rules: dict[str, Timeline],
