@@ -30,7 +30,7 @@ from permanence.cli import app
 from permanence.config import CheckConfig
 from permanence.errors import BadInput, CheckRefused
 from permanence.examples import EXAMPLES_DIR
-from permanence.flows.daily_drift_check import check_chunk, engine_lent
+from permanence.flows.chunks import check_chunk, engine_lent
 from permanence.models import CaseState, Notice, Outbox, StatusChange
 from permanence.store.lock import fence_earlier_chunks
 from permanence.timelines import load_timelines

@@ -38,7 +38,8 @@ from permanence.cli import app
 from permanence.config import CHUNK_SIZE, CheckConfig
 from permanence.errors import BadInput, CheckRefused
 from permanence.flows.artifacts import Listed, NewToday, md, summary_markdown
-from permanence.flows.daily_drift_check import check_chunk, engine_lent, queue_digests
+from permanence.flows.chunks import check_chunk, engine_lent
+from permanence.flows.daily_drift_check import queue_digests
 from permanence.models import (
     CaseState,
     CheckRun,
