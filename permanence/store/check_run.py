@@ -25,7 +25,7 @@ from permanence.models import (
     StatusChange,
     utc_now,
 )
-from permanence.store.writes import CHUNK, insert_rows, rows_changed, upsert
+from permanence.store.writes import insert_returning_ids, insert_rows, rows_changed, upsert
 
 
 def latest_checked_day(*, session: Session) -> date | None:
@@ -95,12 +95,7 @@ def record_status_changes(*, session: Session, quiet: Sequence[dict[str, Any]],
     """Store status changes: those that tell nobody in one plain insert, those that tell
     someone with their ids returned, in order, for their notices."""
     insert_rows(session, StatusChange, quiet)
-    table = StatusChange.__table__  # type: ignore[attr-defined]
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    ids: list[int] = []
-    for start in range(0, len(telling), CHUNK):
-        ids.extend(session.execute(statement, list(telling[start:start + CHUNK])).scalars())
-    return ids
+    return insert_returning_ids(session, StatusChange, telling)
 
 
 def add_notices(*, session: Session, notices: Sequence[dict[str, Any]]) -> None:
