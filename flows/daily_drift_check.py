@@ -9,13 +9,14 @@ What a run does, in order:
    or nothing, none twice; a refused file goes to quarantine and the run goes on with what the
    store holds, then ends Failed, as it does when no extract arrived for too long (stale data);
    either tells the leads with role `data_lead`;
-1. evaluates every open case in chunks of case_refs (a task per chunk, never per case,
-   submitted through the task runner PERMANENCE_TASK_RUNNER names: one chunk at a time in this
-   process, or several at once on Dask workers; permanence.flows.chunks) and stores, per chunk in one transaction, each
-   case's new state, a log row for every milestone whose status, escalation tiers or risk
-   changed, and a notice for every lead who must hear of it: newly amber tells the owner,
-   newly at risk (booked for after the due date) tells the owner, newly red tells the owner, a
-   newly reached escalation tier tells that tier's lead; paused and n/a milestones tell nobody;
+1. evaluates every open case in chunks of case_refs (a task per chunk, never per case, submitted
+   through the task runner PERMANENCE_TASK_RUNNER names: one chunk at a time in this process, or
+   several at once on Dask workers; permanence.flows.chunks) and stores, per chunk in one
+   transaction, each case's new state, a log row for every milestone whose status, escalation
+   tiers or risk changed, and a notice for every lead who must hear of it: newly amber tells the
+   owner, newly at risk (booked for after the due date) tells the owner, newly red tells the
+   owner, a newly reached escalation tier tells that tier's lead; paused and n/a milestones tell
+   nobody;
 2. gathers every notice not yet delivered (this run's, any a crash left behind, and the items of
    a lead's earlier undelivered message, which is marked superseded) into one digest per lead,
    written to the outbox in the same transaction that claims the notices;
