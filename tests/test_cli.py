@@ -30,33 +30,6 @@ def run(db: str, *args: str, rules: list[Path] | None = None):
     return runner.invoke(app, ["--db", db, *extra, *args], catch_exceptions=False)
 
 
-def import_sample(url: str, examples: Path) -> None:
-    """The sample leads, cases, events, pauses and extensions, imported as a user would."""
-    assert run(url, "init").exit_code == 0
-    for kind in ("leads", "cases", "events", "pauses", "extensions"):
-        result = run(url, "import", kind, str(examples / f"{kind}.csv"))
-        assert result.exit_code == 0, result.output
-
-
-@pytest.fixture(scope="session")
-def sample_sqlite(tmp_path_factory: pytest.TempPathFactory, examples: Path) -> Path:
-    """The sample imported once into a SQLite file; each SQLite test gets a copy of it (the
-    imports take half a second, a copy next to nothing)."""
-    path = tmp_path_factory.mktemp("sample") / "permanence.db"
-    import_sample(f"sqlite:///{path}", examples)
-    return path
-
-
-@pytest.fixture
-def loaded(db_url: str, examples: Path, sample_sqlite: Path) -> str:
-    """A store holding the sample leads, cases, events, pauses and extensions."""
-    if db_url.startswith("sqlite:///"):
-        shutil.copy2(sample_sqlite, db_url.removeprefix("sqlite:///"))
-    else:
-        import_sample(db_url, examples)
-    return db_url
-
-
 @contextmanager
 def session_on(url: str) -> Iterator[Session]:
     engine = store.make_engine(url)

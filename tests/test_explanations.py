@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import pytest
 from conftest import SAMPLE_TODAY, text_of
-from test_cli import import_sample
 from test_drift_check import AMBER_DAY, RED_DAY, TIER_1_DAY, Service, _service, run_artifacts
 from test_web import BOARD, TestClient, client_for, load_store, sign_in
 from typer.testing import CliRunner, Result
@@ -49,23 +48,6 @@ NEXT = "Chase the solicitor by phone and book a legal planning slot"
 
 def run(url: str, *args: str) -> Result:
     return runner.invoke(app, ["--db", url, *args])
-
-
-@pytest.fixture(scope="module")
-def sample_file(tmp_path_factory: pytest.TempPathFactory, examples: Path) -> Path:
-    path = tmp_path_factory.mktemp("explain-sample") / "permanence.db"
-    import_sample(f"sqlite:///{path}", examples)
-    return path
-
-
-@pytest.fixture
-def loaded(db_url: str, examples: Path, sample_file: Path) -> str:
-    """The sample leads, cases, events, pauses and extensions, on each backend."""
-    if db_url.startswith("sqlite:///"):
-        shutil.copy2(sample_file, db_url.removeprefix("sqlite:///"))
-    else:
-        import_sample(db_url, examples)
-    return db_url
 
 
 def explanation(milestone: str = "review", *, on: date, number: int, by: date = date(2026, 12, 4),
@@ -241,10 +223,10 @@ class TestExplainCommand:
     ], ids=["unknown-case", "unknown-milestone", "next-and-by-missing", "by-missing", "empty",
             "by-before-on", "by-in-the-past", "by-not-a-date", "on-in-the-future",
             "unknown-lead", "start-milestone", "done", "on-alone"])
-    def test_refused(self, sample_file: Path, tmp_path: Path, args: tuple[str, ...],
+    def test_refused(self, sample_sqlite: Path, tmp_path: Path, args: tuple[str, ...],
                      message: str) -> None:
         url = f"sqlite:///{tmp_path / 'p.db'}"
-        shutil.copy2(sample_file, tmp_path / "p.db")
+        shutil.copy2(sample_sqlite, tmp_path / "p.db")
         result = run(url, "explain", *args)
         assert result.exit_code == 1, result.output
         assert message in result.output

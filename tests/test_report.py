@@ -340,16 +340,6 @@ class TestErrors:
 
 # -- The command line ---------------------------------------------------------------------------
 
-@pytest.fixture
-def loaded(db_url: str, examples: Path) -> str:
-    assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
-    for kind in ("leads", "cases", "events", "pauses", "extensions"):
-        result = runner.invoke(app, ["--db", db_url, "import", kind,
-                                     str(examples / f"{kind}.csv")])
-        assert result.exit_code == 0, result.output
-    return db_url
-
-
 class TestCommands:
     """`permanence report` and `permanence measures` on SQLite and PostgreSQL."""
 
