@@ -145,7 +145,11 @@ def test_serve_runs_the_deployment_with_and_without_as_of(
     for a given day and a run for today both finish Completed and are recorded in the store.
     The web page answers from the same process."""
     make_store(sqlite_url, drift_rules, tmp_path, receiver)
-    env = production_env(sqlite_url, drift_rules, tmp_path)
+    # serve asks the server for runs due every PREFECT_RUNNER_POLL_FREQUENCY seconds (10 by
+    # default); a triggered run waited up to that long to be picked up. Once a second, the
+    # same code path runs without the wait.
+    env = {**production_env(sqlite_url, drift_rules, tmp_path),
+           "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
