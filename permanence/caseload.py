@@ -8,15 +8,23 @@ daily check evaluates chunk by chunk and reports such cases as a failure of its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from itertools import chain
 from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from permanence.errors import BadInput, PermanenceError
-from permanence.evaluate import CaseFacts, Evaluation, LeadDirectory, evaluate
+from permanence.evaluate import (
+    CaseFacts,
+    Evaluation,
+    LeadDirectory,
+    MilestoneStatus,
+    each_case,
+    evaluate,
+)
 from permanence.store import reads
 from permanence.timelines import Timeline
 
@@ -50,6 +58,21 @@ def evaluate_known(timelines: Mapping[str, Timeline], facts: Iterable[CaseFacts]
                    leads: Iterable[tuple[str, str, str]], as_of: date) -> Evaluation:
     """evaluate(), refusing open cases on a timeline no rule file defines."""
     return refuse_unknown_timelines(evaluate(timelines, facts, LeadDirectory(leads), as_of))
+
+
+def evaluate_in_turn(timelines: Mapping[str, Timeline], facts: Iterable[CaseFacts],
+                     leads: Iterable[tuple[str, str, str]], as_of: date,
+                     ) -> Iterator[MilestoneStatus]:
+    """evaluate_known()'s statuses, in the same order, a case at a time as they are asked for:
+    a national caseload's million statuses never sit in memory together. Open cases on a
+    timeline no rule file defines are refused here, before the first status, so a command that
+    streams its output never prints half of it and then fails."""
+    cases = list(facts)
+    directory = LeadDirectory(leads)
+    refuse_unknown_timelines(evaluate(
+        timelines, [case for case in cases if case.timeline not in timelines], directory, as_of))
+    return chain.from_iterable(each_case(timelines, cases, directory, as_of,
+                                         Evaluation(as_of=as_of)))
 
 
 def refuse_unknown_timelines(evaluation: Evaluation,

@@ -10,7 +10,7 @@ steps marked not applicable takes the same path as before they existed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -313,7 +313,20 @@ def evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
 def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
               leads: LeadDirectory, as_of: date) -> Evaluation:
     result = Evaluation(as_of=as_of)
-    statuses = result.statuses
+    extend = result.statuses.extend
+    for rows in each_case(timelines, cases, leads, as_of, result):
+        extend(rows)
+    return result
+
+
+def each_case(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
+              leads: LeadDirectory, as_of: date,
+              result: Evaluation) -> Iterator[list[MilestoneStatus]]:
+    """evaluate()'s statuses, one open case's at a time, in the same order, as they are asked
+    for: output can be written as it is worked out. `result` gets the unknown timelines as
+    they are met and the unresolved roles at the end; its statuses are left alone. Due dates
+    and role look-ups are computed once for all the cases, as in evaluate(); pause the
+    collector around the whole pass."""
     row = tuple.__new__  # MilestoneStatus without a Python-level constructor call per row
     done, late, waiting = Status.DONE, Status.LATE, Status.WAITING
     plans: dict[str, tuple[Timeline, list[_PlanStep]]] = {}
@@ -402,11 +415,10 @@ def _evaluate(timelines: Mapping[str, Timeline], cases: Iterable[CaseFacts],
             rows[index] = row(MilestoneStatus, (
                 case_ref, team, name, milestone_id, title, clock.open_status, due, None,
                 clock.days_overdue, owners[index], escalated, tiers, False, None, sibling, None))
-        statuses.extend(rows)  # type: ignore[arg-type]
+        yield rows  # type: ignore[misc]
     result.unresolved = [
         UnresolvedRole(timeline, team, role, tuple(sorted(milestone_ids)), tuple(case_refs))
         for (timeline, team, role), (milestone_ids, case_refs) in sorted(untold.items())]
-    return result
 
 
 def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[date | None],

@@ -7,9 +7,10 @@ columns.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -60,41 +61,80 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def print_status_json(rows: Sequence[MilestoneStatus]) -> None:
-    """The text of `json.dumps([...], indent=1)`, written a row at a time: a national caseload's
-    1.5 million rows never sit in memory as one document (5 GB), and each value goes through
-    json's C encoder, which an indented document as a whole cannot use."""
-    if not rows:
-        sys.stdout.write("[]\n")
-        return
+JSON_KEYS = ("case_ref", "team", "timeline", "milestone", "title", "status", "due",
+             "completed_on", "days_overdue", "owner", "escalated_to", "at_risk", "original_due",
+             "sibling_group")
+"""The keys of `MilestoneStatus.as_json`, in its order: the contract's JSON object."""
+_JSON_ROW = " {\n" + ",\n".join(f'  "{key}": %s' for key in JSON_KEYS) + "\n }"
+BATCH_ROWS = 2_000
+"""Rows written to stdout at a time: few writes, and never the whole document in memory."""
+
+
+class _Texts(dict[Any, str]):
+    """Each value's output text, worked out the first time it is seen: a caseload repeats its
+    teams, steps, titles, leads and days a million times over, so each is encoded once."""
+
+    def __init__(self, encode: Callable[[Any], str], none: str) -> None:
+        super().__init__({None: none})
+        self._encode = encode
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = self._encode(value)
+        return text
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    """A list at the depth of a row's keys, as the indented document shows it."""
+    return json.dumps(list(values), indent=1).replace("\n", "\n  ") if values else "[]"
+
+
+def print_status_json(rows: Iterable[MilestoneStatus]) -> None:
+    """The text of `json.dumps([row.as_json() for row in rows], indent=1)`, written as the rows
+    come, a batch at a time: a national caseload's million rows never sit in memory as one
+    document (5 GB), and each distinct value is encoded once, by json's own C encoder."""
+    text = _Texts(_json_string, "null")  # strings: ids, names, titles
+    day = _Texts(lambda value: f'"{value.isoformat()}"', "null")
+    number = _Texts(str, "null")  # json.dumps of an int is its str
+    status_text = _Texts(lambda value: _json_string(str(value)), "null")
+    listed = _Texts(_json_list, "[]")
+    row_text = _JSON_ROW.__mod__
     write = sys.stdout.write
-    write("[\n")
-    for index, row in enumerate(rows):
-        write((",\n {\n" if index else " {\n") + ",\n".join(
-            f"  {_json_string(key)}: {_json_value(value)}"
-            for key, value in row.as_json().items()) + "\n }")
-    write("\n]\n")
+    opening = "[\n"
+    batch: list[str] = []
+    for (case_ref, team, timeline, milestone, title, status, due, completed_on, days_overdue,
+         owner, escalated_to, _tiers, at_risk, original_due, sibling_group, _planned) in rows:
+        batch.append(row_text((
+            text[case_ref], text[team], text[timeline], text[milestone], text[title],
+            status_text[status], day[due], day[completed_on], number[days_overdue],
+            text[owner], listed[escalated_to], "true" if at_risk else "false",
+            day[original_due], text[sibling_group])))
+        if len(batch) == BATCH_ROWS:
+            write(opening + ",\n".join(batch))
+            opening, batch = ",\n", []
+    if batch:
+        write(opening + ",\n".join(batch))
+        opening = ",\n"
+    write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 _json_string = json.encoder.encode_basestring_ascii  # json.dumps' own (C) string encoder
 
 
-def _json_value(value: object) -> str:
-    """A value at the depth of a row's keys, as the indented document would show it."""
-    if isinstance(value, str):
-        return _json_string(value)
-    if isinstance(value, list):
-        return json.dumps(value, indent=1).replace("\n", "\n  ") if value else "[]"
-    return json.dumps(value)
-
-
-def print_status_csv(rows: Sequence[MilestoneStatus]) -> None:
-    writer = csvfiles.SafeWriter(sys.stdout)
-    writer.writerow(STATUS_COLUMNS)
-    for row in rows:
-        data = row.as_json()
-        data["escalated_to"] = " ".join(row.escalated_to)
-        writer.writerow(["" if data[c] is None else data[c] for c in STATUS_COLUMNS])
+def print_status_csv(rows: Iterable[MilestoneStatus]) -> None:
+    """STATUS_COLUMNS, a row per status, every text cell defused (`csvfiles.defused`, as
+    `csvfiles.SafeWriter` does) once per distinct value, and written by csv's C writer."""
+    text = _Texts(csvfiles.defused, "")
+    day = _Texts(lambda value: value.isoformat(), "")
+    status_text = _Texts(lambda value: csvfiles.defused(str(value)), "")
+    joined = _Texts(lambda values: csvfiles.defused(" ".join(values)), "")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(map(csvfiles.defused, STATUS_COLUMNS))
+    writer.writerows(
+        (text[case_ref], text[team], text[timeline], text[milestone], text[title],
+         status_text[status], day[due], day[completed_on],
+         "" if days_overdue is None else days_overdue, text[owner], joined[escalated_to])
+        for (case_ref, team, timeline, milestone, title, status, due, completed_on,
+             days_overdue, owner, escalated_to, *_) in rows)
 
 
 def print_status_table(rows: Sequence[MilestoneStatus], day: date, team: str | None,

@@ -4,13 +4,14 @@ ORM objects."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from permanence.collector import collector_paused
 from permanence.evaluate import CaseFacts
 from permanence.models import (
     Case,
@@ -60,6 +61,7 @@ def case_index(*, session: Session) -> dict[str, tuple[str, date]]:
     return {case_ref: (timeline, looked_after_on) for case_ref, timeline, looked_after_on in rows}
 
 
+@collector_paused()  # a million rows read: no full collections over them meanwhile
 def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
                     team: str | None = None, case_refs: Iterable[str] | None = None,
                     between: tuple[str, str] | None = None) -> list[CaseFacts]:
@@ -78,9 +80,15 @@ def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
         return query
 
     wanted = None if case_refs is None else list(case_refs)
-    cases = session.execute(scoped(select(  # type: ignore[call-overload]
+    connection = session.connection()
+
+    def run(query: Any) -> Sequence[Any]:
+        """Every row, fetched at once, as plain rows: no ORM layer over a million of them."""
+        return connection.execute(query).all()
+
+    cases = run(scoped(select(  # type: ignore[call-overload]
         Case.case_ref, Case.timeline, Case.team, Case.social_worker, Case.looked_after_on,
-        Case.closed_on, Case.sibling_group), Case).order_by(Case.case_ref)).all()
+        Case.closed_on, Case.sibling_group), Case).order_by(Case.case_ref))
     recurring_in = {name: {m.id for m in timeline.milestones if m.is_recurring}
                     for name, timeline in timelines.items()}
     recurs = {case_ref: recurring_in.get(timeline, set()) for case_ref, timeline, *_ in cases}
@@ -88,7 +96,7 @@ def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
 
     completions: dict[str, dict[str, date]] = defaultdict(dict)
     not_applicable: dict[str, dict[str, date]] = defaultdict(dict)
-    for case_ref, milestone, occurred_on, kind in session.execute(scoped(select(  # type: ignore[call-overload]
+    for case_ref, milestone, occurred_on, kind in run(scoped(select(  # type: ignore[call-overload]
             MilestoneCompletion.case_ref, MilestoneCompletion.milestone,
             MilestoneCompletion.occurred_on, MilestoneCompletion.kind), MilestoneCompletion)):
         (completions if kind == EventKind.DONE else not_applicable)[case_ref][milestone] = (
@@ -100,7 +108,7 @@ def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
     kept = col(event.kind) == EventKind.PLANNED
     if recurring_ids:
         kept |= col(event.milestone).in_(sorted(recurring_ids))
-    for case_ref, milestone, occurred_on, kind, noted_on in session.execute(scoped(select(  # type: ignore[call-overload]
+    for case_ref, milestone, occurred_on, kind, noted_on in run(scoped(select(  # type: ignore[call-overload]
             event.case_ref, event.milestone, event.occurred_on, event.kind, event.noted_on)
             .where(kept).order_by(event.id), event)):
         if kind == EventKind.PLANNED:
@@ -114,16 +122,16 @@ def load_case_facts(*, session: Session, timelines: Mapping[str, Timeline],
             if standing is None or occurred_on < standing:
                 not_applicable[case_ref][milestone] = occurred_on
     pauses: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
-    for case_ref, paused_from, paused_to in session.execute(scoped(select(  # type: ignore[call-overload]
+    for case_ref, paused_from, paused_to in run(scoped(select(  # type: ignore[call-overload]
             CasePause.case_ref, CasePause.paused_from, CasePause.paused_to), CasePause)):
         pauses[case_ref].append((paused_from, paused_to))
     extensions: dict[str, dict[str, list[tuple[date, date]]]] = defaultdict(
         lambda: defaultdict(list))
-    for case_ref, milestone, approved_on, extended_to in session.execute(scoped(select(  # type: ignore[call-overload]
+    for case_ref, milestone, approved_on, extended_to in run(scoped(select(  # type: ignore[call-overload]
             Extension.case_ref, Extension.milestone, Extension.approved_on,
             Extension.extended_to).order_by(Extension.recorded_at), Extension)):
         extensions[case_ref][milestone].append((approved_on, extended_to))
-    missing = {case_ref: (snapshot, day) for case_ref, snapshot, day in session.execute(
+    missing = {case_ref: (snapshot, day) for case_ref, snapshot, day in run(
         scoped(select(  # type: ignore[call-overload]
             MissingFromSnapshot.case_ref, MissingFromSnapshot.snapshot,
             MissingFromSnapshot.snapshot_on), MissingFromSnapshot))}
