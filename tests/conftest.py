@@ -11,7 +11,7 @@ import functools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from html.parser import HTMLParser
@@ -245,30 +245,6 @@ def import_sample(url: str, examples: Path) -> None:
         assert result.exit_code == 0, result.output
 
 
-@pytest.fixture(scope="session")
-def sample_sqlite(tmp_path_factory: pytest.TempPathFactory, examples: Path) -> Path:
-    """The sample imported once into a SQLite file that no test writes to; each SQLite test
-    that needs it loaded gets a copy (the imports take a second or more, a copy next to
-    nothing)."""
-    path = tmp_path_factory.mktemp("sample") / "permanence.db"
-    import_sample(f"sqlite:///{path}", examples)
-    return path
-
-
-@functools.cache
-def _postgres_sample(url: str, examples: Path) -> str:
-    """The name of a database beside the test database at `url` (`<name>_sample`), holding the
-    sample imported by the commands; made once a session (per xdist worker), never written to
-    after, and used only as the template that `loaded` copies."""
-    parsed = make_url(url)
-    name = f"{parsed.database}_sample"
-    with _server(parsed) as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    import_sample(parsed.set(database=name).render_as_string(hide_password=False), examples)
-    return name
-
-
 @contextmanager
 def _server(parsed: URL) -> Iterator[Connection]:
     """A connection to the server's `postgres` database, outside any transaction, for
@@ -281,30 +257,70 @@ def _server(parsed: URL) -> Iterator[Connection]:
         engine.dispose()
 
 
-@pytest.fixture
-def loaded(db_url: str, examples: Path, sample_sqlite: Path) -> str:
-    """A store holding the sample leads, cases, events, pauses and extensions, on each
-    backend, as `import_sample` leaves it: on SQLite a copy of `sample_sqlite`; on PostgreSQL
-    the test database made again as a copy of `_postgres_sample` (CREATE DATABASE ...
-    TEMPLATE, a fraction of the time the six commands take)."""
-    if db_url.startswith("sqlite:///"):
-        shutil.copy2(sample_sqlite, db_url.removeprefix("sqlite:///"))
-        return db_url
-    template = _postgres_sample(db_url, examples)
-    name = make_url(db_url).database
-    with _server(make_url(db_url)) as connection:
-        try:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+class StoreTemplates:
+    """Stores that many tests start from, each made once a session by `make(url)` and copied
+    into a test's database: on SQLite a file copied; on PostgreSQL a database beside the test
+    database (`<name>_<key>`, one per xdist worker) that the test database is made again from
+    with CREATE DATABASE ... TEMPLATE. A copy holds what `make` wrote, at a fraction of the
+    time the commands take to write it. The templates are never written to after."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._made: dict[tuple[str, str], str] = {}
+
+    def sqlite_file(self, key: str, make: Callable[[str], object]) -> Path:
+        if ("sqlite", key) not in self._made:
+            path = self._factory.mktemp(f"template-{key}") / "permanence.db"
+            make(f"sqlite:///{path}")
+            self._made["sqlite", key] = str(path)
+        return Path(self._made["sqlite", key])
+
+    def copy(self, db_url: str, key: str, make: Callable[[str], object]) -> str:
+        """The store at `db_url` (empty, as db_url leaves it) made a copy of `key`'s."""
+        if db_url.startswith("sqlite:///"):
+            shutil.copy2(self.sqlite_file(key, make), db_url.removeprefix("sqlite:///"))
             return db_url
-        except DBAPIError:
-            # Someone else (another role's psql, say) is connected to one of the two: the
-            # same store, made by the commands instead.
-            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                  {"name": name}).first() is None:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    import_sample(empty_postgres(db_url), examples)
-    return db_url
+        parsed = make_url(db_url)
+        if (db_url, key) not in self._made:
+            template = f"{parsed.database}_{key}"
+            with _server(parsed) as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{template}"'))
+            make(parsed.set(database=template).render_as_string(hide_password=False))
+            self._made[db_url, key] = template
+        with _server(parsed) as connection:
+            try:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" '
+                                        "WITH (FORCE)"))
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}" TEMPLATE '
+                                        f'"{self._made[db_url, key]}"'))
+                return db_url
+            except DBAPIError:
+                # Someone else (another role's psql, say) is connected to one of the two: the
+                # same store, made by the commands instead.
+                if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                      {"name": parsed.database}).first() is None:
+                    connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        make(empty_postgres(db_url))
+        return db_url
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> StoreTemplates:
+    return StoreTemplates(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def sample_sqlite(store_templates: StoreTemplates, examples: Path) -> Path:
+    """The sample imported once (`import_sample`) into a SQLite file that no test writes to."""
+    return store_templates.sqlite_file("sample", lambda url: import_sample(url, examples))
+
+
+@pytest.fixture
+def loaded(db_url: str, examples: Path, store_templates: StoreTemplates) -> str:
+    """A store holding the sample leads, cases, events, pauses and extensions, on each
+    backend, as `import_sample` leaves it (a copy of the session's)."""
+    return store_templates.copy(db_url, "sample", lambda url: import_sample(url, examples))
 
 
 @pytest.fixture
@@ -434,11 +450,20 @@ def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Inbox]:
         made.fs.rm(made.root, recursive=True)
 
 
+def init_store(url: str) -> None:
+    """A new store at `url`, as `permanence init` makes it."""
+    made = store.make_engine(url)
+    try:
+        store.init_schema(made)
+    finally:
+        made.dispose()
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A new store on the test's database, for the inbox tests (a module's own wins)."""
-    made = store.make_engine(db_url)
-    store.init_schema(made)
+def engine(db_url: str, store_templates: StoreTemplates) -> Iterator[Engine]:
+    """A new store on the test's database, for the inbox tests (a module's own wins): a copy
+    of one `init_store` made, the migrations run once a session rather than once a test."""
+    made = store.make_engine(store_templates.copy(db_url, "new", init_store))
     try:
         yield made
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import SAMPLE_TODAY, text_of
+from conftest import SAMPLE_TODAY, StoreTemplates, text_of
 from test_drift_check import AMBER_DAY, RED_DAY, TIER_1_DAY, Service, _service, run_artifacts
 from test_web import BOARD, TestClient, client_for, load_store, sign_in
 from typer.testing import CliRunner, Result
@@ -299,8 +299,8 @@ class TestWebForm:
     of the lead signed in."""
 
     @pytest.fixture
-    def store_url(self, db_url: str, examples: Path) -> str:
-        return load_store(db_url, examples)
+    def store_url(self, db_url: str, examples: Path, store_templates: StoreTemplates) -> str:
+        return store_templates.copy(db_url, "web", lambda url: load_store(url, examples))
 
     @pytest.fixture
     def client(self, store_url: str) -> Iterator[TestClient]:

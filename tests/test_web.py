@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import anyio
 import pytest
+from conftest import StoreTemplates
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -74,8 +75,9 @@ def load_store(db_url: str, examples: Path) -> str:
 
 
 @pytest.fixture
-def web_store(db_url: str, examples: Path) -> str:
-    return load_store(db_url, examples)
+def web_store(db_url: str, examples: Path, store_templates: StoreTemplates) -> str:
+    """A copy of the session's `load_store`: the argon2 hashes and the imports, once."""
+    return store_templates.copy(db_url, "web", lambda url: load_store(url, examples))
 
 
 def client_for(db_url: str, settings: WebSettings | None = None, peer: str = "testclient",
