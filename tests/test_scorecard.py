@@ -38,7 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import text_of
+from conftest import StoreTemplates, text_of
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -394,9 +394,10 @@ def load_children(db_url: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def adopted(db_url: str, tmp_path: Path) -> str:
-    """A store holding CHILDREN, on SQLite and on PostgreSQL."""
-    return load_children(db_url, tmp_path)
+def adopted(db_url: str, tmp_path: Path, store_templates: StoreTemplates) -> str:
+    """A store holding CHILDREN, on SQLite and on PostgreSQL: a copy of the session's, made
+    once by `load_children`."""
+    return store_templates.copy(db_url, "adopted", lambda url: load_children(url, tmp_path))
 
 
 class TestCommand:
