@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import StoreTemplates
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
@@ -87,11 +88,14 @@ class Store:
 
 
 @pytest.fixture
-def store(db_url: str, tmp_path: Path) -> Store:
-    store = Store(db_url, tmp_path)
-    store.ok("init")
-    store.ok("import", "leads", store.file("leads.csv", LEADS))
-    return store
+def store(db_url: str, tmp_path: Path, store_templates: StoreTemplates) -> Store:
+    """A store with LEADS imported: a copy of the session's, made once by the commands."""
+    def make(url: str) -> None:
+        made = Store(url, tmp_path)
+        made.ok("init")
+        made.ok("import", "leads", made.file("leads.csv", LEADS))
+
+    return Store(store_templates.copy(db_url, "ssda903_leads", make), tmp_path)
 
 
 
