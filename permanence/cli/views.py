@@ -19,7 +19,7 @@ from permanence.caseload import evaluate_in_turn, evaluate_known, read_caseload
 from permanence.cli.settings import Settings, parse_as_of, plain_errors
 from permanence.collector import collector_paused
 from permanence.errors import BadInput, PermanenceError, UnknownCase, UnknownMilestone
-from permanence.evaluate import MilestoneStatus, Status, case_is_open
+from permanence.evaluate import CaseFacts, MilestoneStatus, Status, case_is_open
 from permanence.measures.figures import CSV_COLUMNS, csv_rows, measure
 from permanence.store import reads
 from permanence.store.annotations import list_annotations
@@ -33,6 +33,7 @@ from permanence.terminal import (
     print_status_table,
     print_timeline,
 )
+from permanence.timelines import Timeline
 
 
 class OutputFormat(StrEnum):
@@ -43,6 +44,13 @@ class OutputFormat(StrEnum):
 
 def _evaluate(settings: Settings, as_of: date, team: str | None = None,
               case_refs: list[str] | None = None) -> list[MilestoneStatus]:
+    timelines, facts, leads = _caseload(settings, team, case_refs)
+    return evaluate_known(timelines, facts, leads, as_of).statuses
+
+
+def _caseload(settings: Settings, team: str | None, case_refs: list[str] | None = None,
+              ) -> tuple[dict[str, Timeline], list[CaseFacts], list[tuple[str, str, str]]]:
+    """The rules, the cases' facts (of one team, or some cases) and the leads' roles."""
     timelines = settings.timelines()
     with Session(settings.engine()) as session:
         if team is not None:
@@ -50,7 +58,7 @@ def _evaluate(settings: Settings, as_of: date, team: str | None = None,
         facts = reads.load_case_facts(session=session, timelines=timelines, team=team,
                                       case_refs=case_refs)
         leads = reads.lead_roles(session=session)
-    return evaluate_known(timelines, facts, leads, as_of).statuses
+    return timelines, facts, leads
 
 
 def require_team(session: Session, team: str) -> None:
@@ -94,13 +102,7 @@ def status(
         names = reads.lead_names(session=session)
     if lead is not None and lead not in names:
         raise BadInput(f"--lead {lead!r}: no lead has that id")
-    timelines = settings.timelines()
-    with Session(settings.engine()) as session:
-        if team is not None:
-            require_team(session, team)
-        facts = reads.load_case_facts(session=session, timelines=timelines, team=team)
-        leads = reads.lead_roles(session=session)
-    rows: Iterable[MilestoneStatus] = evaluate_in_turn(timelines, facts, leads, day)
+    rows: Iterable[MilestoneStatus] = evaluate_in_turn(*_caseload(settings, team), day)
     if wanted is not None or lead is not None:
         rows = (row for row in rows if (wanted is None or row.status in wanted)
                 and (lead is None or row.owner == lead or lead in row.escalated_to))
