@@ -11,11 +11,13 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import wraps
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ParamSpec, TextIO, TypeVar
 
 from permanence.errors import ImportRefused
 from permanence.timelines import NAME_PATTERN, Timeline
@@ -39,6 +41,9 @@ MULTILINE_ALLOWED = frozenset("\n\r\t")
 # overrides make a reference read backwards), line and paragraph separators.
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 URL_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+\Z")
 
@@ -48,7 +53,8 @@ class CsvRows:
     """The data rows of a file, each with the line it starts on, and warnings about the header."""
 
     path: Path
-    rows: list[tuple[int, dict[str, str]]]
+    rows: Iterable[tuple[int, dict[str, str]]]
+    """A list when read whole; read from the file as iterated when streamed (`stream_csv`)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -113,55 +119,111 @@ def text_problems(row: Mapping[str, str], columns: Iterable[str]) -> list[str]:
 
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> CsvRows:
     """Read a UTF-8 CSV (a BOM is accepted) with a header row; refuse a missing column."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return read_csv_text(path, handle, required, optional)
-    except FileNotFoundError:
-        raise ImportRefused(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
+    return _whole(stream_csv(path, required, optional))
 
 
 def read_csv_bytes(path: Path, content: bytes, required: tuple[str, ...],
                    optional: tuple[str, ...]) -> CsvRows:
     """`read_csv` of a file's bytes, already read (from an inbox on any file system); `path`
     names it in every message."""
-    handle = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
-    return read_csv_text(path, handle, required, optional)
+    return _whole(stream_csv_bytes(path, content, required, optional))
 
 
 def read_csv_text(path: Path, handle: TextIO, required: tuple[str, ...],
                   optional: tuple[str, ...]) -> CsvRows:
     """`read_csv` of an open text stream; `path` names it in every message."""
-    try:
+    with _readable(path):
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise ImportRefused(f"{path}: the file is empty; expected a header row with "
-                                f"{', '.join(required)}")
-        names = [name.strip() for name in header]
-        _refuse_bad_header(path, names)
-        missing = [name for name in required if name not in names]
-        if missing:
-            raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
-                                f"{', '.join(missing)}; the header must have "
-                                f"{', '.join(required)}")
-        rows: list[tuple[int, dict[str, str]]] = []
+        names, warnings = _header(path, reader, required, optional)
+        return CsvRows(path=path, rows=list(_data_rows(reader, names)), warnings=warnings)
+
+
+def stream_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> CsvRows:
+    """`read_csv` whose rows are read from the file as they are iterated: an import holds one
+    chunk of a national file at a time, not a million rows. The header is checked now; a
+    row that cannot be read is refused when it is reached."""
+    return _streamed(path, lambda: path.open(encoding="utf-8-sig", newline=""), required,
+                     optional)
+
+
+def stream_csv_bytes(path: Path, content: bytes, required: tuple[str, ...],
+                     optional: tuple[str, ...]) -> CsvRows:
+    """`stream_csv` of a file's bytes, already read (from an inbox)."""
+    return _streamed(path, lambda: io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig",
+                                                    newline=""), required, optional)
+
+
+def _whole(data: CsvRows) -> CsvRows:
+    return CsvRows(path=data.path, rows=list(data.rows), warnings=data.warnings)
+
+
+def _streamed(path: Path, open_text: Callable[[], TextIO], required: tuple[str, ...],
+              optional: tuple[str, ...]) -> CsvRows:
+    with _readable(path), open_text() as handle:
+        names, warnings = _header(path, csv.reader(handle), required, optional)
+    return CsvRows(path=path, rows=_RowsAsRead(path, names, open_text), warnings=warnings)
+
+
+@dataclass(frozen=True)
+class _RowsAsRead:
+    """A file's data rows, read again from its start each time they are iterated."""
+
+    path: Path
+    names: list[str]
+    open_text: Callable[[], TextIO]
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        with _readable(self.path), self.open_text() as handle:
+            reader = csv.reader(handle)
+            next(reader)  # the header, checked when the file was first opened
+            yield from _data_rows(reader, self.names)
+
+
+def _header(path: Path, reader: Any, required: tuple[str, ...],
+            optional: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The header's column names, and warnings about those not used; ImportRefused for an
+    empty file, a header that is ambiguous or a required column missing."""
+    header = next(reader, None)
+    if header is None:
+        raise ImportRefused(f"{path}: the file is empty; expected a header row with "
+                            f"{', '.join(required)}")
+    names = [name.strip() for name in header]
+    _refuse_bad_header(path, names)
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise ImportRefused(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
+                            f"{', '.join(missing)}; the header must have "
+                            f"{', '.join(required)}")
+    known = set(required) | set(optional)
+    return names, [f"{path}: column {name!r} is not used and was ignored"
+                   for name in names if name and name not in known]
+
+
+def _data_rows(reader: Any, names: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row that is not blank, with the line it starts on, by column name (missing cells
+    empty)."""
+    line = reader.line_num + 1
+    for values in reader:
+        if any(value.strip() for value in values):
+            padded = values + [""] * (len(names) - len(values))
+            yield line, {name: padded[i].strip() for i, name in enumerate(names)}
         line = reader.line_num + 1
-        for values in reader:
-            if any(value.strip() for value in values):
-                padded = values + [""] * (len(names) - len(values))
-                rows.append((line, {name: padded[i].strip() for i, name in enumerate(names)}))
-            line = reader.line_num + 1
+
+
+@contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A file that cannot be read as CSV text refused, saying why."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise ImportRefused(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
     except UnicodeDecodeError:
         raise ImportRefused(f"{path}: is not UTF-8 text; save it as \"CSV UTF-8\" and import "
                             "it again") from None
     except csv.Error as error:
         raise ImportRefused(f"{path}: is not a readable CSV file ({error})") from None
-    known = set(required) | set(optional)
-    warnings = [f"{path}: column {name!r} is not used and was ignored"
-                for name in names if name and name not in known]
-    return CsvRows(path=path, rows=rows, warnings=warnings)
 
 
 def _refuse_bad_header(path: Path, names: list[str]) -> None:
@@ -272,14 +334,14 @@ def check_leads(data: CsvRows, *,
     return leads
 
 
-def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: set[str],
-                today: date, earliest_events: Mapping[str, tuple[date, str]] | None = None,
-                ) -> list[dict[str, object]]:
-    """Rows ready for the store, or ImportRefused naming every bad row. `earliest_events`
-    (case_ref -> earliest completion and its milestone) guards updates of existing cases."""
+def checked_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: set[str],
+                  today: date, earliest_events: Mapping[str, tuple[date, str]] | None = None,
+                  ) -> Iterator[dict[str, object]]:
+    """Each good row ready for the store, as it is checked; at the end ImportRefused naming
+    every bad row, if any. `earliest_events` (case_ref -> earliest completion and its
+    milestone) guards updates of existing cases."""
     problems: list[str] = []
     seen: dict[str, int] = {}
-    cases: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in CASE_COLUMNS if not row[column]]
         reasons += text_problems(row, (*CASE_COLUMNS, *CASE_OPTIONAL))
@@ -319,12 +381,11 @@ def check_cases(data: CsvRows, *, timelines: Mapping[str, Timeline], lead_ids: s
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue
-        cases.append({"case_ref": case_ref, "timeline": row["timeline"], "team": row["team"],
-                      "social_worker": row["social_worker"], "looked_after_on": looked_after_on,
-                      "child_name": row.get("child_name") or None, "date_of_birth": born,
-                      "closed_on": closed, "sibling_group": row.get("sibling_group") or None})
+        yield {"case_ref": case_ref, "timeline": row["timeline"], "team": row["team"],
+               "social_worker": row["social_worker"], "looked_after_on": looked_after_on,
+               "child_name": row.get("child_name") or None, "date_of_birth": born,
+               "closed_on": closed, "sibling_group": row.get("sibling_group") or None}
     _refuse_if(problems, data.path)
-    return cases
 
 
 def years_ahead(today: date, years: int) -> date:
@@ -372,13 +433,13 @@ def check_event(case_ref: str, milestone: str, occurred_on: date,
     return None
 
 
-def check_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
-                 timelines: Mapping[str, Timeline], today: date) -> list[dict[str, object]]:
-    """Rows ready for the store, in file order, or ImportRefused naming every bad row. A
-    `planned` row may be dated up to three years ahead and is noted on `noted_on` (default
-    today); `done` and `not_applicable` rows are dated today at the latest."""
+def checked_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
+                   timelines: Mapping[str, Timeline], today: date) -> Iterator[dict[str, object]]:
+    """Each good row ready for the store, in file order, as it is checked; at the end
+    ImportRefused naming every bad row, if any. A `planned` row may be dated up to three years
+    ahead and is noted on `noted_on` (default today); `done` and `not_applicable` rows are
+    dated today at the latest."""
     problems: list[str] = []
-    events: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in EVENT_COLUMNS if not row[column]]
         reasons += text_problems(row, (*EVENT_COLUMNS, *EVENT_OPTIONAL))
@@ -411,21 +472,19 @@ def check_events(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue
-        events.append({"case_ref": row["case_ref"], "milestone": row["milestone"],
-                       "occurred_on": occurred_on, "note": row.get("note") or None,
-                       "kind": kind,
-                       "noted_on": (noted_on or today) if kind == "planned" else None})
+        yield {"case_ref": row["case_ref"], "milestone": row["milestone"],
+               "occurred_on": occurred_on, "note": row.get("note") or None, "kind": kind,
+               "noted_on": (noted_on or today) if kind == "planned" else None}
     _refuse_if(problems, data.path)
-    return events
 
 
-def check_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
-                 today: date) -> list[dict[str, object]]:
-    """Pauses ready for the store, or ImportRefused naming every bad row. A pause starts today
-    at the latest; its end may be booked ahead, or left empty while it lasts."""
+def checked_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
+                   today: date) -> Iterator[dict[str, object]]:
+    """Each good pause ready for the store, as it is checked; at the end ImportRefused naming
+    every bad row, if any. A pause starts today at the latest; its end may be booked ahead,
+    or left empty while it lasts."""
     problems: list[str] = []
     seen: dict[tuple[str, date], int] = {}
-    pauses: list[dict[str, object]] = []
     for line, row in data.rows:
         reasons = [f"{column} is empty" for column in ("case_ref", "paused_from", "reason")
                    if not row[column]]
@@ -449,10 +508,9 @@ def check_pauses(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],
         if reasons:
             problems.append(f"{data.path}:{line}: {'; '.join(reasons)}")
             continue
-        pauses.append({"case_ref": case_ref, "paused_from": paused_from,
-                       "paused_to": paused_to, "reason": row["reason"]})
+        yield {"case_ref": case_ref, "paused_from": paused_from, "paused_to": paused_to,
+               "reason": row["reason"]}
     _refuse_if(problems, data.path)
-    return pauses
 
 
 def pause_problems(case_ref: str, paused_from: date | None, paused_to: date | None,
@@ -469,6 +527,19 @@ def pause_problems(case_ref: str, paused_from: date | None, paused_to: date | No
     if paused_from and paused_to and paused_to < paused_from:
         reasons.append(f"paused_to {paused_to} is before paused_from {paused_from}")
     return reasons
+
+
+def _all_at_once(checked: Callable[P, Iterator[T]]) -> Callable[P, list[T]]:
+    """A checker that returns every good row at once, or refuses before returning any."""
+    @wraps(checked)
+    def check(*args: P.args, **kwargs: P.kwargs) -> list[T]:
+        return list(checked(*args, **kwargs))
+    return check
+
+
+check_cases = _all_at_once(checked_cases)
+check_events = _all_at_once(checked_events)
+check_pauses = _all_at_once(checked_pauses)
 
 
 def check_extensions(data: CsvRows, *, cases: Mapping[str, tuple[str, date]],

@@ -10,7 +10,7 @@ file marked as a snapshot (every open case) also lists the open cases it does no
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -83,13 +83,14 @@ class Imported:
 
 
 def read_file(kind: str, path: Path) -> csvfiles.CsvRows:
-    """A local file of `kind`, read with its columns; ImportRefused when it cannot be read."""
-    return csvfiles.read_csv(path, *COLUMNS[kind])
+    """A local file of `kind`, its header read and its rows read as they are imported;
+    ImportRefused when it cannot be read."""
+    return csvfiles.stream_csv(path, *COLUMNS[kind])
 
 
 def read_content(kind: str, name: str, content: bytes) -> csvfiles.CsvRows:
     """A file of `kind` already read (from an inbox), named `name` in every message."""
-    return csvfiles.read_csv_bytes(Path(name), content, *COLUMNS[kind])
+    return csvfiles.stream_csv_bytes(Path(name), content, *COLUMNS[kind])
 
 
 def read_mapped(mapping: mappings.FileMapping, path: Path,
@@ -150,7 +151,9 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
                 timelines: Mapping[str, Timeline], today: date, source: str,
                 snapshot: bool = False) -> Imported:
     """Check every row of `data` against what the store holds and write them in `session`'s
-    transaction; ImportRefused, naming every bad row, writes nothing. `source` is recorded with
+    transaction, a batch at a time as they are read (a national file is never held whole);
+    ImportRefused names every bad row, and the caller then rolls the transaction back, so a
+    refused file changes nothing. `source` is recorded with
     each row (`import cases.csv`); `today` is the day dates are checked against. A `snapshot`
     (cases only) holds every open case: each open case it does not hold is remembered, to be
     listed as a data-quality item."""
@@ -159,35 +162,60 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
                             f"case), not a file of {kind}")
     routes: list[tuple[str, str, str]] = []
     missing: list[str] = []
-    rows: list[dict[str, object]] | list[dict[str, str]]
     if kind == "leads":
         from permanence.notifications.delivery import check_url  # apprise: loaded when needed
 
-        rows = leads = csvfiles.check_leads(data, url_problem=check_url)
+        leads = csvfiles.check_leads(data, url_problem=check_url)
         writes.import_leads(session=session, leads=leads)
+        count = len(leads)
     elif kind == "cases":
-        rows = csvfiles.check_cases(data, timelines=timelines,
-                                    lead_ids=reads.lead_ids(session=session), today=today,
-                                    earliest_events=reads.earliest_events(session=session))
-        routes = writes.import_cases(session=session, cases=rows, today=today, source=source)
+        cases = _Passing(csvfiles.checked_cases(
+            data, timelines=timelines, lead_ids=reads.lead_ids(session=session), today=today,
+            earliest_events=reads.earliest_events(session=session)), keep_case_refs=snapshot)
+        routes = writes.import_cases(session=session, cases=cases, today=today, source=source)
+        count = cases.count
         if snapshot:
-            missing = snapshots.record_snapshot(
-                session=session, held=(str(case["case_ref"]) for case in rows), source=source,
-                day=today)
+            missing = snapshots.record_snapshot(session=session, held=cases.case_refs,
+                                                source=source, day=today)
     elif kind == "events":
-        rows = csvfiles.check_events(data, cases=reads.case_index(session=session),
-                                     timelines=timelines, today=today)
-        writes.record_events(session=session, events=rows, source=source)
+        events = _Passing(csvfiles.checked_events(data, cases=reads.case_index(session=session),
+                                                  timelines=timelines, today=today))
+        writes.record_events(session=session, events=events, source=source)
+        count = events.count
     elif kind == "pauses":
-        rows = csvfiles.check_pauses(data, cases=reads.case_index(session=session), today=today)
-        writes.record_pauses(session=session, pauses=rows, source=source)
+        pauses = _Passing(csvfiles.checked_pauses(data, cases=reads.case_index(session=session),
+                                                  today=today))
+        writes.record_pauses(session=session, pauses=pauses, source=source)
+        count = pauses.count
     elif kind == "extensions":
-        rows = csvfiles.check_extensions(
+        # Checked whole before any is written: each is checked against the due date the store
+        # gives, which one written earlier in the same file would move.
+        extensions = csvfiles.check_extensions(
             data, cases=reads.case_index(session=session), timelines=timelines,
             lead_ids=reads.lead_ids(session=session), today=today,
             due_on=due_on_day(session, timelines))
-        writes.record_extensions(session=session, extensions=rows, source=source)
+        writes.record_extensions(session=session, extensions=extensions, source=source)
+        count = len(extensions)
     else:
         raise ValueError(f"unknown kind of file {kind!r}; expected one of {', '.join(KINDS)}")
-    return Imported(kind=kind, count=len(rows), warnings=list(data.warnings),
+    return Imported(kind=kind, count=count, warnings=list(data.warnings),
                     route_changes=routes, missing=missing if snapshot else None)
+
+
+class _Passing:
+    """Checked rows on their way to the store, a batch at a time, counted as they pass (and,
+    for a snapshot, their case_refs kept). A bad row ends the iteration with ImportRefused
+    once every row is checked, and the caller's transaction undoes what was written."""
+
+    def __init__(self, rows: Iterator[dict[str, object]], keep_case_refs: bool = False) -> None:
+        self._rows = rows
+        self._keep = keep_case_refs
+        self.count = 0
+        self.case_refs: set[str] = set()
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        for row in self._rows:
+            self.count += 1
+            if self._keep:
+                self.case_refs.add(str(row["case_ref"]))
+            yield row

@@ -30,6 +30,7 @@ from permanence.csvfiles import (
     check_leads,
     defused,
     read_csv,
+    stream_csv,
     text_problem,
 )
 from permanence.errors import ImportRefused
@@ -120,6 +121,44 @@ class TestReadCsv:
     def test_missing_file(self, tmp_path: Path) -> None:
         assert refusal(lambda: read_csv(tmp_path / "no.csv", EVENT_COLUMNS, ())) == [
             f"{tmp_path / 'no.csv'}: no such file"]
+
+
+class TestStreamCsv:
+    """What an import reads: the header checked at once, the rows read from the file each time
+    they are iterated, as `read_csv` would give them."""
+
+    def test_rows_as_read_whole(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone,occurred_on,note\n"
+                                         "C-1,panel,2026-01-01,\"two\nlines\"\n\n"
+                                         "C-2,panel,2026-01-02,\n")
+        data = stream_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        rows = [(2, {"case_ref": "C-1", "milestone": "panel", "occurred_on": "2026-01-01",
+                     "note": "two\nlines"}),
+                (5, {"case_ref": "C-2", "milestone": "panel", "occurred_on": "2026-01-02",
+                     "note": ""})]
+        assert list(data.rows) == rows
+        assert list(data.rows) == rows  # read again from the start
+        assert read_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL) == CsvRows(path, rows, [])
+
+    def test_header_refused_before_any_row_is_read(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone\nC-1,panel\n")
+        assert refusal(lambda: stream_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)) == [
+            (f"{path}:1: missing column occurred_on; the header must have case_ref, milestone, "
+             "occurred_on")]
+
+    def test_a_row_that_is_not_utf8_refused_when_reached(self, tmp_path: Path) -> None:
+        path = tmp_path / "e.csv"
+        path.write_bytes(("case_ref,milestone,occurred_on\n" + "C-1,panel,2026-01-01\n" * 600)
+                         .encode() + b"C-\xff,panel,2026-01-01\n")
+        data = stream_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        assert refusal(lambda: list(data.rows)) == [
+            f'{path}: is not UTF-8 text; save it as "CSV UTF-8" and import it again']
+
+    def test_a_file_gone_before_its_rows_are_read(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "e.csv", "case_ref,milestone,occurred_on\nC-1,panel,2026-01-01\n")
+        data = stream_csv(path, EVENT_COLUMNS, EVENT_OPTIONAL)
+        path.unlink()
+        assert refusal(lambda: list(data.rows)) == [f"{path}: no such file"]
 
 
 class TestCheckLeads:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from itertools import islice
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import sql as psql
@@ -30,7 +31,19 @@ from permanence.models import (
 )
 from permanence.store.reads import case_index
 
+T = TypeVar("T")
+
 CHUNK = 5_000
+IMPORT_BATCH = 50_000
+"""Rows of an import written at a time: a national file is checked and written a batch at a
+time, all in one transaction, so memory holds one batch, not the file."""
+
+
+def batches(rows: Iterable[T], size: int = IMPORT_BATCH) -> Iterator[list[T]]:
+    """`rows` in lists of `size` (the last shorter), taken as they come."""
+    each = iter(rows)
+    while batch := list(islice(each, size)):
+        yield batch
 
 
 def purge_personal_data(*, session: Session, closed_before: date) -> int:
@@ -253,46 +266,54 @@ def import_leads(*, session: Session, leads: Sequence[dict[str, str]]) -> None:
     upsert(session, Lead, [{**lead, "updated_at": now} for lead in leads], ["lead_id"])
 
 
-def import_cases(*, session: Session, cases: Sequence[dict[str, Any]], today: date,
+def import_cases(*, session: Session, cases: Iterable[dict[str, Any]], today: date,
                  source: str) -> list[tuple[str, str, str]]:
-    """Insert or replace each case whole; a case moved to another timeline is a route change,
-    kept in the case's history. Returns the route changes as (case_ref, old, new)."""
+    """Insert or replace each case whole (a case_ref at most once); a case moved to another
+    timeline is a route change, kept in the case's history. Returns the route changes as
+    (case_ref, old, new)."""
     now = utc_now()
     routes = case_index(session=session)
-    changed = [(case["case_ref"], routes[case["case_ref"]][0], case["timeline"])
-               for case in cases
-               if case["case_ref"] in routes and routes[case["case_ref"]][0] != case["timeline"]]
-    upsert(session, Case, [{**case, "updated_at": now} for case in cases], ["case_ref"])
-    insert_rows(session, RouteChange, [
-        {"case_ref": case_ref, "old_timeline": old, "new_timeline": new, "changed_on": today,
-         "recorded_at": now, "source": source} for case_ref, old, new in changed])
-    return changed
+    changes: list[tuple[str, str, str]] = []
+    for batch in batches(cases):
+        changed = [(case["case_ref"], routes[case["case_ref"]][0], case["timeline"])
+                   for case in batch if case["case_ref"] in routes
+                   and routes[case["case_ref"]][0] != case["timeline"]]
+        upsert(session, Case, [{**case, "updated_at": now} for case in batch], ["case_ref"])
+        insert_rows(session, RouteChange, [
+            {"case_ref": case_ref, "old_timeline": old, "new_timeline": new, "changed_on": today,
+             "recorded_at": now, "source": source} for case_ref, old, new in changed])
+        changes += changed
+    return changes
 
 
-def record_events(*, session: Session, events: Sequence[dict[str, Any]], source: str,
+def record_events(*, session: Session, events: Iterable[dict[str, Any]], source: str,
                   recorded_at: datetime | None = None) -> None:
     """Keep every row in the history; per case and milestone, the last `done` or
-    `not_applicable` row becomes the one standing. Booked (`planned`) dates stay in the
-    history only: which one stands depends on the day asked about."""
+    `not_applicable` row becomes the one standing (batches are written in order, so a later
+    one replaces an earlier). Booked (`planned`) dates stay in the history only: which one
+    stands depends on the day asked about."""
     recorded_at = recorded_at or utc_now()
-    history = [{"kind": EventKind.DONE, "noted_on": None, **event, "recorded_at": recorded_at,
-                "source": source} for event in events]
-    insert_rows(session, MilestoneEvent, history)
-    latest = {(event["case_ref"], event["milestone"]): event for event in history
-              if event["kind"] != EventKind.PLANNED}
-    upsert(session, MilestoneCompletion,
-           [{"case_ref": event["case_ref"], "milestone": event["milestone"],
-             "occurred_on": event["occurred_on"], "note": event["note"], "kind": event["kind"],
-             "recorded_at": recorded_at} for event in latest.values()],
-           ["case_ref", "milestone"])
+    for batch in batches(events):
+        history = [{"kind": EventKind.DONE, "noted_on": None, **event,
+                    "recorded_at": recorded_at, "source": source} for event in batch]
+        insert_rows(session, MilestoneEvent, history)
+        latest = {(event["case_ref"], event["milestone"]): event for event in history
+                  if event["kind"] != EventKind.PLANNED}
+        upsert(session, MilestoneCompletion,
+               [{"case_ref": event["case_ref"], "milestone": event["milestone"],
+                 "occurred_on": event["occurred_on"], "note": event["note"],
+                 "kind": event["kind"], "recorded_at": recorded_at}
+                for event in latest.values()],
+               ["case_ref", "milestone"])
 
 
-def record_pauses(*, session: Session, pauses: Sequence[dict[str, Any]], source: str) -> None:
+def record_pauses(*, session: Session, pauses: Iterable[dict[str, Any]], source: str) -> None:
     """Insert or replace pauses by (case, first paused day): closing an open pause is
     recording it again with its end."""
     now = utc_now()
-    upsert(session, CasePause, [{**pause, "recorded_at": now, "source": source}
-                                for pause in pauses], ["case_ref", "paused_from"])
+    for batch in batches(pauses):
+        upsert(session, CasePause, [{**pause, "recorded_at": now, "source": source}
+                                    for pause in batch], ["case_ref", "paused_from"])
 
 
 def record_extensions(*, session: Session, extensions: Sequence[dict[str, Any]],
