@@ -71,7 +71,8 @@ from permanence.flows.artifacts import (
 )
 from permanence.flows.chunks import ChunkResult, engine_lent, run_chunks
 from permanence.flows.scorecard import publish_scorecard
-from permanence.inbox import REFUSED, Intake, data_lead_message, take_in
+from permanence.inbox import take_in
+from permanence.intake import REFUSED, Intake, data_lead_message
 from permanence.notifications.delivery import deliver
 from permanence.notifications.digest import Digest, DigestItem, render_digest
 from permanence.report import write_report_from_store

@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from permanence import csvfiles, imports
 from permanence.cli import app
-from permanence.inbox import (
+from permanence.inbox import take_in
+from permanence.intake import (
     ALREADY_IMPORTED,
     IMPORTED,
     REFUSED,
@@ -37,7 +38,6 @@ from permanence.inbox import (
     problems_text,
     shown_url,
     stale_problem,
-    take_in,
 )
 from permanence.models import Case, InboxFile, Lead, MilestoneEvent
 from permanence.store import inbox as records

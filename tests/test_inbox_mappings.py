@@ -27,7 +27,8 @@ from permanence.cli import app
 from permanence.clock import service_today
 from permanence.evaluate import CaseFacts
 from permanence.flows.artifacts import inbox_lines
-from permanence.inbox import ALREADY_IMPORTED, IMPORTED, REFUSED, Intake, take_in
+from permanence.inbox import take_in
+from permanence.intake import ALREADY_IMPORTED, IMPORTED, REFUSED, Intake
 from permanence.measures import snapshot_quality
 from permanence.measures.quality import QualityItem
 from permanence.models import Case, InboxFile, MilestoneEvent

@@ -30,7 +30,8 @@ from typer.testing import CliRunner
 from permanence.cli import app
 from permanence.clock import service_today
 from permanence.config import CheckConfig, InboxReturn, inbox_ssda903
-from permanence.inbox import (
+from permanence.inbox import take_in
+from permanence.intake import (
     ALREADY_IMPORTED,
     IMPORTED,
     REFUSED,
@@ -40,7 +41,6 @@ from permanence.inbox import (
     header_of,
     intake_order,
     return_files,
-    take_in,
 )
 from permanence.models import Case, InboxFile, MilestoneEvent
 from permanence.terminal import inbox_lines as terminal_lines

@@ -14,7 +14,7 @@ from permanence.caseload import due_on_day
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
 from permanence.errors import BadInput, UnknownCase, UnknownMilestone
-from permanence.inbox import PROBLEMS_SUFFIX, REFUSED, Intake
+from permanence.intake import PROBLEMS_SUFFIX, REFUSED, Intake
 from permanence.store import reads, writes
 from permanence.terminal import err, out
 
