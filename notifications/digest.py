@@ -35,6 +35,7 @@ template, built-in or override, can put them in a message.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,17 +114,24 @@ def _in_order(items: Sequence[DigestItem]) -> list[DigestItem]:
 
 
 def _environment(template_dir: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
     override: Path | None = template_dir
     source = "template_dir"
     if override is None and os.environ.get(TEMPLATES_ENV):
         override, source = Path(os.environ[TEMPLATES_ENV]), TEMPLATES_ENV
+    if override is not None and not override.is_dir():
+        raise DigestTemplateError(
+            f"template folder {override} (from {source}) is not a folder; "
+            "create it or point it at the folder holding your digest templates"
+        )
+    return _environment_of(override)
+
+
+@functools.lru_cache(maxsize=16)
+def _environment_of(override: Path | None) -> jinja2.Environment:
+    """One environment per template folder, so a check compiles each template once rather than
+    once per lead's digest (Jinja still reloads a template whose file changed)."""
+    loaders: list[jinja2.BaseLoader] = []
     if override is not None:
-        if not override.is_dir():
-            raise DigestTemplateError(
-                f"template folder {override} (from {source}) is not a folder; "
-                "create it or point it at the folder holding your digest templates"
-            )
         loaders.append(jinja2.FileSystemLoader(override))
     loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
     return jinja2.Environment(
@@ -194,17 +202,23 @@ def fit_body(body: str, limit: int) -> str:
         return body
     lines = body.rstrip("\n").split("\n")
     head, footer = lines[:-1], lines[-1]
+    # Worked out once, not per line: a national lead's digest runs to a hundred thousand lines.
+    written_from = [0] * (len(head) + 1)  # lines with text from each line on
+    for number in range(len(head) - 1, -1, -1):
+        written_from[number] = written_from[number + 1] + bool(head[number].strip())
     kept: list[str] = []
+    kept_length = 0  # of "\n".join(kept)
     for number, line in enumerate(head):
-        left_out = sum(1 for rest in head[number:] if rest.strip())
+        left_out = written_from[number]
         note = (f"... and {left_out} more line{'s' if left_out != 1 else ''} not shown here "
                 f"(this channel takes {limit:,} characters): see them with `permanence "
                 "status` or in today's report.")
-        candidate = "\n".join([*kept, line])
-        if len(candidate) + len(note) + len(footer) + 4 > limit:
+        candidate_length = kept_length + (1 if kept else 0) + len(line)
+        if candidate_length + len(note) + len(footer) + 4 > limit:
             while kept and not kept[-1].strip():
                 kept.pop()
             text = "\n".join([*kept, "", note, "", footer]).lstrip("\n")
             return text if len(text) <= limit else text[:limit]
         kept.append(line)
+        kept_length = candidate_length
     return body[:limit]

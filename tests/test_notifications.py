@@ -20,6 +20,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from permanence.notifications.delivery import DeliveryResult, check_url, deliver, redact_url
 from permanence.notifications.digest import (
@@ -563,6 +565,36 @@ class TestDigestTooLargeForItsChannel:
         assert lines[-3] == (f"... and {100 - shown} more lines not shown here (this channel "
                              "takes 1,000 characters): see them with `permanence status` or in "
                              "today's report.")
+
+    @settings(max_examples=300, deadline=None)
+    @given(lines=st.lists(st.sampled_from(["", " ", "C-1 | Step | red", "Hello Sam,", "x" * 70]),
+                          min_size=5, max_size=80),
+           share=st.floats(min_value=0.0, max_value=1.1))
+    def test_fit_body_as_worked_out_line_by_line(self, lines: list[str], share: float) -> None:
+        """The cut is the one a plain reading gives: lines kept while, with the note counting
+        the lines with text from there on and the footer, they fit."""
+        body = "\n".join([*lines, "Status as of 2026-11-23."])
+        limit = max(1, round(len(body) * share))
+
+        def plainly(body: str, limit: int) -> str:
+            if len(body) <= limit:
+                return body
+            *head, footer = body.rstrip("\n").split("\n")
+            kept: list[str] = []
+            for number, line in enumerate(head):
+                left = len([rest for rest in head[number:] if rest.strip()])
+                note = (f"... and {left} more line{'s' if left != 1 else ''} not shown here "
+                        f"(this channel takes {limit:,} characters): see them with `permanence "
+                        "status` or in today's report.")
+                if len("\n".join([*kept, line])) + len(note) + len(footer) + 4 > limit:
+                    while kept and not kept[-1].strip():
+                        kept.pop()
+                    text = "\n".join([*kept, "", note, "", footer]).lstrip("\n")
+                    return text[:limit]
+                kept.append(line)
+            return body[:limit]
+
+        assert fit_body(body, limit) == plainly(body, limit)
 
     def test_a_huge_digest_arrives_cut(self, receiver: JsonReceiver) -> None:
         items = [DigestItem(case_ref=f"C-{n:05d}", milestone_title="Legal advice received",
