@@ -153,10 +153,9 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
     """Check every row of `data` against what the store holds and write them in `session`'s
     transaction, a batch at a time as they are read (a national file is never held whole);
     ImportRefused names every bad row, and the caller then rolls the transaction back, so a
-    refused file changes nothing. `source` is recorded with
-    each row (`import cases.csv`); `today` is the day dates are checked against. A `snapshot`
-    (cases only) holds every open case: each open case it does not hold is remembered, to be
-    listed as a data-quality item."""
+    refused file changes nothing. `source` is recorded with each row (`import cases.csv`);
+    `today` is the day dates are checked against. A `snapshot` (cases only) holds every open
+    case: each open case it does not hold is remembered, to be listed as a data-quality item."""
     if snapshot and kind != "cases":
         raise ImportRefused(f"{data.path}: only a cases file can be a snapshot (every open "
                             f"case), not a file of {kind}")
