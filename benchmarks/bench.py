@@ -95,7 +95,7 @@ def bench_evaluate(cases: list[CaseFacts], timelines: dict[str, Timeline]) -> No
 def bench_import(cases: list[CaseFacts], folder: Path) -> str:
     from sqlmodel import Session
 
-    from permanence import csvfiles, store
+    from permanence import csvfiles, row_checks, store
 
     timelines = load_timelines()
     cases_csv, events_csv = folder / "cases.csv", folder / "events.csv"
@@ -122,13 +122,13 @@ def bench_import(cases: list[CaseFacts], folder: Path) -> str:
     with timed(f"import {len(cases):,} cases + {events:,} events (SQLite)"):
         with Session(engine) as session, session.begin():
             data = csvfiles.read_csv(cases_csv, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
-            rows = csvfiles.check_cases(data, timelines=timelines,
-                                        lead_ids=store.lead_ids(session=session), today=AS_OF)
+            rows = row_checks.check_cases(data, timelines=timelines,
+                                          lead_ids=store.lead_ids(session=session), today=AS_OF)
             store.import_cases(session=session, cases=rows, today=AS_OF, source="import bench")
         with Session(engine) as session, session.begin():
             data = csvfiles.read_csv(events_csv, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
-            rows = csvfiles.check_events(data, cases=store.case_index(session=session),
-                                         timelines=timelines, today=AS_OF)
+            rows = row_checks.check_events(data, cases=store.case_index(session=session),
+                                           timelines=timelines, today=AS_OF)
             store.record_events(session=session, events=rows, source="import bench")
     with timed("read every case's facts back (SQLite)"), Session(engine) as session:
         facts = store.load_case_facts(session=session, timelines=timelines)
@@ -326,16 +326,16 @@ def read_case_lives(files: dict[str, Path], timelines: dict[str, Timeline], toda
     not_applicable rows of a step the last stands, a recurring step keeps every done date,
     booked dates and extensions every row in file order; each extension is checked against the
     due date it replaces, evaluated in memory. The leads as (lead_id, role, team)."""
-    from permanence import csvfiles
+    from permanence import csvfiles, row_checks
 
     def read(kind: str, required: tuple[str, ...], optional: tuple[str, ...]) -> csvfiles.CsvRows:
         return csvfiles.read_csv(files[kind], required, optional)
 
-    leads = csvfiles.check_leads(read("leads", csvfiles.LEAD_COLUMNS, ()))
+    leads = row_checks.check_leads(read("leads", csvfiles.LEAD_COLUMNS, ()))
     lead_ids = {lead["lead_id"] for lead in leads}
     directory = LeadDirectory([(lead["lead_id"], lead["role"], lead["team"]) for lead in leads])
-    cases = csvfiles.check_cases(read("cases", csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL),
-                                 timelines=timelines, lead_ids=lead_ids, today=today)
+    cases = row_checks.check_cases(read("cases", csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL),
+                                   timelines=timelines, lead_ids=lead_ids, today=today)
     known = {str(c["case_ref"]): (str(c["timeline"]), cast(date, c["looked_after_on"]))
              for c in cases}
     recurring = {name: {m.id for m in timeline.milestones if m.is_recurring}
@@ -344,7 +344,7 @@ def read_case_lives(files: dict[str, Path], timelines: dict[str, Timeline], toda
     occurrences: dict[str, dict[str, list[date]]] = defaultdict(dict)
     recurring_na: dict[str, dict[str, date]] = defaultdict(dict)
     planned: dict[str, dict[str, list[tuple[date, date]]]] = defaultdict(dict)
-    for event in csvfiles.check_events(
+    for event in row_checks.check_events(
             read("events", csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL), cases=known,
             timelines=timelines, today=today):
         ref, milestone, kind = str(event["case_ref"]), str(event["milestone"]), event["kind"]
@@ -359,7 +359,7 @@ def read_case_lives(files: dict[str, Path], timelines: dict[str, Timeline], toda
             else:
                 recurring_na[ref][milestone] = min(on, recurring_na[ref].get(milestone, on))
     pauses: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
-    for pause in csvfiles.check_pauses(read("pauses", ("case_ref", "paused_from", "reason"),
+    for pause in row_checks.check_pauses(read("pauses", ("case_ref", "paused_from", "reason"),
                                             ("paused_to",)), cases=known, today=today):
         pauses[str(pause["case_ref"])].append(
             (cast(date, pause["paused_from"]), cast("date | None", pause["paused_to"])))
@@ -383,7 +383,7 @@ def read_case_lives(files: dict[str, Path], timelines: dict[str, Timeline], toda
         return next((row.due for row in rows if row.milestone == milestone), None)
 
     extended: dict[str, dict[str, list[tuple[date, date]]]] = defaultdict(dict)
-    for extension in csvfiles.check_extensions(
+    for extension in row_checks.check_extensions(
             read("extensions", csvfiles.EXTENSION_COLUMNS, ()), cases=known,
             timelines=timelines, lead_ids=lead_ids, today=today, due_on=due_on):
         extended[str(extension["case_ref"])].setdefault(str(extension["milestone"]), []).append(

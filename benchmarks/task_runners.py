@@ -43,7 +43,7 @@ def fill_store(url: str, cases: list[CaseFacts], folder: Path) -> None:
 
     from sqlmodel import Session
 
-    from permanence import csvfiles, store
+    from permanence import csvfiles, row_checks, store
 
     timelines = load_timelines()
     cases_csv, events_csv = folder / "cases.csv", folder / "events.csv"
@@ -67,13 +67,13 @@ def fill_store(url: str, cases: list[CaseFacts], folder: Path) -> None:
                  "notify": "json://127.0.0.1/x"} for lead_id, role, team in sample_leads()])
         with Session(engine) as session, session.begin():
             data = csvfiles.read_csv(cases_csv, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
-            rows = csvfiles.check_cases(data, timelines=timelines,
-                                        lead_ids=store.lead_ids(session=session), today=AS_OF)
+            rows = row_checks.check_cases(data, timelines=timelines,
+                                          lead_ids=store.lead_ids(session=session), today=AS_OF)
             store.import_cases(session=session, cases=rows, today=AS_OF, source="benchmark")
         with Session(engine) as session, session.begin():
             data = csvfiles.read_csv(events_csv, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
-            rows = csvfiles.check_events(data, cases=store.case_index(session=session),
-                                         timelines=timelines, today=AS_OF)
+            rows = row_checks.check_events(data, cases=store.case_index(session=session),
+                                           timelines=timelines, today=AS_OF)
             store.record_events(session=session, events=rows, source="benchmark")
     finally:
         engine.dispose()

@@ -22,7 +22,7 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from permanence import csvfiles, store
+from permanence import csvfiles, row_checks, store
 from permanence.caseload import due_on_day, evaluate_known, read_caseload
 from permanence.check import prepare_prefect, run_check
 from permanence.config import CheckConfig
@@ -59,28 +59,28 @@ def import_samples(url: str, folder: Path, receiver: JsonReceiver, today: date) 
     store.init_schema(engine)
     try:
         with Session(engine) as session, session.begin():
-            store.import_leads(session=session, leads=csvfiles.check_leads(
+            store.import_leads(session=session, leads=row_checks.check_leads(
                 csvfiles.read_csv(leads_csv, csvfiles.LEAD_COLUMNS, ())))
         import_cases(engine, EXAMPLES_DIR / "cases.csv", today)
         with Session(engine) as session, session.begin():
             events = csvfiles.read_csv(EXAMPLES_DIR / "events.csv", csvfiles.EVENT_COLUMNS,
                                        csvfiles.EVENT_OPTIONAL)
             store.record_events(session=session, source="import events.csv",
-                                events=csvfiles.check_events(
+                                events=row_checks.check_events(
                                     events, cases=store.case_index(session=session),
                                     timelines=timelines, today=today))
         with Session(engine) as session, session.begin():
             pauses = csvfiles.read_csv(EXAMPLES_DIR / "pauses.csv",
                                        ("case_ref", "paused_from", "reason"), ("paused_to",))
             store.record_pauses(session=session, source="import pauses.csv",
-                                pauses=csvfiles.check_pauses(
+                                pauses=row_checks.check_pauses(
                                     pauses, cases=store.case_index(session=session),
                                     today=today))
         with Session(engine) as session, session.begin():
             extensions = csvfiles.read_csv(EXAMPLES_DIR / "extensions.csv",
                                            csvfiles.EXTENSION_COLUMNS, ())
             store.record_extensions(session=session, source="import extensions.csv",
-                                    extensions=csvfiles.check_extensions(
+                                    extensions=row_checks.check_extensions(
                                         extensions, cases=store.case_index(session=session),
                                         timelines=timelines,
                                         lead_ids=store.lead_ids(session=session), today=today,
@@ -94,7 +94,7 @@ def import_cases(engine: Engine, path: Path, today: date) -> list[tuple[str, str
     (case_ref, old timeline, new timeline)."""
     with Session(engine) as session, session.begin():
         cases = csvfiles.read_csv(path, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
-        return store.import_cases(session=session, cases=csvfiles.check_cases(
+        return store.import_cases(session=session, cases=row_checks.check_cases(
             cases, timelines=load_timelines(), lead_ids=store.lead_ids(session=session),
             today=today), today=today, source=f"import {path.name}")
 

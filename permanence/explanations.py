@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from permanence.csvfiles import check_event
 from permanence.evaluate import CaseFacts, LeadDirectory, Status
+from permanence.row_checks import check_event
 from permanence.timelines import Milestone, Timeline
 
 CLOSED_STEPS = (Status.DONE, Status.LATE, Status.NOT_APPLICABLE)

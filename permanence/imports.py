@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from permanence import csvfiles, mappings
+from permanence import csvfiles, mappings, row_checks
 from permanence.caseload import due_on_day
 from permanence.errors import ImportRefused
 from permanence.store import reads, snapshots, writes
@@ -164,11 +164,11 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
     if kind == "leads":
         from permanence.notifications.delivery import check_url  # apprise: loaded when needed
 
-        leads = csvfiles.check_leads(data, url_problem=check_url)
+        leads = row_checks.check_leads(data, url_problem=check_url)
         writes.import_leads(session=session, leads=leads)
         count = len(leads)
     elif kind == "cases":
-        cases = _Passing(csvfiles.checked_cases(
+        cases = _Passing(row_checks.checked_cases(
             data, timelines=timelines, lead_ids=reads.lead_ids(session=session), today=today,
             earliest_events=reads.earliest_events(session=session)), keep_case_refs=snapshot)
         routes = writes.import_cases(session=session, cases=cases, today=today, source=source)
@@ -177,19 +177,19 @@ def import_rows(kind: str, data: csvfiles.CsvRows, *, session: Session,
             missing = snapshots.record_snapshot(session=session, held=cases.case_refs,
                                                 source=source, day=today)
     elif kind == "events":
-        events = _Passing(csvfiles.checked_events(data, cases=reads.case_index(session=session),
-                                                  timelines=timelines, today=today))
+        events = _Passing(row_checks.checked_events(data, cases=reads.case_index(session=session),
+                                                    timelines=timelines, today=today))
         writes.record_events(session=session, events=events, source=source)
         count = events.count
     elif kind == "pauses":
-        pauses = _Passing(csvfiles.checked_pauses(data, cases=reads.case_index(session=session),
-                                                  today=today))
+        pauses = _Passing(row_checks.checked_pauses(data, cases=reads.case_index(session=session),
+                                                    today=today))
         writes.record_pauses(session=session, pauses=pauses, source=source)
         count = pauses.count
     elif kind == "extensions":
         # Checked whole before any is written: each is checked against the due date the store
         # gives, which one written earlier in the same file would move.
-        extensions = csvfiles.check_extensions(
+        extensions = row_checks.check_extensions(
             data, cases=reads.case_index(session=session), timelines=timelines,
             lead_ids=reads.lead_ids(session=session), today=today,
             due_on=due_on_day(session, timelines))

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from permanence import csvfiles, store
+from permanence import csvfiles, row_checks, store
 from permanence.evaluate import CaseFacts, LeadDirectory, evaluate
 from permanence.examples import EXAMPLES_DIR
 from permanence.timelines import Timeline, load_timelines
@@ -49,14 +49,14 @@ def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData
     `not_applicable` rows for one case and milestone the last stands; every `done` date of a
     recurring milestone is an occurrence (its earliest `not_applicable` row makes it n/a); every
     booked date and extension is kept in file order; pauses, and sibling groups."""
-    leads = csvfiles.check_leads(csvfiles.read_csv(examples / "leads.csv",
-                                                   csvfiles.LEAD_COLUMNS, ()))
-    cases = csvfiles.check_cases(
+    leads = row_checks.check_leads(csvfiles.read_csv(examples / "leads.csv",
+                                                     csvfiles.LEAD_COLUMNS, ()))
+    cases = row_checks.check_cases(
         csvfiles.read_csv(examples / "cases.csv", csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL),
         timelines=timelines, lead_ids={lead["lead_id"] for lead in leads}, today=SAMPLE_TODAY)
     known = {str(c["case_ref"]): (str(c["timeline"]), cast(date, c["looked_after_on"]))
              for c in cases}
-    events = csvfiles.check_events(
+    events = row_checks.check_events(
         csvfiles.read_csv(examples / "events.csv", csvfiles.EVENT_COLUMNS,
                           csvfiles.EVENT_OPTIONAL),
         cases=known, timelines=timelines, today=SAMPLE_TODAY)
@@ -80,7 +80,7 @@ def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData
                 recurring_na[ref][milestone] = min(on, recurring_na[ref].get(milestone, on))
     pauses: dict[str, list[tuple[date, date | None]]] = {ref: [] for ref in known}
     if (examples / "pauses.csv").exists():
-        for pause in csvfiles.check_pauses(csvfiles.read_csv(
+        for pause in row_checks.check_pauses(csvfiles.read_csv(
                 examples / "pauses.csv", ("case_ref", "paused_from", "reason"), ("paused_to",)),
                 cases=known, today=SAMPLE_TODAY):
             pauses[str(pause["case_ref"])].append(
@@ -108,7 +108,7 @@ def load_sample(examples: Path, timelines: Mapping[str, Timeline]) -> SampleData
             rows = evaluate(timelines, [unextended[case_ref]], directory, day).statuses
             return next((row.due for row in rows if row.milestone == milestone), None)
 
-        for extension in csvfiles.check_extensions(
+        for extension in row_checks.check_extensions(
                 csvfiles.read_csv(examples / "extensions.csv", csvfiles.EXTENSION_COLUMNS, ()),
                 cases=known, timelines=timelines, lead_ids={lead["lead_id"] for lead in leads},
                 today=SAMPLE_TODAY, due_on=due_on):

@@ -15,14 +15,16 @@ from permanence.csvfiles import (
     EVENT_OPTIONAL,
     EXTENSION_COLUMNS,
     PAUSE_COLUMNS,
-    check_cases,
-    check_events,
-    check_extensions,
-    check_pauses,
     read_csv,
     years_ahead,
 )
 from permanence.errors import ImportRefused
+from permanence.row_checks import (
+    check_cases,
+    check_events,
+    check_extensions,
+    check_pauses,
+)
 from permanence.timelines import Timeline
 
 TODAY = date(2026, 11, 23)

@@ -25,15 +25,17 @@ from permanence.csvfiles import (
     MULTILINE_ALLOWED,
     MULTILINE_COLUMNS,
     CsvRows,
-    check_cases,
-    check_events,
-    check_leads,
     defused,
     read_csv,
     stream_csv,
     text_problem,
 )
 from permanence.errors import ImportRefused
+from permanence.row_checks import (
+    check_cases,
+    check_events,
+    check_leads,
+)
 from permanence.timelines import Timeline
 
 TODAY = date(2026, 11, 23)

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from permanence import csvfiles, store
+from permanence import csvfiles, row_checks, store
 from permanence.check import run_check
 from permanence.cli import app
 from permanence.config import CHUNK_SIZE, CheckConfig
@@ -109,7 +109,7 @@ class Service:
         urls = urls or {}
         path = self._csv("leads.csv", csvfiles.LEAD_COLUMNS, [
             (*row, urls.get(row[0], self.receiver.url_for(row[0]))) for row in rows])
-        leads = csvfiles.check_leads(csvfiles.read_csv(path, csvfiles.LEAD_COLUMNS, ()))
+        leads = row_checks.check_leads(csvfiles.read_csv(path, csvfiles.LEAD_COLUMNS, ()))
         with self.session() as session, session.begin():
             store.import_leads(session=session, leads=leads)
 
@@ -119,9 +119,9 @@ class Service:
         path = self._csv("cases.csv", header, rows)
         data = csvfiles.read_csv(path, csvfiles.CASE_COLUMNS, csvfiles.CASE_OPTIONAL)
         with self.session() as session, session.begin():
-            cases = csvfiles.check_cases(data, timelines=load_timelines([self.rules]),
-                                         lead_ids=store.lead_ids(session=session),
-                                         today=IMPORT_TODAY)
+            cases = row_checks.check_cases(data, timelines=load_timelines([self.rules]),
+                                           lead_ids=store.lead_ids(session=session),
+                                           today=IMPORT_TODAY)
             store.import_cases(session=session, cases=cases, today=IMPORT_TODAY,
                                source="import cases.csv")
 
@@ -129,9 +129,9 @@ class Service:
         path = self._csv("events.csv", csvfiles.EVENT_COLUMNS, rows)
         data = csvfiles.read_csv(path, csvfiles.EVENT_COLUMNS, csvfiles.EVENT_OPTIONAL)
         with self.session() as session, session.begin():
-            events = csvfiles.check_events(data, cases=store.case_index(session=session),
-                                           timelines=load_timelines([self.rules]),
-                                           today=IMPORT_TODAY)
+            events = row_checks.check_events(data, cases=store.case_index(session=session),
+                                             timelines=load_timelines([self.rules]),
+                                             today=IMPORT_TODAY)
             store.record_events(session=session, events=events, source="import events.csv")
 
     def session(self) -> Session:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from permanence import csvfiles, store
+from permanence import csvfiles, row_checks, store
 from permanence.cli import app
 from permanence.errors import PermanenceError
 from permanence.models import Case, Lead, MilestoneCompletion, MilestoneEvent
@@ -66,12 +66,12 @@ def check_rows(kind: str, path: Path, timelines: dict[str, Timeline]) -> None:
     required, optional = KINDS[kind]
     data = csvfiles.read_csv(path, required, optional)
     if kind == "leads":
-        csvfiles.check_leads(data)
+        row_checks.check_leads(data)
     elif kind == "cases":
-        csvfiles.check_cases(data, timelines=timelines, lead_ids={"sw-north-1"}, today=TODAY)
+        row_checks.check_cases(data, timelines=timelines, lead_ids={"sw-north-1"}, today=TODAY)
     else:
-        csvfiles.check_events(data, cases={"C-1001": ("scotland-adoption", date(2025, 1, 13))},
-                              timelines=timelines, today=TODAY)
+        row_checks.check_events(data, cases={"C-1001": ("scotland-adoption", date(2025, 1, 13))},
+                                timelines=timelines, today=TODAY)
 
 
 class TestImportChecks:

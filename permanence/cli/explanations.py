@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from permanence import csvfiles
+from permanence import csvfiles, row_checks
 from permanence.cli.records import _date_option, _refuse_event
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
@@ -96,7 +96,7 @@ def _list(settings: Settings, case_ref: str, milestone: str) -> None:
     timelines = settings.timelines()
     with session_for(settings) as session:
         cases = reads.case_index(session=session)
-        _refuse_event(csvfiles.check_event(case_ref, milestone, date.max, cases, timelines))
+        _refuse_event(row_checks.check_event(case_ref, milestone, date.max, cases, timelines))
         given = explanations(session=session, case_refs=[case_ref], milestone=milestone)
     if not given:
         out.print(f"No explanation recorded for {milestone} of {case_ref}: permanence explain "

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from permanence import csvfiles, imports, mappings
+from permanence import csvfiles, imports, mappings, row_checks
 from permanence.caseload import due_on_day
 from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.clock import service_today
@@ -121,8 +121,8 @@ def record(
     timelines = settings.timelines()
     with session_for(settings) as session:
         cases = reads.case_index(session=session)
-        _refuse_event(csvfiles.check_event(case_ref, milestone, occurred_on, cases, timelines,
-                                           kind))
+        _refuse_event(row_checks.check_event(case_ref, milestone, occurred_on, cases, timelines,
+                                             kind))
         facts = reads.load_case_facts(session=session, timelines=timelines,
                                       case_refs=[case_ref])[0]
         writes.record_events(session=session, source="record", events=[{
@@ -178,8 +178,8 @@ def pause(
             else _date_option(paused_to, "--to", today, csvfiles.PLANNED_YEARS_AHEAD))
     _refuse_text("reason", reason)
     with session_for(settings) as session:
-        problems = csvfiles.pause_problems(case_ref, first, last,
-                                           reads.case_index(session=session))
+        problems = row_checks.pause_problems(case_ref, first, last,
+                                             reads.case_index(session=session))
         if problems:  # said with the command's option names, not the CSV's columns
             _refuse_event("; ".join(problems).replace("paused_from", "--from")
                           .replace("paused_to", "--to"))
@@ -212,7 +212,7 @@ def extend(
     with session_for(settings) as session:
         if approved_by not in reads.lead_ids(session=session):
             raise BadInput(f"--approved-by {approved_by!r} is not a known lead_id")
-        _refuse_event(csvfiles.extension_problem(
+        _refuse_event(row_checks.extension_problem(
             case_ref, milestone, day, agreed, reads.case_index(session=session), timelines,
             due_on_day(session, timelines)))
         writes.record_extensions(session=session, source="extend", extensions=[{
