@@ -39,7 +39,7 @@ IMPORT_BATCH = 50_000
 time, all in one transaction, so memory holds one batch, not the file."""
 
 
-def batches(rows: Iterable[T], size: int = IMPORT_BATCH) -> Iterator[list[T]]:
+def batches(rows: Iterable[T], size: int) -> Iterator[list[T]]:
     """`rows` in lists of `size` (the last shorter), taken as they come."""
     each = iter(rows)
     while batch := list(islice(each, size)):
@@ -274,7 +274,7 @@ def import_cases(*, session: Session, cases: Iterable[dict[str, Any]], today: da
     now = utc_now()
     routes = case_index(session=session)
     changes: list[tuple[str, str, str]] = []
-    for batch in batches(cases):
+    for batch in batches(cases, IMPORT_BATCH):
         changed = [(case["case_ref"], routes[case["case_ref"]][0], case["timeline"])
                    for case in batch if case["case_ref"] in routes
                    and routes[case["case_ref"]][0] != case["timeline"]]
@@ -293,7 +293,7 @@ def record_events(*, session: Session, events: Iterable[dict[str, Any]], source:
     one replaces an earlier). Booked (`planned`) dates stay in the history only: which one
     stands depends on the day asked about."""
     recorded_at = recorded_at or utc_now()
-    for batch in batches(events):
+    for batch in batches(events, IMPORT_BATCH):
         history = [{"kind": EventKind.DONE, "noted_on": None, **event,
                     "recorded_at": recorded_at, "source": source} for event in batch]
         insert_rows(session, MilestoneEvent, history)
@@ -311,7 +311,7 @@ def record_pauses(*, session: Session, pauses: Iterable[dict[str, Any]], source:
     """Insert or replace pauses by (case, first paused day): closing an open pause is
     recording it again with its end."""
     now = utc_now()
-    for batch in batches(pauses):
+    for batch in batches(pauses, IMPORT_BATCH):
         upsert(session, CasePause, [{**pause, "recorded_at": now, "source": source}
                                     for pause in batch], ["case_ref", "paused_from"])
 
