@@ -113,14 +113,8 @@ def text_problems(row: Mapping[str, str], columns: Iterable[str]) -> list[str]:
 
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> CsvRows:
     """Read a UTF-8 CSV (a BOM is accepted) with a header row; refuse a missing column."""
-    return _whole(stream_csv(path, required, optional))
-
-
-def read_csv_bytes(path: Path, content: bytes, required: tuple[str, ...],
-                   optional: tuple[str, ...]) -> CsvRows:
-    """`read_csv` of a file's bytes, already read (from an inbox on any file system); `path`
-    names it in every message."""
-    return _whole(stream_csv_bytes(path, content, required, optional))
+    data = stream_csv(path, required, optional)
+    return CsvRows(path=data.path, rows=list(data.rows), warnings=data.warnings)
 
 
 def read_csv_text(path: Path, handle: TextIO, required: tuple[str, ...],
@@ -145,10 +139,6 @@ def stream_csv_bytes(path: Path, content: bytes, required: tuple[str, ...],
     """`stream_csv` of a file's bytes, already read (from an inbox)."""
     return _streamed(path, lambda: io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig",
                                                     newline=""), required, optional)
-
-
-def _whole(data: CsvRows) -> CsvRows:
-    return CsvRows(path=data.path, rows=list(data.rows), warnings=data.warnings)
 
 
 def _streamed(path: Path, open_text: Callable[[], TextIO], required: tuple[str, ...],

@@ -25,7 +25,13 @@ from permanence.models import (
     StatusChange,
     utc_now,
 )
-from permanence.store.writes import insert_returning_ids, insert_rows, rows_changed, upsert
+from permanence.store.writes import (
+    batches,
+    insert_returning_ids,
+    insert_rows,
+    rows_changed,
+    upsert,
+)
 
 
 def latest_checked_day(*, session: Session) -> date | None:
@@ -141,9 +147,7 @@ first check tells of more changes than that."""
 
 
 def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), IN_BATCH):
-        yield ordered[start:start + IN_BATCH]
+    return batches(sorted(set(ids)), IN_BATCH)
 
 
 def leads_told(*, session: Session, change_ids: Iterable[int]) -> dict[int, list[str]]:
