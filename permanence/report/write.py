@@ -34,6 +34,7 @@ from permanence.evaluate import (
 from permanence.explanations import Explanation
 from permanence.measures.board import RAG, drift
 from permanence.measures.figures import CSV_COLUMNS, Measures, csv_rows, measure
+from permanence.report.beside import written_beside
 from permanence.report.cards import CaseLine, at_risk_rows, drift_rows
 from permanence.report.charts import (
     chart_months,
@@ -139,8 +140,21 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
     plan = plan_timelines(facts, evaluation.statuses, directories, page_size,
                           lambda team_name, number: (
                               f"timelines-{slugs[team_name]}-{number:03d}.html"))
-    TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
-                   groups=groups, where=plan.where).write_all(plan.jobs)
+    writer = TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
+                            groups=groups, where=plan.where)
+    with written_beside(lambda: writer.write_all(plan.jobs), what="the timeline pages"):
+        _write_the_rest(site, timelines, facts, as_of, team, evaluation, leads, notes, plan,
+                        slugs, directories, page_size, drift_days)
+
+
+def _write_the_rest(site: Site, timelines: Mapping[str, Timeline], facts: Sequence[CaseFacts],
+                    as_of: date, team: str | None, evaluation: Evaluation,
+                    leads: list[tuple[str, str, str]], notes: CaseNotes | None,
+                    plan: TimelinePlan, slugs: Mapping[str, str],
+                    directories: Mapping[str, str], page_size: int,
+                    drift_days: Sequence[tuple[date, TeamCounts]]) -> None:
+    """Every page but the timelines: the measures, drift, team, quality and scorecard pages,
+    the figures as data and the index."""
     timeline_pages, where = plan.pages, plan.where
     measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
                        lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team,
@@ -155,7 +169,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                                   site.lead))
     site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
     site.write("scorecard.html", "scorecard.html.j2", **report_scorecard(facts, as_of, team))
-    _figures_as_data(out_dir, measured)
+    _figures_as_data(site.out_dir, measured)
     _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
            drift_pages, directories, page_size, drift_days)
 
