@@ -382,8 +382,9 @@ def measure(options: argparse.Namespace, databases: list[str], folder: Path) -> 
               "reasons are above, on stderr, and in the logs of --keep DIR.\n")
     for label, runs in results.check_steps.items():
         steps = list(dict.fromkeys(name for seconds in runs for name in seconds))
-        print(f"{label}, seconds by the flow's own account (the rest: process start, Prefect, "
-              "notifications, report): " + ", ".join(
+        print(f"{label}, seconds by the flow's own account (queue: the day's digests, send: "
+              "delivering them; the rest: process start, Prefect, the lock, the artifacts): "
+              + ", ".join(
             f"{name} {span([seconds.get(name, 0.0) for seconds in runs], 1)}"
             for name in steps))
     return 1 if failed else 0

@@ -41,6 +41,7 @@ finishes every other step, then fails, naming what it could not do.
 # builds the flow's parameter model from its annotations, and as strings `date` is not resolved
 # there ("`Daily_Drift_CheckModel` is not fully defined"), so every scheduled run failed.
 import hashlib
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -356,6 +357,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
     queued = delivered = 0
     undelivered: list[str] = []
     problems_before: list[dict[str, str]] = []
+    clock = time.perf_counter()
     if config.notify:
         lock.confirm()
         queued = queue_digests(engine, timelines, day, config.templates, run_id)
@@ -364,8 +366,10 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
             queued += told
             if nobody:
                 problems_before.append({"team": "*", "role": DATA_LEAD, "text": nobody})
+        total.seconds["queue"], clock = time.perf_counter() - clock, time.perf_counter()
         lock.confirm()
         delivered, undelivered = send_outbox(engine, config.delivery_timeout)
+        total.seconds["send"], clock = time.perf_counter() - clock, time.perf_counter()
     lock.confirm()
     report: Path | None = None
     report_error: str | None = None
@@ -375,6 +379,7 @@ def _check_locked(engine: Engine, config: CheckConfig, timelines: dict[str, Time
         except PermanenceError as error:
             report_error = " ".join(error.problems)
             logger.error("could not write the report: %s", report_error)
+        total.seconds["report"] = time.perf_counter() - clock
 
     by_team: dict[str, dict[str, int]] = defaultdict(dict)
     for (team, status), count in sorted(total.by_team.items()):

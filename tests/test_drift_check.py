@@ -456,6 +456,9 @@ class TestManagersView:
         report = tmp_path / "reports" / "2026-11-27" / "index.html"
         assert summary.report == str(report) and report.is_file()
         assert "C-1" in report.read_text(encoding="utf-8")
+        assert set(summary.seconds) == {"read", "evaluate", "compare", "write", "summarise",
+                                        "queue", "send", "report"}  # the benchmarks' account
+        assert summary.seconds["report"] > 0
         artifacts = {a.key: a for a in run_artifacts(summary)}
         link = artifacts["drift-report"]  # Prefect keeps a link as markdown
         assert link.data == ("[Permanence report, 2026-11-27]"
