@@ -105,8 +105,8 @@ def queue_digests(engine: Engine, timelines: dict[str, Timeline], as_of: date,
         if not pending:
             return 0
         names = reads.lead_names(session=session)
-        told_about = check_run.leads_told(session=session,
-                                      change_ids={row.change_id for row in pending})
+        told_about = check_run.leads_told(session=session, folded={
+            row.outbox_id for row in pending if row.outbox_id is not None})
         # One item per lead and milestone: a folded earlier item gives way to a newer one.
         newest = {(row.lead_id, row.case_ref, row.milestone): row.id for row in pending}
         explained = (standing_on(store_explanations(session=session), as_of)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
 from permanence.errors import CheckRefused
@@ -109,17 +109,21 @@ def add_notices(*, session: Session, notices: Sequence[dict[str, Any]]) -> None:
 
 
 NOTICE_COLUMNS = (Notice.id, Notice.change_id, Notice.lead_id, Notice.reason, Notice.tier,
-                  StatusChange.case_ref, StatusChange.milestone, StatusChange.timeline,
-                  StatusChange.new_status, StatusChange.due, StatusChange.days_overdue,
-                  StatusChange.owner, StatusChange.planned_for, Case.sibling_group)
+                  Notice.outbox_id, StatusChange.case_ref, StatusChange.milestone,
+                  StatusChange.timeline, StatusChange.new_status, StatusChange.due,
+                  StatusChange.days_overdue, StatusChange.owner, StatusChange.planned_for,
+                  Case.sibling_group)
 
 
 def notices_to_send(*, session: Session) -> list[Any]:
     """Every notice in no message yet, with the notices of each such lead's earlier message
     that reached none of its URLs: that message is superseded, its items go in the new
-    digest (one message per lead per run). Oldest first; empty when nothing is new."""
+    digest (one message per lead per run). Oldest first; empty when nothing is new. A folded
+    notice's `outbox_id` is its earlier message's; a new one's is None."""
     def notices(*where: Any) -> list[Any]:
-        return list(session.execute(select(*NOTICE_COLUMNS).join(  # type: ignore[call-overload]
+        # Plain rows through the connection: columns need none of the ORM's result handling,
+        # which costs by the row (a national first day has millions of notices).
+        return list(session.connection().execute(select(*NOTICE_COLUMNS).join(  # type: ignore[call-overload]
             StatusChange, col(StatusChange.id) == col(Notice.change_id)).join(
             Case, col(Case.case_ref) == col(StatusChange.case_ref)).where(*where)).all())
 
@@ -150,13 +154,18 @@ def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
     return batches(sorted(set(ids)), IN_BATCH)
 
 
-def leads_told(*, session: Session, change_ids: Iterable[int]) -> dict[int, list[str]]:
-    """For each status change, every lead a notice of it went to, in notice order."""
-    rows = [row for batch in _batches(change_ids) for row in session.execute(
-        select(col(Notice.id), col(Notice.change_id), col(Notice.lead_id))
-        .where(col(Notice.change_id).in_(batch)))]
+def leads_told(*, session: Session, folded: Collection[int]) -> dict[int, list[str]]:
+    """For each status change with a notice waiting for a message (in none yet, or in one of
+    the `folded` messages), every lead a notice of it went to, in notice order.
+
+    One statement whatever the number of changes: naming them would mean one look-up of the
+    whole notice table per batch of ids."""
+    waiting = select(col(Notice.change_id)).where(
+        or_(col(Notice.outbox_id).is_(None), col(Notice.outbox_id).in_(sorted(folded))))
     told: dict[int, list[str]] = defaultdict(list)
-    for _, change_id, lead_id in sorted(rows):
+    for change_id, lead_id in session.connection().execute(
+            select(col(Notice.change_id), col(Notice.lead_id))
+            .where(col(Notice.change_id).in_(waiting)).order_by(col(Notice.id))):
         told[change_id].append(lead_id)
     return told
 
