@@ -142,7 +142,14 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                               f"timelines-{slugs[team_name]}-{number:03d}.html"))
     writer = TimelineWriter(site, timelines=timelines, as_of=as_of, names=names, notes=notes,
                             groups=groups, where=plan.where)
-    with written_beside(lambda: writer.write_all(plan.jobs), what="the timeline pages"):
+
+    def timelines_and_scorecard() -> None:
+        """The pages that need none of the measures: written beside the rest."""
+        writer.write_all(plan.jobs)
+        site.write("scorecard.html", "scorecard.html.j2",
+                   **report_scorecard(facts, as_of, team))
+
+    with written_beside(timelines_and_scorecard, what="the timeline and scorecard pages"):
         _write_the_rest(site, timelines, facts, as_of, team, evaluation, leads, notes, plan,
                         slugs, directories, page_size, drift_days)
 
@@ -153,8 +160,8 @@ def _write_the_rest(site: Site, timelines: Mapping[str, Timeline], facts: Sequen
                     plan: TimelinePlan, slugs: Mapping[str, str],
                     directories: Mapping[str, str], page_size: int,
                     drift_days: Sequence[tuple[date, TeamCounts]]) -> None:
-    """Every page but the timelines: the measures, drift, team, quality and scorecard pages,
-    the figures as data and the index."""
+    """Every page but the timelines and the scorecard: the measures, drift, team and quality
+    pages, the figures as data and the index."""
     timeline_pages, where = plan.pages, plan.where
     measured = measure(timelines=timelines, facts=facts, evaluation=evaluation,
                        lead_ids={lead[0] for lead in leads}, as_of=as_of, team=team,
@@ -168,7 +175,6 @@ def _write_the_rest(site: Site, timelines: Mapping[str, Timeline], facts: Sequen
                    **team_summary(team_name, measured, drifting, drift_pages, as_of, page_of,
                                   site.lead))
     site.write("quality.html", "quality.html.j2", groups=quality_groups(measured, None))
-    site.write("scorecard.html", "scorecard.html.j2", **report_scorecard(facts, as_of, team))
     _figures_as_data(site.out_dir, measured)
     _index(site, timelines, facts, as_of, measured, drifting, page_of, timeline_pages,
            drift_pages, directories, page_size, drift_days)
