@@ -16,7 +16,7 @@ from conftest import load_sample
 
 from permanence.errors import ReportError
 from permanence.report import beside, write_report
-from permanence.report.beside import second_core, written_beside
+from permanence.report.beside import memory_available, room_beside, written_beside
 from permanence.timelines import Timeline
 
 AS_OF = date(2026, 11, 20)
@@ -25,10 +25,11 @@ AS_OF = date(2026, 11, 20)
 @pytest.fixture(autouse=True)
 def forking() -> Iterator[None]:
     """These tests are about the second process: CI's machines have two cores."""
-    if not second_core():
+    if not room_beside():
         if os.environ.get("CI"):
             pytest.fail("CI runs on a 2-core Linux machine, where the report forks")
-        pytest.skip("one core, or not Linux: the report writes everything in one process")
+        pytest.skip("one core, not Linux, or little memory: the report writes everything in "
+                    "one process")
     yield
 
 
@@ -90,6 +91,23 @@ class TestWrittenBeside:
             os.kill(int(ran_in.read_text()), 0)
 
 
+    def test_without_the_memory_for_a_second_process_the_work_is_done_here(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(beside, "memory_available", lambda: beside.memory_held() - 1)
+        ran_in = tmp_path / "pid"
+        with written_beside(lambda: ran_in.write_text(str(os.getpid())), what="pages"):
+            assert ran_in.read_text() == str(os.getpid())  # done before the body, here
+
+    def test_memory_available_within_a_control_groups_limit(self, tmp_path: Path) -> None:
+        megabyte = 2 ** 20
+        assert memory_available(tmp_path / "no-cgroup") > megabyte
+        (tmp_path / "memory.max").write_text("max\n")
+        (tmp_path / "memory.current").write_text("1000\n")
+        assert memory_available(tmp_path) > megabyte  # no limit: the machine's
+        (tmp_path / "memory.max").write_text(f"{megabyte + 1000}\n")
+        assert memory_available(tmp_path) == megabyte  # what is left under the limit
+
+
 class TestReport:
     def test_the_same_report_from_one_process_and_two(
             self, examples: Path, timelines: dict[str, Timeline], tmp_path: Path,
@@ -102,7 +120,7 @@ class TestReport:
             return files_of(folder)
 
         two = written(tmp_path / "two")
-        monkeypatch.setattr(beside, "second_core", lambda: False)
+        monkeypatch.setattr(beside, "room_beside", lambda: False)
         one = written(tmp_path / "one")
         assert sum(name.startswith("timelines-") for name in two) > 3
         assert two == one
