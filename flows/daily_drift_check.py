@@ -203,10 +203,7 @@ def tell_data_leads(engine: Engine, intake: Intake, as_of: date,
 def write_daily_report(engine: Engine, timelines: dict[str, Timeline], as_of: date,
                        report_dir: Path) -> Path:
     """The day's HTML report, in its own folder so earlier days stay readable."""
-    # One process: with the report's second process, `permanence serve` on the pinned versions
-    # failed to stop on SIGINT in CI (cause not found yet); `permanence report` keeps it.
-    return write_report_from_store(engine, timelines, as_of, report_dir / as_of.isoformat(),
-                                   second_process=False)
+    return write_report_from_store(engine, timelines, as_of, report_dir / as_of.isoformat())
 
 
 @task(cache_policy=NO_CACHE)

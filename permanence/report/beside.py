@@ -68,14 +68,12 @@ def memory_available(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
 
 
 @contextmanager
-def written_beside(work: Callable[[], None], *, what: str,
-                   allowed: bool = True) -> Iterator[None]:
+def written_beside(work: Callable[[], None], *, what: str) -> Iterator[None]:
     """Run `work` in a forked child while the body runs here; on leaving, wait for it and raise
     its error here (a ReportError naming `what` when the error cannot be rebuilt here, or the
     child died). If the body fails, the child is stopped and the body's error stands. Without
-    room beside this process (`room_beside`), or not `allowed`, `work` runs here before the
-    body."""
-    if not (allowed and room_beside()):
+    room beside this process (`room_beside`), `work` runs here before the body."""
+    if not room_beside():
         work()
         yield
         return

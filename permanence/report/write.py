@@ -78,8 +78,7 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                  names: Mapping[str, str] | None = None,
                  lead_names: Mapping[str, str] | None = None,
                  page_size: int = PAGE_SIZE, notes: CaseNotes | None = None,
-                 drift_days: Sequence[tuple[date, TeamCounts]] = (),
-                 second_process: bool = True) -> Path:
+                 drift_days: Sequence[tuple[date, TeamCounts]] = ()) -> Path:
     """Write the report folder for `as_of` and return the path of its index.html.
 
     `leads` are (lead_id, role, team) rows as `store.reads.lead_roles` returns them; `evaluation`,
@@ -96,13 +95,13 @@ def write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
         _write_report(out_dir=staging, timelines=timelines, facts=facts, leads=list(leads),
                       as_of=as_of, evaluation=evaluation, team=team, names=names,
                       lead_names=lead_names or {}, page_size=page_size, notes=notes,
-                      drift_days=drift_days, second_process=second_process)
+                      drift_days=drift_days)
     return out_dir / "index.html"
 
 
 def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], as_of: date,
                             out_dir: Path, team: str | None = None,
-                            with_names: bool = False, second_process: bool = True) -> Path:
+                            with_names: bool = False) -> Path:
     """Read the cases, leads, pauses and extensions with their reasons, sibling groups (and,
     with `with_names`, children's names) from the store, then write_report(). Returns the path
     of index.html."""
@@ -113,8 +112,7 @@ def write_report_from_store(engine: Engine, timelines: Mapping[str, Timeline], a
                             last=as_of - timedelta(days=1))
     return write_report(out_dir=out_dir, timelines=timelines, facts=caseload.facts,
                         leads=caseload.leads, as_of=as_of, team=team, names=caseload.names,
-                        lead_names=caseload.lead_names, notes=notes, drift_days=days,
-                        second_process=second_process)
+                        lead_names=caseload.lead_names, notes=notes, drift_days=days)
 
 
 PageOf = Callable[[str, str], str | None]
@@ -125,8 +123,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
                   evaluation: Evaluation | None, team: str | None,
                   names: Mapping[str, str] | None, lead_names: Mapping[str, str],
                   page_size: int, notes: CaseNotes | None,
-                  drift_days: Sequence[tuple[date, TeamCounts]],
-                  second_process: bool) -> None:
+                  drift_days: Sequence[tuple[date, TeamCounts]]) -> None:
     groups = notes.siblings if notes is not None else sibling_groups(facts)
     if team is not None:
         facts = [case for case in facts if case.team == team]
@@ -152,8 +149,7 @@ def _write_report(*, out_dir: Path, timelines: Mapping[str, Timeline],
         site.write("scorecard.html", "scorecard.html.j2",
                    **report_scorecard(facts, as_of, team))
 
-    with written_beside(timelines_and_scorecard, what="the timeline and scorecard pages",
-                        allowed=second_process):
+    with written_beside(timelines_and_scorecard, what="the timeline and scorecard pages"):
         _write_the_rest(site, timelines, facts, as_of, team, evaluation, leads, notes, plan,
                         slugs, directories, page_size, drift_days)
 
