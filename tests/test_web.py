@@ -11,8 +11,8 @@ import socket
 import threading
 import time
 import warnings
-from collections.abc import Iterator
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -81,15 +81,30 @@ def web_store(db_url: str, examples: Path, store_templates: StoreTemplates) -> s
 
 
 def client_for(db_url: str, settings: WebSettings | None = None, peer: str = "testclient",
-               mount: str = "") -> Iterator[TestClient]:
+               mount: str = "", clock: Callable[[], datetime] = utc_now,
+               ) -> Iterator[TestClient]:
     engine = store.make_engine(db_url)
     try:
-        with TestClient(web_app(engine, load_timelines(), settings or WebSettings()),
+        with TestClient(web_app(engine, load_timelines(), settings or WebSettings(), clock),
                         follow_redirects=False, client=(peer, 50000),
                         root_path=mount) as client:
             yield client
     finally:
         engine.dispose()
+
+
+class Clock:
+    """The time the page's sessions are measured by, moved on by the test: UTC now, then
+    later by `advance`, so a session ends without the test waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -277,24 +292,28 @@ class TestSessionsExpire:
     busy; its cookie then signs nobody in."""
 
     def test_idle(self, web_store: str) -> None:
-        # A cheap page, not the board: the first board drawn in a process can take longer than
-        # a short idle time on a loaded machine, which ended the session before the check.
-        for client in client_for(web_store, WebSettings(idle=timedelta(seconds=3))):
+        clock = Clock()
+        for client in client_for(web_store, WebSettings(idle=timedelta(seconds=3)),
+                                 clock=clock):
             sign_in(client, "tl-north", board=False)
+            clock.advance(2.9)
             assert client.get(f"{BOARD}measures.csv").status_code == 200
-            time.sleep(3.5)
+            clock.advance(2.9)  # seen 2.9 s ago: still alive, though begun 5.8 s ago
+            assert client.get(f"{BOARD}measures.csv").status_code == 200
+            clock.advance(3.1)
             answer = client.get(BOARD)
             assert answer.status_code == 303 and answer.headers["location"].startswith(
                 "/sign-in")
 
     def test_lifetime(self, web_store: str) -> None:
-        for client in client_for(web_store, WebSettings(lifetime=timedelta(seconds=4))):
+        clock = Clock()
+        for client in client_for(web_store, WebSettings(lifetime=timedelta(seconds=4)),
+                                 clock=clock):
             sign_in(client, "tl-north", board=False)
-            started = time.monotonic()  # the session began a little before
-            while time.monotonic() < started + 2:
+            for _ in range(3):  # busy all along: every 1.3 s
+                clock.advance(1.3)
                 assert client.get(f"{BOARD}measures.csv").status_code == 200
-                time.sleep(0.3)
-            time.sleep(started + 4.3 - time.monotonic())
+            clock.advance(0.2)  # 4.1 s after it began
             assert client.get(f"{BOARD}measures.csv").status_code == 303
 
     def test_a_new_password_ends_sessions(self, client: TestClient, web_store: str) -> None:

@@ -87,10 +87,12 @@ class SecurityHeaders:
 class WebApp:
     """The page over one store and set of rules."""
 
-    def __init__(self, engine: Engine, views: Views, settings: WebSettings) -> None:
+    def __init__(self, engine: Engine, views: Views, settings: WebSettings,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.views = views
         self.settings = settings
+        self.clock = clock  # the moment sessions start, are seen and end at (UTC)
         self.password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS)
         self.swept: datetime | None = None  # when ended sessions were last deleted
 
@@ -151,7 +153,7 @@ class WebApp:
                 request, status=403, after=after, lead_id=lead_id,
                 problem="The sign-in form had expired or did not come from this page: sign in "
                         "again.")
-        now = utc_now()
+        now = self.clock()
         with Session(self.engine) as session, session.begin():
             # A control character is in no lead id, and PostgreSQL refuses a NUL outright.
             known = lead_id and not _control(lead_id)
@@ -266,7 +268,7 @@ class WebApp:
         """The signed-in lead and, when a session was started for the single sign-on header,
         its new cookie. The header counts only from a trusted proxy, and must name a lead
         with an account; a session of another lead gives way to it."""
-        now = utc_now()
+        now = self.clock()
         header = self.settings.sso_header
         peer = request.client.host if request.client else None
         named = ""
@@ -497,7 +499,9 @@ def _page_number(file: str, prefix: str) -> int | None:
     return int(number) if re.fullmatch(r"[0-9]{1,6}", number) else None
 
 
-def create_app(engine: Engine, views: Views, settings: WebSettings) -> ASGIApp:
-    """The page as an ASGI application, every answer with SECURITY_HEADERS."""
-    return SecurityHeaders(Starlette(routes=WebApp(engine, views, settings).routes()))
+def create_app(engine: Engine, views: Views, settings: WebSettings,
+               clock: Callable[[], datetime] = utc_now) -> ASGIApp:
+    """The page as an ASGI application, every answer with SECURITY_HEADERS. `clock` tells the
+    time sessions are measured by: the wall clock, or a test's own."""
+    return SecurityHeaders(Starlette(routes=WebApp(engine, views, settings, clock).routes()))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp
 
 from permanence.config import web_base_url
 from permanence.errors import BadInput
+from permanence.models import utc_now
 from permanence.timelines import Timeline
 from permanence.web.app import create_app
 from permanence.web.settings import WebSettings
@@ -24,9 +26,10 @@ DEFAULT_PORT = 8000
 
 
 def web_app(engine: Engine, timelines: Mapping[str, Timeline],
-            settings: WebSettings | None = None) -> ASGIApp:
+            settings: WebSettings | None = None,
+            clock: Callable[[], datetime] = utc_now) -> ASGIApp:
     return create_app(engine, Views(engine, timelines),
-                      settings or WebSettings.from_environment())
+                      settings or WebSettings.from_environment(), clock)
 
 
 def listen(host: str, port: int) -> socket.socket:
