@@ -22,8 +22,7 @@ from permanence.imports import plural
 from permanence.store import connection, writes
 from permanence.terminal import out, print_check_summary
 from permanence.timelines import validate_rule_files
-from permanence.web.server import DEFAULT_HOST, DEFAULT_PORT, listen, run_beside, web_app
-from permanence.web.settings import WebSettings
+from permanence.web.settings import DEFAULT_HOST, DEFAULT_PORT, WebSettings
 
 
 @plain_errors
@@ -161,6 +160,8 @@ def serve(
     if settings.rules:
         os.environ["PERMANENCE_RULES"] = os.pathsep.join(str(p) for p in settings.rules)
     if web_settings is not None:
+        from permanence.web.server import listen, run_beside, web_app
+
         # A thread of this process: the page reads the same store, and stops with it.
         page = web_app(settings.engine(), settings.timelines(), web_settings)
         sock = listen(host, port)

@@ -13,8 +13,7 @@ from permanence.cli.settings import Settings, plain_errors, session_for
 from permanence.errors import BadInput
 from permanence.terminal import out
 from permanence.web.auth import PASSWORD_MINIMUM, hash_password
-from permanence.web.server import DEFAULT_HOST, DEFAULT_PORT, listen, run, web_app
-from permanence.web.settings import WebSettings
+from permanence.web.settings import DEFAULT_HOST, DEFAULT_PORT, WebSettings
 
 HostOption = Annotated[str, typer.Option(
     "--host", metavar="ADDRESS",
@@ -29,6 +28,8 @@ def web(ctx: typer.Context, host: HostOption = DEFAULT_HOST,
         port: PortOption = DEFAULT_PORT) -> None:
     """Serve the web page: the RAG board, team pages, children's timelines and drift over
     time, to leads signed in (`permanence user add`); until stopped."""
+    from permanence.web.server import listen, run, web_app  # uvicorn: for this command only
+
     settings: Settings = ctx.obj
     app = web_app(settings.engine(), settings.timelines(), WebSettings.from_environment())
     sock = listen(host, port)

@@ -21,9 +21,6 @@ from permanence.web.app import create_app
 from permanence.web.settings import WebSettings
 from permanence.web.views import Views
 
-DEFAULT_HOST = "127.0.0.1"  # this machine only, unless told otherwise
-DEFAULT_PORT = 8000
-
 
 def web_app(engine: Engine, timelines: Mapping[str, Timeline],
             settings: WebSettings | None = None,

@@ -23,6 +23,8 @@ from permanence.config import web_base_url
 from permanence.errors import BadInput
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_HOST = "127.0.0.1"  # this machine only, unless told otherwise
+DEFAULT_PORT = 8000
 
 
 @dataclass(frozen=True)
