@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
+from permanence.clocks import (
+    after_pauses,
+    agreed_due,
+    amber_from,
+    booked_date,
+    due_date,
+    escalation_dates,
+    paused_spans,
+)
 from permanence.collector import collector_paused
 from permanence.dates import add_duration, subtract_duration
 from permanence.timelines import Milestone, Timeline
@@ -259,26 +268,6 @@ def _kind(milestone: Milestone) -> int:
     return _RECURRING if milestone.is_recurring else _AFTER
 
 
-def due_date(anchor: date, milestone: Milestone, jurisdiction: str) -> date:
-    """The due date of a clocked milestone whose `after` milestone was completed on `anchor`
-    (for a recurring one, of its first occurrence: `within`, else `every`)."""
-    clock = milestone.within or milestone.every
-    assert clock is not None
-    return add_duration(anchor, clock, jurisdiction)
-
-
-def amber_from(due: date, milestone: Milestone, jurisdiction: str) -> date:
-    """The first amber day: `amber` before the due date, or the due date itself by default."""
-    if milestone.amber is None:
-        return due
-    return min(due, subtract_duration(due, milestone.amber, jurisdiction))
-
-
-def escalation_dates(due: date, milestone: Milestone, jurisdiction: str) -> list[date]:
-    """The first day each escalation tier is reached, in rule order."""
-    return [add_duration(due, tier.after, jurisdiction) for tier in milestone.escalate]
-
-
 def evaluation_order(timeline: Timeline) -> list[int]:
     """Positions of the milestones so that each comes after the one its clock waits on."""
     position = {m.id: i for i, m in enumerate(timeline.milestones)}
@@ -435,7 +424,7 @@ def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[da
         passes[index] = None if kind == _LEAD_TIME else passes[after]
         return MilestoneStatus(*row, Status.NOT_APPLICABLE, None, None, None, owner, (), (),
                                sibling_group=case.sibling_group)
-    booked = _booked(case.planned.get(milestone_id), as_of)
+    booked = booked_date(case.planned.get(milestone_id), as_of)
     if kind == _RECORD:  # no clock: done when recorded, waiting otherwise, never due or told
         completed = case.completions.get(milestone_id)
         if completed is not None and completed > as_of:
@@ -453,7 +442,7 @@ def _row_of(step: _PlanStep, case: CaseFacts, owner: str | None, passes: list[da
         if completed is not None and completed > as_of:
             completed = None
         passes[index] = completed
-        start = (_booked(case.planned.get(before), as_of) if before is not None
+        start = (booked_date(case.planned.get(before), as_of) if before is not None
                  else passes[after])
         due = None
         if start is not None:
@@ -534,68 +523,6 @@ def _recurring(case: CaseFacts, rule: _ClockRule, milestone_id: str,
     passes[index] = None
     due = rule.due(_FIRST, anchor)
     return None, (after_pauses(anchor, due, None, spans) if spans else due)
-
-
-def paused_spans(pauses: Iterable[tuple[date, date | None]],
-                 as_of: date) -> tuple[tuple[date, date], ...]:
-    """The case's paused days on A as sorted, disjoint, inclusive spans: an open pause runs to
-    A, no day after A is paused yet, and days of overlapping pauses count once."""
-    spans: list[list[date]] = []
-    for start, end in sorted((start, as_of if end is None or end > as_of else end)
-                             for start, end in pauses if start <= as_of):
-        if end < start:
-            continue
-        if spans and start <= spans[-1][1] + _DAY:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
-    return tuple((start, end) for start, end in spans)
-
-
-_DAY = timedelta(days=1)
-
-
-def after_pauses(start: date, due: date, completed: date | None,
-                 spans: Sequence[tuple[date, date]]) -> date:
-    """`due` moved on by the paused days P with start < P <= the moved due date (and, once
-    completed, P <= the completion), recounted until it stops growing: a clock stands still
-    while the case is paused, including days it was paused after the first due date passed."""
-    moved = 0
-    while True:
-        limit = due + timedelta(days=moved)
-        if completed is not None and completed < limit:
-            limit = completed
-        counted = 0
-        for span_from, span_to in spans:
-            first, last = max(span_from, start + _DAY), min(span_to, limit)
-            if last >= first:
-                counted += (last - first).days + 1
-        if counted == moved:
-            return due + timedelta(days=moved)
-        moved = counted
-
-
-def _booked(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
-    """The booked date standing on A: of the rows noted on or before A, the last recorded."""
-    if not rows:
-        return None
-    standing = None
-    for noted_on, planned_for in rows:
-        if noted_on <= as_of:
-            standing = planned_for
-    return standing
-
-
-def agreed_due(rows: Sequence[tuple[date, date]] | None, as_of: date) -> date | None:
-    """The extended due date standing on A: the latest approval on or before A (of two on one
-    day, the last recorded)."""
-    if not rows:
-        return None
-    standing: tuple[date, date] | None = None
-    for approved_on, extended_to in rows:
-        if approved_on <= as_of and (standing is None or approved_on >= standing[0]):
-            standing = (approved_on, extended_to)
-    return None if standing is None else standing[1]
 
 
 def _escalated(cache: dict[tuple[str, str, str, int, tuple[int, ...]], tuple[str, ...]],

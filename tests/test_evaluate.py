@@ -19,6 +19,7 @@ from conftest import load_sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from permanence.clocks import amber_from
 from permanence.dates import Duration, Unit
 from permanence.evaluate import (
     CaseFacts,
@@ -27,7 +28,6 @@ from permanence.evaluate import (
     MilestoneStatus,
     Status,
     UnresolvedRole,
-    amber_from,
     evaluate,
 )
 from permanence.timelines import Milestone, Timeline, parse_rule_text

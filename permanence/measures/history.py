@@ -9,16 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from permanence.clocks import after_pauses, agreed_due, due_date, paused_spans
 from permanence.collector import collector_paused
 from permanence.dates import add_duration
-from permanence.evaluate import (
-    CaseFacts,
-    after_pauses,
-    agreed_due,
-    due_date,
-    evaluation_order,
-    paused_spans,
-)
+from permanence.evaluate import CaseFacts, evaluation_order
 from permanence.measures.quality import QualityItem
 from permanence.measures.stats import median, percentile
 from permanence.timelines import Milestone, Timeline

@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from permanence.clocks import due_date
 from permanence.dates import subtract_duration
-from permanence.evaluate import CaseFacts, MilestoneStatus, Status, due_date, evaluation_order
+from permanence.evaluate import CaseFacts, MilestoneStatus, Status, evaluation_order
 from permanence.timelines import Milestone, Timeline
 
 START, AFTER, RECURRING, LEAD_TIME, RECORD_ONLY = "start", "after", "recurring", "lead", "record"
