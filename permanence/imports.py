@@ -22,6 +22,7 @@ from permanence.caseload import due_on_day
 from permanence.errors import ImportRefused
 from permanence.store import reads, snapshots, writes
 from permanence.timelines import Timeline
+from permanence.translate import Translation, in_source_words, read_source, translate
 
 KINDS = ("leads", "cases", "events", "pauses", "extensions")
 """Every kind of file, in the order they depend on each other: a case names its social worker
@@ -94,24 +95,24 @@ def read_content(kind: str, name: str, content: bytes) -> csvfiles.CsvRows:
 
 
 def read_mapped(mapping: mappings.FileMapping, path: Path,
-                content: bytes | None = None) -> mappings.Translation:
+                content: bytes | None = None) -> Translation:
     """A source system's file (local, or its bytes already read from an inbox), read under its
     own header and translated by its mapping; ImportRefused when it cannot be read."""
     if content is None:
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                source = mappings.read_source(mapping, path, handle)
+                source = read_source(mapping, path, handle)
         except FileNotFoundError:
             raise ImportRefused(f"{path}: no such file") from None
         except IsADirectoryError:
             raise ImportRefused(f"{path}: is a folder, not a CSV file") from None
     else:
         handle = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
-        source = mappings.read_source(mapping, path, handle)
-    return mappings.translate(mapping, source)
+        source = read_source(mapping, path, handle)
+    return translate(mapping, source)
 
 
-def import_translated(kind: str, translation: mappings.Translation, *, session: Session,
+def import_translated(kind: str, translation: Translation, *, session: Session,
                       timelines: Mapping[str, Timeline], today: date, source: str,
                       snapshot: bool = False) -> Imported:
     """`import_rows` of a source file translated by its mapping: every check applies, and every
@@ -122,7 +123,7 @@ def import_translated(kind: str, translation: mappings.Translation, *, session: 
                            today=today, source=source,
                            snapshot=snapshot or translation.snapshot)
     except ImportRefused as error:
-        raise ImportRefused(_merged(path, translation.problems, mappings.in_source_words(
+        raise ImportRefused(_merged(path, translation.problems, in_source_words(
             error.problems, translation))) from None
     if translation.problems:
         raise ImportRefused(_merged(path, translation.problems, []))

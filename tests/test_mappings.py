@@ -24,16 +24,9 @@ from permanence import csvfiles, store
 from permanence.cli import app
 from permanence.clock import service_today
 from permanence.errors import MappingFileError
-from permanence.mappings import (
-    DateFormat,
-    in_source_words,
-    is_snapshot_name,
-    load_mapping,
-    parse_mapping,
-    read_source,
-    translate,
-)
+from permanence.mappings import DateFormat, is_snapshot_name, load_mapping, parse_mapping
 from permanence.models import Case, CasePause, Lead, MilestoneEvent
+from permanence.translate import in_source_words, read_source, translate
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "mappings"
