@@ -18,6 +18,7 @@ from permanence.cli import explanations, improvements, records, running, views, 
 from permanence.cli.scorecard import scorecard_command
 from permanence.cli.settings import Settings
 from permanence.cli.ssda903 import import_ssda903
+from permanence.collector import no_collection_at_exit
 from permanence.config import rules_from_environment
 
 COMMAND_ORDER = ("demo", "examples", "init", "import", "record", "pause", "extend", "explain",
@@ -100,4 +101,5 @@ user_app.command("list")(web.user_list)
 
 
 def main() -> None:
+    no_collection_at_exit()
     app()
