@@ -90,7 +90,6 @@ class TestWrittenBeside:
         with pytest.raises(ProcessLookupError):  # stopped and reaped: no such process left
             os.kill(int(ran_in.read_text()), 0)
 
-
     def test_without_the_memory_for_a_second_process_the_work_is_done_here(
             self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(beside, "memory_available", lambda: beside.memory_held() - 1)
