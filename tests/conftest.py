@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -127,6 +128,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-snapshots", action="store_true", default=False,
         help="rewrite the golden snapshots in tests/snapshots/ that differ; each rewritten "
              "snapshot's test still fails, so the git diff is reviewed before a rerun passes")
+
+
+CHART_CACHE_ENV = "PERMANENCE_CHART_CACHE"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One chart cache for the session, shared by the test workers and every command they
+    start, so the many reports of the sample draw each chart once; not the developer's own
+    cache folder. Set in the controlling process, before the workers start, so they inherit
+    it; a cache named in the environment is used as it is."""
+    if hasattr(config, "workerinput") or os.environ.get(CHART_CACHE_ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="permanence-charts-")
+    os.environ[CHART_CACHE_ENV] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")

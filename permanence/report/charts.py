@@ -21,6 +21,7 @@ from permanence.measures.board import RagRow, WorkloadRow
 from permanence.measures.figures import Annotation, Measures
 from permanence.measures.history import JourneyMeasure, MonthMeasure
 from permanence.measures.stats import RunChart, run_chart
+from permanence.report.chart_cache import kept_on_disk
 from permanence.report.text import day_text, days_text, month_label
 from permanence.timelines import Timeline
 
@@ -95,6 +96,11 @@ def rag_chart(rows: Sequence[RagRow]) -> Markup | None:
     """Open clocks per team as horizontal stacked bars, red first."""
     if not rows:
         return None
+    return _drawn_rag_chart(tuple(rows))
+
+
+@kept_on_disk
+def _drawn_rag_chart(rows: tuple[RagRow, ...]) -> Markup:
     with charting("rag"):
         return _rag_chart(rows)
 
@@ -123,6 +129,12 @@ def forecast_chart(rows: Sequence[WorkloadRow],
     """Milestones falling due in each of the next four weeks, a bar per team per week."""
     if not rows:
         return None
+    return _drawn_forecast_chart(tuple(rows), tuple(weeks))
+
+
+@kept_on_disk
+def _drawn_forecast_chart(rows: tuple[WorkloadRow, ...],
+                          weeks: tuple[tuple[date, date], ...]) -> Markup:
     with charting("forecast"):
         return _forecast_chart(rows, weeks)
 
@@ -184,13 +196,15 @@ def run_chart_svg(label: str, rows: Sequence[MonthMeasure | JourneyMeasure],
 
 
 @functools.lru_cache(maxsize=256)
+@kept_on_disk
 def _drawn_run_chart(label: str, rows: tuple[MonthMeasure | JourneyMeasure, ...],
                      months: tuple[str, ...], key: str, allowed: float | None,
                      on_time: bool, target: float | None,
                      annotations: tuple[Annotation, ...]) -> Markup:
-    """Each chart is drawn once per process for the same figures: matplotlib takes a tenth of
-    a second a chart, and a process that writes or serves reports again and again (the web
-    page, the test suite) mostly draws charts whose months have not changed."""
+    """Each chart is drawn once for the same figures, in this process and (kept_on_disk)
+    beside it: matplotlib takes a tenth of a second a chart, and a process that writes or
+    serves reports again and again (the web page, the daily check) mostly draws charts whose
+    months have not changed."""
     with charting(key):
         return _run_chart(label, rows, months, key, allowed, on_time, target, annotations)
 
@@ -451,6 +465,12 @@ def drift_over_time_chart(days: Sequence[tuple[date, Mapping[str, Mapping[str, i
     charts: whether drift is going up or down. None with fewer than two days to join."""
     if len(days) < 2 or not teams:
         return None
+    return _drawn_drift_over_time_chart(tuple(days), tuple(teams))
+
+
+@kept_on_disk
+def _drawn_drift_over_time_chart(days: tuple[tuple[date, Mapping[str, Mapping[str, int]]], ...],
+                                 teams: tuple[str, ...]) -> Markup:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     with charting("drift-over-time"):

@@ -29,6 +29,7 @@ from permanence.measures.scorecard import (
     window_start,
 )
 from permanence.measures.stats import run_chart
+from permanence.report.chart_cache import kept_on_disk
 from permanence.report.charts import (
     FEW,
     MUTED,
@@ -123,6 +124,7 @@ def _tick(quarter: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
+@kept_on_disk
 def _quarter_chart(measure: str, quarters: tuple[str, ...],
                    points: tuple[tuple[float | None, int], ...],
                    threshold: int | None) -> Markup:
