@@ -164,3 +164,15 @@ class TestSchema:
             assert compare_metadata(MigrationContext.configure(connection),
                                     SQLModel.metadata) == []
         engine.dispose()
+
+
+def test_the_revisions_are_alembics_own_reading_of_the_scripts() -> None:
+    """Commands check a store's revision against the scripts' file names, without Alembic:
+    names and order must be the ones Alembic reads from the scripts themselves."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(migrations.SCRIPTS))
+    oldest_first = [script.revision for script in scripts.walk_revisions()][::-1]
+    assert migrations.revisions() == tuple(oldest_first)
+    assert migrations.head() == scripts.get_current_head() == oldest_first[-1]
+    assert migrations.revisions()[0] == migrations.FIRST_RELEASE
