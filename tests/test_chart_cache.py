@@ -103,6 +103,18 @@ class TestNotInTheWay:
         assert cache_folder() is None
         assert list(tmp_path.iterdir()) == []
 
+    def test_a_folder_that_can_be_read_but_not_written(self, folder: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+        calls, cached = counted()
+        cached("north")
+
+        def refused(*_: object) -> None:
+            raise PermissionError("read-only")
+
+        monkeypatch.setattr(chart_cache.os, "utime", refused)
+        assert cached("north") == "<svg>1</svg>"
+        assert len(calls) == 1
+
     def test_a_folder_that_cannot_be_written(self, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
         in_the_way = tmp_path / "a-file"

@@ -75,11 +75,13 @@ def kept_on_disk(draw: Callable[P, Markup]) -> Callable[P, Markup]:
                              ).hexdigest()
         path = folder / f"{key}.svg"
         try:
-            chart = Markup(path.read_text(encoding="utf-8"))
-            os.utime(path)  # recently used: kept when older ones are removed
-            return chart
+            kept = Markup(path.read_text(encoding="utf-8"))
         except OSError:
             pass
+        else:
+            with contextlib.suppress(OSError):  # a folder it may read but not write
+                os.utime(path)  # recently used: kept when older ones are removed
+            return kept
         chart = draw(*args, **kwargs)
         with contextlib.suppress(OSError):
             _keep(folder, path, chart)
