@@ -59,11 +59,15 @@ class TestKept:
         cached("north")
         assert len(calls) == 2
 
-    def test_the_drawing_code_is_the_report_and_measures_packages(self) -> None:
-        assert len(chart_cache.drawing_version()) == 64
-        package = Path(chart_cache.__file__).parents[1]
-        assert (package / "report" / "charts.py").exists()
-        assert (package / "measures" / "stats.py").exists()
+    def test_the_drawing_code_is_the_report_and_measures_packages(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        both = chart_cache.drawing_version.__wrapped__()
+        assert both == chart_cache.drawing_version() and len(both) == 64
+        monkeypatch.setattr(chart_cache, "DRAWING_CODE", ("report",))
+        assert chart_cache.drawing_version.__wrapped__() != both  # measures/ counts
+        monkeypatch.setattr(chart_cache, "DRAWING_CODE", ("report", "measures"))
+        monkeypatch.setattr("matplotlib.__version__", "0.0")
+        assert chart_cache.drawing_version.__wrapped__() != both  # so does matplotlib's
 
     def test_owner_only(self, folder: Path) -> None:
         _, cached = counted()
