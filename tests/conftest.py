@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -134,11 +135,22 @@ CHART_CACHE_ENV = "PERMANENCE_CHART_CACHE"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """One chart cache for the session, shared by the test workers and every command they
-    start, so the many reports of the sample draw each chart once; not the developer's own
-    cache folder. Set in the controlling process, before the workers start, so they inherit
-    it; a cache named in the environment is used as it is."""
-    if hasattr(config, "workerinput") or os.environ.get(CHART_CACHE_ENV):
+    """Set in the controlling process, before the workers start, so that they and every
+    command they start inherit it:
+
+    - bytecode is kept. The session starts about a hundred Python processes (commands,
+      servers, Dask and Prefect workers); with PYTHONDONTWRITEBYTECODE set, as on these
+      machines, each would compile the project afresh, and each test worker would rewrite
+      every test module's asserts again. The bytecode goes to the git-ignored __pycache__
+      folders, as it does wherever the variable is not set.
+    - one chart cache for the session, shared by the test workers and every command they
+      start, so the many reports of the sample draw each chart once; not the developer's own
+      cache folder. A cache named in the environment is used as it is."""
+    if hasattr(config, "workerinput"):
+        return
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
+    if os.environ.get(CHART_CACHE_ENV):
         return
     folder = tempfile.mkdtemp(prefix="permanence-charts-")
     os.environ[CHART_CACHE_ENV] = folder
